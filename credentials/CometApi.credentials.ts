@@ -1,0 +1,69 @@
+import type {
+	IAuthenticateGeneric,
+	Icon,
+	ICredentialTestRequest,
+	ICredentialType,
+	INodeProperties,
+} from 'n8n-workflow';
+
+/**
+ * Same type name and `apiKey` field as the existing CometAPI chat package, so one stored
+ * credential serves both; our extra fields are optional and default to the public API.
+ */
+export class CometApi implements ICredentialType {
+	name = 'cometApi';
+
+	displayName = 'CometAPI';
+
+	icon: Icon = {
+		light: 'file:../nodes/CometVideo/cometVideo.svg',
+		dark: 'file:../nodes/CometVideo/cometVideo.dark.svg',
+	};
+
+	documentationUrl = 'https://api.cometapi.com/doc';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'API Key',
+			name: 'apiKey',
+			type: 'string',
+			typeOptions: { password: true },
+			required: true,
+			default: '',
+			description: 'Your CometAPI key (starts with sk-), from the API keys page of the CometAPI console',
+		},
+		{
+			displayName: 'Base URL',
+			name: 'baseUrl',
+			type: 'string',
+			default: 'https://api.cometapi.com',
+			description:
+				'Leave as is for CometAPI. Change only for a gateway that mirrors its API. The key is sent only over HTTPS, or to a loopback address.',
+		},
+		{
+			displayName: 'Allow Plain HTTP',
+			name: 'allowHttp',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether to send the key over unencrypted HTTP to a non-loopback Base URL (only for a self-hosted gateway on a private network)',
+		},
+	];
+
+	authenticate: IAuthenticateGeneric = {
+		type: 'generic',
+		properties: {
+			headers: {
+				Authorization: '=Bearer {{$credentials.apiKey}}',
+			},
+		},
+	};
+
+	test: ICredentialTestRequest = {
+		request: {
+			baseURL: '={{ ($credentials.baseUrl || "https://api.cometapi.com").replace(/\\/+$/, "") }}',
+			url: '/v1/models',
+			method: 'GET',
+		},
+	};
+}

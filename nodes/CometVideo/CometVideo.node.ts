@@ -1,0 +1,27 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+
+import { router } from './actions/router';
+import { properties } from './actions/video';
+
+export class CometVideo implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Comet Video',
+		name: 'cometVideo',
+		icon: { light: 'file:cometVideo.svg', dark: 'file:cometVideo.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{ $parameter["operation"] + ": video" }}',
+		description: 'Generate videos with Sora and Veo through CometAPI',
+		defaults: { name: 'Comet Video' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'cometApi', required: true }],
+		properties,
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await router.call(this);
+	}
+}

@@ -1,0 +1,87 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import { Pause } from '../helpers/pause';
+import { jobIdOf } from '../helpers/waiter';
+import { CometApiClient, type TransportSettings } from '../transport';
+import type { RunContext, VideoOperation } from './types';
+import { operations, type OperationName } from './video';
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: Error };
+
+async function settle<T>(task: () => Promise<T>): Promise<Settled<T>> {
+	try {
+		return { ok: true, value: await task() };
+	} catch (error) {
+		return { ok: false, error: error as Error };
+	}
+}
+
+function readTransportSettings(ctx: IExecuteFunctions): TransportSettings {
+	const options = ctx.getNodeParameter('options', 0, {}) as IDataObject;
+	return {
+		maxInFlight: Number(options.maxInFlight ?? 5),
+		maxAttempts: Number(options.maxAttempts ?? 5),
+		retryBaseDelayMs: Number(options.retryBaseDelayMs ?? 1000),
+		requestTimeoutMs: Number(options.requestTimeoutSeconds ?? 60) * 1000,
+	};
+}
+
+/**
+ * Runs one operation over all input items. Every item is read and checked first, so bad input
+ * fails before any job is paid for; then all items run at once (the transport caps requests in
+ * flight), so fifty jobs take about as long as the slowest, not as long as all of them together.
+ */
+export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const operationName = this.getNodeParameter('operation', 0) as OperationName;
+	const operation = operations[operationName] as VideoOperation<unknown> | undefined;
+	if (!operation) {
+		throw new NodeOperationError(this.getNode(), `The operation "${operationName}" is not known`);
+	}
+	const items = this.getInputData();
+	const continueOnFail = this.continueOnFail();
+
+	const requests = await Promise.all(items.map(async (_, i) => await settle(async () => await operation.prepare(this, i))));
+	const invalid = requests.find((request) => !request.ok);
+	if (invalid && !invalid.ok && !continueOnFail) throw invalid.error;
+
+	const pause = new Pause(this.getExecutionCancelSignal());
+	const run: RunContext = { ctx: this, api: await CometApiClient.connect(this, readTransportSettings(this), pause), pause };
+	const results = await Promise.all(
+		requests.map(async (request, i) =>
+			request.ok ? await settle(async () => await operation.execute(run, request.value, i)) : request,
+		),
+	);
+
+	const failed = results.findIndex((result) => !result.ok);
+	if (failed !== -1 && !continueOnFail) {
+		throw withOtherJobs(results, failed);
+	}
+	return [
+		results.map((result, i): INodeExecutionData => {
+			if (result.ok) return result.value;
+			const id = jobIdOf(result.error);
+			const description = (result.error as { description?: string }).description;
+			return {
+				json: { error: result.error.message, ...(description ? { description } : {}), ...(id ? { id } : {}) },
+				pairedItem: { item: i },
+			};
+		}),
+	];
+}
+
+/**
+ * The execution stops on the first failed item, but the others' jobs were paid for: name them
+ * in the error, so none is lost.
+ */
+function withOtherJobs(results: Array<Settled<INodeExecutionData>>, failed: number): Error {
+	const error = results[failed] as { ok: false; error: Error & { description?: string | null } };
+	const others = results
+		.map((result, i) => ({ i, id: result.ok ? (result.value.json.id as string | undefined) : jobIdOf(result.error) }))
+		.filter(({ i, id }) => i !== failed && id);
+	if (others.length > 0) {
+		const list = others.map(({ i, id }) => `item ${i}: ${id}`).join(', ');
+		error.error.description = `${error.error.description ?? ''} Jobs of the other items in this run: ${list}.`.trim();
+	}
+	return error.error;
+}

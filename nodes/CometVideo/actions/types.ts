@@ -1,0 +1,21 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import type { Pause } from '../helpers/pause';
+import type { CometApiClient } from '../transport';
+
+/** What every item's run shares within one execution of the node. */
+export interface RunContext {
+	ctx: IExecuteFunctions;
+	api: CometApiClient;
+	pause: Pause;
+}
+
+/**
+ * One operation: its parameters, a `prepare` that reads and checks an item's parameters without
+ * any request (so bad input fails before money is spent), and an `execute` that does the work.
+ */
+export interface VideoOperation<Request> {
+	description: INodeProperties[];
+	prepare(ctx: IExecuteFunctions, itemIndex: number): Promise<Request>;
+	execute(run: RunContext, request: Request, itemIndex: number): Promise<INodeExecutionData>;
+}

@@ -1,0 +1,58 @@
+import type { INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
+
+import type { ContentVariant } from '../../transport';
+import { binaryPropertyNameProperty, videoIdProperty } from '../descriptions';
+import type { VideoOperation } from '../types';
+import { readVideoId } from './inputs';
+
+const properties: INodeProperties[] = [
+	videoIdProperty('The ID of a completed job'),
+	{
+		displayName: 'File',
+		name: 'variant',
+		type: 'options',
+		default: 'video',
+		options: [
+			{ name: 'Video (MP4)', value: 'video' },
+			{ name: 'Thumbnail', value: 'thumbnail', description: 'Only where the provider makes one' },
+			{ name: 'Spritesheet', value: 'spritesheet', description: 'Only where the provider makes one' },
+		],
+	},
+	binaryPropertyNameProperty,
+];
+
+export const description = updateDisplayOptions({ show: { operation: ['download'] } }, properties);
+
+export interface DownloadRequest {
+	id: string;
+	variant: ContentVariant;
+	binaryPropertyName: string;
+}
+
+export const download: VideoOperation<DownloadRequest> = {
+	description,
+
+	async prepare(ctx, itemIndex) {
+		return {
+			id: readVideoId(ctx, itemIndex),
+			variant: ctx.getNodeParameter('variant', itemIndex, 'video') as ContentVariant,
+			binaryPropertyName: ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data') as string,
+		};
+	},
+
+	async execute(run, request, itemIndex) {
+		const file = await run.api.downloadContent(request.id, request.variant, itemIndex);
+		return {
+			json: {
+				id: request.id,
+				variant: request.variant,
+				fileName: file.fileName,
+				mimeType: file.mimeType,
+				fileSize: file.fileSize,
+			},
+			binary: { [request.binaryPropertyName]: file },
+			pairedItem: { item: itemIndex },
+		};
+	},
+};

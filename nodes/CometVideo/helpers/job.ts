@@ -1,0 +1,86 @@
+import type { IDataObject } from 'n8n-workflow';
+
+/** A video job as the node outputs it, whichever variant of the API object it came from. */
+export interface VideoJob extends IDataObject {
+	id: string;
+	status: string;
+	progress: number | null;
+	model: string | null;
+	size: string | null;
+	seconds: string | null;
+	prompt: string | null;
+	videoUrl: string | null;
+	error: { code: string; message: string } | null;
+	createdAt: string | null;
+	completedAt: string | null;
+	expiresAt: string | null;
+	remixedFromVideoId: string | null;
+}
+
+export type JobOutcome = 'pending' | 'completed' | 'failed';
+
+function text(value: unknown): string | null {
+	return typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : null;
+}
+
+/** Unix seconds (the API's unit) or an ISO string, as ISO. */
+function isoTime(value: unknown): string | null {
+	if (typeof value === 'number' && Number.isFinite(value) && value > 0) {
+		return new Date(value * 1000).toISOString();
+	}
+	return text(value);
+}
+
+function jobError(value: unknown): VideoJob['error'] {
+	if (!value || typeof value !== 'object') return null;
+	const { code, message } = value as IDataObject;
+	return { code: text(code) ?? '', message: text(message) ?? '' };
+}
+
+export function normalizeJob(raw: IDataObject): VideoJob {
+	const metadata = (raw.metadata && typeof raw.metadata === 'object' ? raw.metadata : {}) as IDataObject;
+	const progress = Number(raw.progress);
+	return {
+		id: text(raw.id) ?? text(raw.task_id) ?? '',
+		status: text(raw.status) ?? 'unknown',
+		progress: Number.isFinite(progress) ? progress : null,
+		model: text(raw.model),
+		size: text(raw.size),
+		seconds: text(raw.seconds),
+		prompt: text(raw.prompt),
+		// The link's place varies by backend; the content route works either way.
+		videoUrl: text(raw.video_url) ?? text(metadata.url) ?? null,
+		error: jobError(raw.error),
+		createdAt: isoTime(raw.created_at),
+		completedAt: isoTime(raw.completed_at),
+		expiresAt: isoTime(raw.expires_at),
+		remixedFromVideoId: text(raw.remixed_from_video_id),
+	};
+}
+
+/**
+ * `error` is terminal on some CometAPI pages, and the gateway reports statuses it does not know
+ * as `unknown`: neither will turn into a video, so both end the wait as a failure.
+ */
+export function jobOutcome(job: VideoJob): JobOutcome {
+	switch (job.status) {
+		case 'completed':
+		case 'succeeded':
+			return 'completed';
+		case 'failed':
+		case 'error':
+		case 'unknown':
+		case 'cancelled':
+			return 'failed';
+		default:
+			return 'pending';
+	}
+}
+
+export function failureReason(job: VideoJob): string {
+	if (job.error?.message) return job.error.message;
+	if (job.status === 'unknown') {
+		return 'CometAPI reports the status "unknown": the provider returned a state it does not recognise';
+	}
+	return 'the provider gave no reason';
+}
