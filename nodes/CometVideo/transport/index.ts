@@ -244,18 +244,17 @@ export class CometApiClient {
 				throw failure;
 			}
 			const expectedBytes = Number(headerValue(response.headers, 'content-length'));
-			const body = response.body as BinaryInput & NodeJS.ReadableStream;
-			let receivedBytes = 0;
-			body.on('data', (chunk: Buffer) => (receivedBytes += chunk.length));
 			let binary: IBinaryData;
 			try {
-				binary = await this.ctx.helpers.prepareBinaryData(body, `${id}${suffix}`, mimeType);
+				binary = await this.ctx.helpers.prepareBinaryData(response.body as BinaryInput, `${id}${suffix}`, mimeType);
 			} catch (error) {
 				if (this.pause.isCancelled) throw this.cancelled(call);
-				throw this.truncated(call, receivedBytes, expectedBytes, networkCode(error));
+				throw this.truncated(call, expectedBytes, undefined, networkCode(error));
 			}
-			if (Number.isFinite(expectedBytes) && receivedBytes < expectedBytes) {
-				throw this.truncated(call, receivedBytes, expectedBytes);
+			// n8n counts what it stored; a body that ended cleanly but short is still broken.
+			const storedBytes = binary.bytes;
+			if (Number.isFinite(expectedBytes) && storedBytes !== undefined && storedBytes < expectedBytes) {
+				throw this.truncated(call, expectedBytes, storedBytes);
 			}
 			return { file: binary };
 		});
@@ -400,12 +399,13 @@ export class CometApiClient {
 		return delay === undefined ? undefined : Math.min(delay, MAX_RETRY_AFTER_MS);
 	}
 
-	private truncated(call: CallContext, received: number, expected: number, code?: string): AttemptFailure {
-		const of = Number.isFinite(expected) ? ` of ${expected}` : '';
+	private truncated(call: CallContext, expected: number, received?: number, code?: string): AttemptFailure {
+		const expectedText = Number.isFinite(expected) ? `${expected} bytes` : 'its end';
+		const receivedText = received === undefined ? '' : ` (${received} received)`;
 		return this.fail(
 			call,
 			RETRYABLE_NETWORK_CODES.has(code ?? 'TRUNCATED'),
-			`Could not ${call.action}: the file broke off after ${received}${of} bytes`,
+			`Could not ${call.action}: the file broke off before ${expectedText}${receivedText}`,
 			{ description: 'No partial file was passed on. Run the Download operation again with the id.' },
 		);
 	}
