@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+/**
+ * `npm run demo`: turns one prompt into an MP4 in ./out, through n8n's workflow engine and the
+ * Comet Video node. Offline by default (a local CometAPI simulator); with COMETAPI_API_KEY set
+ * it runs the same workflow against the real CometAPI.
+ *
+ *   npm run demo                                  # simulator, no key, no network
+ *   npm run demo -- "a paper boat on a rainy street"
+ *   COMETAPI_API_KEY=sk-... COMETAPI_MODEL=veo3-fast npm run demo -- "..."
+ */
+'use strict';
+
+const fs = require('node:fs');
+const path = require('node:path');
+const { runWorkflow, credentialRef, cleanup } = require('../test/harness');
+const { startSimulator } = require('../test/simulator');
+
+const prompt = process.argv.slice(2).join(' ') || 'A paper boat drifting down a rainy city street at dusk, cinematic';
+const realKey = process.env.COMETAPI_API_KEY;
+const outDir = path.resolve(__dirname, '..', 'out');
+
+function demoWorkflow(model) {
+	return {
+		nodes: [
+			{ name: 'Prompt', type: 'test.start', parameters: { items: [{ json: { prompt } }] } },
+			{
+				name: 'Comet Video',
+				type: 'n8n-nodes-cometapi-video.cometVideo',
+				parameters: {
+					operation: 'create',
+					model,
+					prompt: '={{ $json.prompt }}',
+					waitForCompletion: true,
+					downloadWhenComplete: true,
+					binaryPropertyName: 'video',
+				},
+				credentials: credentialRef('cometApi'),
+			},
+		],
+		connections: { Prompt: { main: [[{ node: 'Comet Video', type: 'main', index: 0 }]] } },
+	};
+}
+
+async function main() {
+	const simulator = realKey ? undefined : await startSimulator({ jobDurationMs: 4000, videoBytes: 2 * 1024 * 1024 });
+	const credentials = realKey
+		? { apiKey: realKey, baseUrl: process.env.COMETAPI_BASE_URL || 'https://api.cometapi.com' }
+		: { apiKey: simulator.apiKey, baseUrl: simulator.url };
+	const model = process.env.COMETAPI_MODEL || 'veo3-fast';
+	console.log(`Comet Video demo: ${realKey ? `real CometAPI at ${credentials.baseUrl}` : `CometAPI simulator at ${simulator.url}`}`);
+	console.log(`Model ${model}, prompt: "${prompt}"`);
+	try {
+		const result = await runWorkflow({
+			...demoWorkflow(model),
+			credentials: { cometApi: credentials },
+			binaryMode: 'filesystem',
+		});
+		if (result.status !== 'success') {
+			const error = result.error || {};
+			throw new Error(`The workflow ended with status ${result.status}: ${error.message}${error.description ? `\n${error.description}` : ''}`);
+		}
+		const [item] = result.output('Comet Video');
+		const video = item.binary.video;
+		fs.mkdirSync(outDir, { recursive: true });
+		const target = path.join(outDir, video.fileName);
+		// Copy the file n8n stored, never the whole video through memory.
+		await fs.promises.copyFile(result.binaryFilePath(video), target);
+		const { size } = fs.statSync(target);
+		console.log(`Job ${item.json.id}: ${item.json.status} in ${(result.durationMs / 1000).toFixed(1)} s`);
+		console.log(`Wrote ${path.relative(process.cwd(), target) || target} (${size} bytes, ${(size / 1048576).toFixed(2)} MiB)`);
+	} finally {
+		await simulator?.close();
+		await cleanup();
+	}
+}
+
+main().catch((error) => {
+	console.error(`Demo failed: ${error.message}`);
+	process.exitCode = 1;
+});

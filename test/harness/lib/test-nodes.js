@@ -1,0 +1,91 @@
+'use strict';
+
+/**
+ * Built-in helper nodes (n8n-nodes-base is not installed). Registered as `test.start`
+ * and `test.collect`.
+ */
+
+/**
+ * Start node: like n8n's legacy `n8n-nodes-base.start`, a regular node with no inputs,
+ * so `WorkflowExecute.run({ startNode })` can begin the execution from it. It emits the
+ * items given in its `items` parameter; binary entries given as
+ * `{ base64 | text, mimeType, fileName }` go through `helpers.prepareBinaryData`, so they
+ * land in the BinaryDataService of the run's mode like any real node's output would.
+ * Note: string values starting with "=" are evaluated as n8n expressions (it's a node
+ * parameter).
+ */
+class TestStart {
+	constructor() {
+		this.description = {
+			displayName: 'Test Start',
+			name: 'start',
+			group: ['input'],
+			version: 1,
+			description: 'Emits fixed items (harness)',
+			defaults: { name: 'Start' },
+			inputs: [],
+			outputs: ['main'],
+			properties: [
+				{
+					displayName: 'Items',
+					name: 'items',
+					type: 'json',
+					default: '[{"json":{}}]',
+					description: 'Array of { json, binary? } (or a JSON string of it)',
+				},
+			],
+		};
+	}
+
+	async execute() {
+		let items = this.getNodeParameter('items', 0);
+		if (typeof items === 'string') items = JSON.parse(items);
+		if (!Array.isArray(items)) items = [items];
+
+		const output = [];
+		for (const [index, item] of items.entries()) {
+			const json = item?.json ?? {};
+			const out = { json, pairedItem: { item: 0 } };
+			if (item?.binary) {
+				out.binary = {};
+				for (const [key, spec] of Object.entries(item.binary)) {
+					out.binary[key] = await toBinary.call(this, spec, `${key}-${index}`);
+				}
+			}
+			output.push(out);
+		}
+		return [output];
+	}
+}
+
+async function toBinary(spec, fallbackName) {
+	let buffer;
+	if (Buffer.isBuffer(spec.buffer)) buffer = spec.buffer;
+	else if (spec.base64 !== undefined) buffer = Buffer.from(spec.base64, 'base64');
+	else if (spec.text !== undefined) buffer = Buffer.from(String(spec.text), 'utf8');
+	else throw new Error(`test.start: binary "${fallbackName}" needs base64 or text`);
+	return await this.helpers.prepareBinaryData(buffer, spec.fileName ?? fallbackName, spec.mimeType);
+}
+
+/** Pass-through node, handy as a downstream sink to assert on what arrived. */
+class TestCollect {
+	constructor() {
+		this.description = {
+			displayName: 'Test Collect',
+			name: 'collect',
+			group: ['transform'],
+			version: 1,
+			description: 'Passes items through (harness)',
+			defaults: { name: 'Collect' },
+			inputs: ['main'],
+			outputs: ['main'],
+			properties: [],
+		};
+	}
+
+	async execute() {
+		return [this.getInputData()];
+	}
+}
+
+module.exports = { TestStart, TestCollect };
