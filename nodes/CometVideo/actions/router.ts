@@ -45,7 +45,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const invalid = requests.find((request) => !request.ok);
 	if (invalid && !invalid.ok && !continueOnFail) throw invalid.error;
 
-	const pause = new Pause(this.getExecutionCancelSignal());
+	const pause = new Pause(this.getExecutionCancelSignal?.());
 	const run: RunContext = { ctx: this, api: await CometApiClient.connect(this, readTransportSettings(this), pause), pause };
 	const results = await Promise.all(
 		requests.map(async (request, i) =>
