@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { optionsProperty } from '../descriptions';
 import type { VideoOperation } from '../types';
 import { create } from './create.operation';
 import { download } from './download.operation';
@@ -53,4 +54,5 @@ export const properties: INodeProperties[] = [
 	...retrieve.description,
 	...download.description,
 	...remix.description,
+	optionsProperty,
 ];
