@@ -41,7 +41,8 @@ const properties: INodeProperties[] = [
 		displayName: 'Model Name',
 		name: 'customModel',
 		type: 'string',
-		required: true,
+		// Not `required`: n8n cannot tell whether it shows when Model is an expression, and would
+		// refuse to run. prepare() rejects an empty name instead.
 		default: '',
 		placeholder: 'e.g. veo3.1-pro',
 		description: 'Any model alias CometAPI accepts. Names starting with "sora" follow Sora\'s rules, all others Veo\'s.',
