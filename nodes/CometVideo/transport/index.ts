@@ -104,13 +104,35 @@ export function serverDelayMs(headers: IDataObject | undefined): number | undefi
 	return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
+const ERRNO_PATTERN = /^(E[A-Z0-9_]+|ERR_[A-Z0-9_]+)$/;
+
 function networkCode(error: unknown): string | undefined {
-	// n8n wraps the client's error; its code sits somewhere down the cause chain.
+	// n8n wraps the client's error in a NodeApiError that keeps the errno as its `httpCode`;
+	// other versions keep it as `code` on the error or down its cause chain.
 	for (let cause = error as IDataObject | undefined, depth = 0; cause && depth < 5; depth++) {
-		if (typeof cause.code === 'string' && cause.code !== '') return cause.code;
+		for (const value of [cause.code, cause.httpCode]) {
+			if (typeof value === 'string' && ERRNO_PATTERN.test(value)) return value;
+		}
 		cause = cause.cause as IDataObject | undefined;
 	}
 	return undefined;
+}
+
+/** In words: n8n replaces any error message that contains a raw errno with stock text. */
+function describeNetworkCode(code: string | undefined): string {
+	switch (code) {
+		case 'ECONNREFUSED':
+			return 'the connection was refused';
+		case 'ECONNRESET':
+		case 'EPIPE':
+		case 'ERR_STREAM_PREMATURE_CLOSE':
+			return 'the connection was reset';
+		case 'ENOTFOUND':
+		case 'EAI_AGAIN':
+			return 'the host name could not be resolved';
+		default:
+			return 'the connection failed';
+	}
 }
 
 async function readText(body: unknown, limit = ERROR_BODY_LIMIT): Promise<string> {
@@ -290,7 +312,9 @@ export class CometApiClient {
 		onHeaders?: (headers: IDataObject) => void,
 	): Promise<VideoJob> {
 		return await this.withRetries(async () => {
-			const response = await this.send({ ...options, encoding: 'text' }, call);
+			// API calls never legitimately redirect: a 301 means a wrong Base URL, and following it
+			// would turn a POST into a GET.
+			const response = await this.send({ ...options, encoding: 'text', disableFollowRedirect: true }, call);
 			const text = await readText(response.body, Infinity);
 			if (response.statusCode >= 300) throw this.httpFailure(response, text, call);
 			const raw = this.parseJson(response, text, call);
@@ -346,20 +370,21 @@ export class CometApiClient {
 	}
 
 	private networkFailure(error: unknown, call: CallContext): AttemptFailure {
-		const code = networkCode(error) ?? 'network error';
+		const code = networkCode(error);
 		const timedOut = code === 'ECONNABORTED' || code === 'ETIMEDOUT';
 		const reason = timedOut
 			? `no answer within ${Math.round(this.settings.requestTimeoutMs / 1000)} s`
-			: `the connection failed (${code})`;
+			: describeNetworkCode(code);
+		const codeNote = code ? ` (network error ${code})` : '';
 		// Refused means nothing reached the server, so even a create is safe to send again.
 		const certainlyNotSent = code === 'ECONNREFUSED';
 		if (call.kind === 'create' && !certainlyNotSent) {
 			return this.fail(call, false, `Could not ${call.action}: ${reason}, and a job may have been created`, {
-				description: this.maybeCreatedHint(),
+				description: `${this.maybeCreatedHint()}${codeNote}`,
 			});
 		}
-		return this.fail(call, RETRYABLE_NETWORK_CODES.has(code), `Could not ${call.action}: ${reason}`, {
-			description: `Check that ${this.baseUrl} is reachable from n8n.`,
+		return this.fail(call, RETRYABLE_NETWORK_CODES.has(code ?? ''), `Could not ${call.action}: ${reason}`, {
+			description: `Check that ${this.baseUrl} is reachable from n8n${codeNote}.`,
 		});
 	}
 
@@ -438,7 +463,8 @@ export class CometApiClient {
 	}
 
 	private baseUrlHint(response: IN8nHttpFullResponse): string {
-		const type = headerValue(response.headers, 'content-type') ?? 'no content type';
+		const location = headerValue(response.headers, 'location');
+		const type = location ? `a redirect to ${location}` : (headerValue(response.headers, 'content-type') ?? 'no content type');
 		return `It sent ${type}, which usually means the Base URL in the CometAPI credential (${this.baseUrl}) points at a web page, not the API. The usual value is ${DEFAULT_BASE_URL}.`;
 	}
 
