@@ -59,9 +59,12 @@ export class CometApi implements ICredentialType {
 		},
 	};
 
+	// The Test button must not send the key over plain HTTP either: a non-loopback http:// URL
+	// without "Allow Plain HTTP" is tested over https://, so the key only travels encrypted.
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL: '={{ ($credentials.baseUrl || "https://api.cometapi.com").replace(/\\/+$/, "") }}',
+			baseURL:
+				'={{ (/^http:\\/\\/(?!(localhost|127(\\.\\d{1,3}){3}|\\[::1\\])(:\\d+)?(\\/|$))/i.test($credentials.baseUrl || "") && !$credentials.allowHttp ? $credentials.baseUrl.replace(/^http:/i, "https:") : ($credentials.baseUrl || "https://api.cometapi.com")).replace(/\\/+$/, "") }}',
 			url: '/v1/models',
 			method: 'GET',
 		},
