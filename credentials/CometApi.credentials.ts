@@ -61,10 +61,11 @@ export class CometApi implements ICredentialType {
 
 	// The Test button must not send the key over plain HTTP either: a non-loopback http:// URL
 	// without "Allow Plain HTTP" is tested over https://, so the key only travels encrypted.
+	// Keep the loopback rule in step with isLoopback() in the node's transport.
 	test: ICredentialTestRequest = {
 		request: {
 			baseURL:
-				'={{ (/^http:\\/\\/(?!(localhost|127(\\.\\d{1,3}){3}|\\[::1\\])(:\\d+)?(\\/|$))/i.test($credentials.baseUrl || "") && !$credentials.allowHttp ? $credentials.baseUrl.replace(/^http:/i, "https:") : ($credentials.baseUrl || "https://api.cometapi.com")).replace(/\\/+$/, "") }}',
+				'={{ (/^http:\\/\\/(?!(localhost|127(\\.\\d{1,3}){3}|\\[::1\\])(:\\d+)?(\\/|$))/i.test(($credentials.baseUrl || "").trim()) && !$credentials.allowHttp ? $credentials.baseUrl.trim().replace(/^http:/i, "https:") : ($credentials.baseUrl || "https://api.cometapi.com").trim()).replace(/\\/+$/, "") }}',
 			url: '/v1/models',
 			method: 'GET',
 		},

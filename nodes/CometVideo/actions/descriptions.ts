@@ -116,7 +116,7 @@ export const optionsProperty: INodeProperties = {
 			displayName: 'Timeout (Minutes)',
 			name: 'timeoutMinutes',
 			type: 'number',
-			typeOptions: { minValue: 0 },
+			typeOptions: { minValue: 0.01, numberPrecision: 2 },
 			default: 30,
 			description:
 				'How long to wait for a job before giving up. The job keeps running; Retrieve can pick it up later with its ID.',

@@ -1,9 +1,10 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { Pause } from '../helpers/pause';
 import { jobIdOf } from '../helpers/waiter';
-import { CometApiClient, type TransportSettings } from '../transport';
+import { CometApiClient } from '../transport';
+import { readExecutionSettings } from './options';
 import type { RunContext, VideoOperation } from './types';
 import { operations, type OperationName } from './video';
 
@@ -15,16 +16,6 @@ async function settle<T>(task: () => Promise<T>): Promise<Settled<T>> {
 	} catch (error) {
 		return { ok: false, error: error as Error };
 	}
-}
-
-function readTransportSettings(ctx: IExecuteFunctions): TransportSettings {
-	const options = ctx.getNodeParameter('options', 0, {}) as IDataObject;
-	return {
-		maxInFlight: Number(options.maxInFlight ?? 5),
-		maxAttempts: Number(options.maxAttempts ?? 5),
-		retryBaseDelayMs: Number(options.retryBaseDelayMs ?? 1000),
-		requestTimeoutMs: Number(options.requestTimeoutSeconds ?? 60) * 1000,
-	};
 }
 
 /**
@@ -46,7 +37,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	if (invalid && !invalid.ok && !continueOnFail) throw invalid.error;
 
 	const pause = new Pause(this.getExecutionCancelSignal?.());
-	const run: RunContext = { ctx: this, api: await CometApiClient.connect(this, readTransportSettings(this), pause), pause };
+	const run: RunContext = { ctx: this, api: await CometApiClient.connect(this, readExecutionSettings(this).transport, pause), pause };
 	const results = await Promise.all(
 		requests.map(async (request, i) =>
 			request.ok ? await settle(async () => await operation.execute(run, request.value, i)) : request,

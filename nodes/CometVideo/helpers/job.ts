@@ -42,7 +42,8 @@ export function normalizeJob(raw: IDataObject): VideoJob {
 	const progress = Number(raw.progress);
 	return {
 		id: text(raw.id) ?? text(raw.task_id) ?? '',
-		status: text(raw.status) ?? 'unknown',
+		// An answer without a status says nothing yet: keep waiting, not a failure.
+		status: text(raw.status) ?? '',
 		progress: Number.isFinite(progress) ? progress : null,
 		model: text(raw.model),
 		size: text(raw.size),

@@ -7,7 +7,7 @@ export class RequestLimiter {
 
 	private readonly queue: Array<() => void> = [];
 
-	constructor(readonly maxInFlight: number) {}
+	constructor(private readonly maxInFlight: number) {}
 
 	async run<T>(task: () => Promise<T>): Promise<T> {
 		if (this.active >= this.maxInFlight) {

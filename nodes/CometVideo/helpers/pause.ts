@@ -1,5 +1,11 @@
 import { sleep } from 'n8n-workflow';
 
+class ExecutionCancelled extends Error {
+	constructor() {
+		super('The execution was cancelled');
+	}
+}
+
 /**
  * Sleeps that end early when the execution is cancelled. One abort listener serves every sleep
  * of the execution, where a listener per sleep would pile up over hundreds of polls.
@@ -22,11 +28,5 @@ export class Pause {
 	async for(ms: number): Promise<void> {
 		if (this.isCancelled) throw new ExecutionCancelled();
 		await Promise.race([sleep(Math.max(0, ms)), this.cancelled]);
-	}
-}
-
-export class ExecutionCancelled extends Error {
-	constructor() {
-		super('The execution was cancelled');
 	}
 }

@@ -25,20 +25,21 @@ interface ProgressSample {
 }
 
 /**
- * When the next poll should go out. A job that reports progress is polled about when it should
- * be done (so it is seen promptly without a flood of polls); one that does not is polled at gaps
- * that grow to the set maximum. A server's poll-after hint wins over both.
+ * When the next poll should go out. A job whose progress moved since the last poll is polled
+ * about when it should be done (seen promptly, without a flood of polls); one that reports no
+ * progress, or has stalled, is polled at gaps that grow to the set maximum. A server's
+ * poll-after hint wins over both.
  */
 export function nextPollDelay(
 	settings: WaitSettings,
 	pollsSoFar: number,
-	first: ProgressSample,
+	previous: ProgressSample,
 	latest: ProgressSample,
 	serverDelayMs?: number,
 ): number {
 	if (serverDelayMs !== undefined) return Math.max(SERVER_DELAY_FLOOR_MS, serverDelayMs);
 	const ceiling = Math.max(MIN_POLL_MS, settings.maxPollIntervalMs);
-	const rate = (latest.progress - first.progress) / Math.max(1, latest.at - first.at);
+	const rate = (latest.progress - previous.progress) / Math.max(1, latest.at - previous.at);
 	let delay: number;
 	if (rate > 0 && latest.progress < 100) {
 		// Aim just past the estimated finish, so the poll that goes out finds it done.
@@ -66,18 +67,18 @@ export async function waitForJob(
 	job: VideoJob,
 	settings: WaitSettings,
 	itemIndex: number,
+	serverDelayMs?: number,
 ): Promise<VideoJob> {
 	const startedAt = Date.now();
-	const first = sampleOf(job, startedAt);
-	let latest = first;
-	let serverDelayMs: number | undefined;
+	let previous = sampleOf(job, startedAt);
+	let latest = previous;
 	for (let polls = 0; ; polls++) {
 		const outcome = jobOutcome(job);
 		if (outcome === 'completed') return job;
 		if (outcome === 'failed') throw jobFailed(node, job, itemIndex, api);
 		const remainingMs = settings.timeoutMs - (Date.now() - startedAt);
 		if (remainingMs <= 0) throw waitTimedOut(node, job, settings, itemIndex);
-		const delay = nextPollDelay(settings, polls, first, latest, serverDelayMs);
+		const delay = nextPollDelay(settings, polls, previous, latest, serverDelayMs);
 		try {
 			await pause.for(Math.min(delay, remainingMs));
 		} catch (error) {
@@ -88,6 +89,7 @@ export async function waitForJob(
 			});
 		}
 		({ job, serverDelayMs } = await api.retrieveVideo(job.id, itemIndex));
+		previous = latest;
 		latest = sampleOf(job, Date.now());
 	}
 }

@@ -18,8 +18,8 @@ import { RequestLimiter } from '../helpers/limiter';
 import { encodeMultipart, type MultipartPart } from '../helpers/multipart';
 import type { Pause } from '../helpers/pause';
 
-export const CREDENTIAL_TYPE = 'cometApi';
-export const DEFAULT_BASE_URL = 'https://api.cometapi.com';
+const CREDENTIAL_TYPE = 'cometApi';
+const DEFAULT_BASE_URL = 'https://api.cometapi.com';
 
 export interface TransportSettings {
 	maxInFlight: number;
@@ -46,13 +46,12 @@ const RETRYABLE_NETWORK_CODES = new Set([
 	'ENETUNREACH',
 	'EHOSTUNREACH',
 	'ERR_STREAM_PREMATURE_CLOSE',
-	'TRUNCATED',
 ]);
 const MAX_BACKOFF_MS = 30_000;
 const MAX_RETRY_AFTER_MS = 120_000;
 const ERROR_BODY_LIMIT = 64 * 1024;
 
-const CONTENT_TYPES: Record<ContentVariant, { mimeType: string; suffix: string }> = {
+export const CONTENT_TYPES: Record<ContentVariant, { mimeType: string; suffix: string }> = {
 	video: { mimeType: 'video/mp4', suffix: '.mp4' },
 	thumbnail: { mimeType: 'image/webp', suffix: '-thumbnail.webp' },
 	spritesheet: { mimeType: 'image/jpeg', suffix: '-spritesheet.jpg' },
@@ -78,6 +77,7 @@ interface CallContext {
 	action: string;
 }
 
+/** Keep in step with the same rule in the credential's test request. */
 function isLoopback(hostname: string): boolean {
 	return (
 		hostname === 'localhost' ||
@@ -271,7 +271,12 @@ export class CometApiClient {
 				binary = await this.ctx.helpers.prepareBinaryData(response.body as BinaryInput, `${id}${suffix}`, mimeType);
 			} catch (error) {
 				if (this.pause.isCancelled) throw this.cancelled(call);
-				throw this.truncated(call, expectedBytes, undefined, networkCode(error));
+				const code = networkCode(error);
+				// Only a broken connection is worth downloading again; a failing store is not.
+				if (code) throw this.truncated(call, expectedBytes, undefined);
+				throw this.fail(call, false, `Could not store the downloaded file in n8n: ${(error as Error).message}`, {
+					description: "Check n8n's binary data storage (disk space, permissions).",
+				});
 			}
 			// n8n counts what it stored; a body that ended cleanly but short is still broken.
 			const storedBytes = binary.bytes;
@@ -424,15 +429,13 @@ export class CometApiClient {
 		return delay === undefined ? undefined : Math.min(delay, MAX_RETRY_AFTER_MS);
 	}
 
-	private truncated(call: CallContext, expected: number, received?: number, code?: string): AttemptFailure {
+	/** The body broke off or came short: retried, and never passed on as a video. */
+	private truncated(call: CallContext, expected: number, received?: number): AttemptFailure {
 		const expectedText = Number.isFinite(expected) ? `${expected} bytes` : 'its end';
 		const receivedText = received === undefined ? '' : ` (${received} received)`;
-		return this.fail(
-			call,
-			RETRYABLE_NETWORK_CODES.has(code ?? 'TRUNCATED'),
-			`Could not ${call.action}: the file broke off before ${expectedText}${receivedText}`,
-			{ description: 'No partial file was passed on. Run the Download operation again with the id.' },
-		);
+		return this.fail(call, true, `Could not ${call.action}: the file broke off before ${expectedText}${receivedText}`, {
+			description: 'No partial file was passed on. Run the Download operation again with the id.',
+		});
 	}
 
 	private parseJson(response: IN8nHttpFullResponse, text: string, call: CallContext): IDataObject {
@@ -494,7 +497,11 @@ export class CometApiClient {
 	}
 
 	private cancelled(call: CallContext): NodeOperationError {
-		const jobNote = call.jobId ? ` The job ${call.jobId} keeps running at CometAPI.` : '';
+		const jobNote = call.jobId
+			? ` The job ${call.jobId} keeps running at CometAPI.`
+			: call.kind === 'create'
+				? ` ${this.maybeCreatedHint()}`
+				: '';
 		return new NodeOperationError(this.ctx.getNode(), `Stopped before CometAPI answered: the execution was cancelled`, {
 			description: `The request was to ${call.action}.${jobNote}`,
 			itemIndex: call.itemIndex,

@@ -18,6 +18,16 @@ const forSora = { show: { model: SORA_MODELS } };
 const forVeo = { show: { model: VEO_MODELS } };
 const forCustom = { show: { model: [CUSTOM_MODEL] } };
 
+type FamilyFields = Partial<INodeProperties>;
+
+function sizeProperty(displayOptions: INodeProperties['displayOptions'], fields: FamilyFields): INodeProperties {
+	return { displayName: 'Size', name: 'size', type: 'options', default: '', displayOptions, ...fields };
+}
+
+function secondsProperty(displayOptions: INodeProperties['displayOptions'], fields: FamilyFields): INodeProperties {
+	return { displayName: 'Duration (Seconds)', name: 'seconds', type: 'options', default: '', displayOptions, ...fields };
+}
+
 const properties: INodeProperties[] = [
 	{
 		displayName: 'Model',
@@ -49,10 +59,8 @@ const properties: INodeProperties[] = [
 		displayOptions: forCustom,
 	},
 	promptProperty,
-	{
-		displayName: 'Size',
-		name: 'size',
-		type: 'options',
+	// Size and duration are offered per model family: n8n shows the pair whose model matches.
+	sizeProperty(forSora, {
 		default: '720x1280',
 		description: 'Width x height. The 1792 sizes need Sora 2 Pro. A reference image should match this size.',
 		options: [
@@ -61,21 +69,12 @@ const properties: INodeProperties[] = [
 			{ name: '1024x1792 (Portrait, Sora 2 Pro)', value: '1024x1792' },
 			{ name: '1792x1024 (Landscape, Sora 2 Pro)', value: '1792x1024' },
 		],
-		displayOptions: forSora,
-	},
-	{
-		displayName: 'Duration (Seconds)',
-		name: 'seconds',
-		type: 'options',
+	}),
+	secondsProperty(forSora, {
 		default: '4',
 		options: SORA_SECONDS.map((seconds) => ({ name: `${seconds} s`, value: seconds })),
-		displayOptions: forSora,
-	},
-	{
-		displayName: 'Size',
-		name: 'size',
-		type: 'options',
-		default: '',
+	}),
+	sizeProperty(forVeo, {
 		description: 'Resolution or orientation. Which ones a Veo model takes varies; the default leaves it to the model.',
 		options: [
 			{ name: 'Model Default', value: '' },
@@ -86,40 +85,13 @@ const properties: INodeProperties[] = [
 			{ name: '16x9 (Landscape, Older Models)', value: '16x9' },
 			{ name: '9x16 (Portrait, Older Models)', value: '9x16' },
 		],
-		displayOptions: forVeo,
-	},
-	{
-		displayName: 'Duration (Seconds)',
-		name: 'seconds',
-		type: 'options',
-		default: '',
+	}),
+	secondsProperty(forVeo, {
 		description: 'Newer Veo models take 4, 6 or 8 s; older ones are fixed at 8 s',
-		options: [
-			{ name: 'Model Default', value: '' },
-			{ name: '4 s', value: '4' },
-			{ name: '6 s', value: '6' },
-			{ name: '8 s', value: '8' },
-		],
-		displayOptions: forVeo,
-	},
-	{
-		displayName: 'Size',
-		name: 'size',
-		type: 'string',
-		default: '',
-		placeholder: 'e.g. 1280x720',
-		description: 'Sent as is; leave empty for the model default',
-		displayOptions: forCustom,
-	},
-	{
-		displayName: 'Duration (Seconds)',
-		name: 'seconds',
-		type: 'string',
-		default: '',
-		placeholder: 'e.g. 8',
-		description: 'Sent as is; leave empty for the model default',
-		displayOptions: forCustom,
-	},
+		options: [{ name: 'Model Default', value: '' }, ...['4', '6', '8'].map((seconds) => ({ name: `${seconds} s`, value: seconds }))],
+	}),
+	sizeProperty(forCustom, { type: 'string', placeholder: 'e.g. 1280x720', description: 'Sent as is; leave empty for the model default' }),
+	secondsProperty(forCustom, { type: 'string', placeholder: 'e.g. 8', description: 'Sent as is; leave empty for the model default' }),
 	{
 		displayName: 'Enhance Prompt',
 		name: 'enhancePrompt',
@@ -196,6 +168,9 @@ async function readImageParts(
 ): Promise<MultipartPart[]> {
 	const source = ctx.getNodeParameter('referenceImages', itemIndex, 'none') as string;
 	if (source === 'none') return [];
+	if (source !== 'binary' && source !== 'url') {
+		throw fail(`Reference Images: "${source}" is not a choice`, 'Use none, binary or url.');
+	}
 	const limit = family === 'sora' ? 1 : 2;
 	const familyName = family === 'sora' ? 'Sora' : 'Veo';
 	const checkCount = (count: number) => {

@@ -1,7 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
-import { updateDisplayOptions } from 'n8n-workflow';
+import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
-import type { ContentVariant } from '../../transport';
+import { CONTENT_TYPES, type ContentVariant } from '../../transport';
 import { binaryPropertyNameProperty, videoIdProperty } from '../descriptions';
 import type { VideoOperation } from '../types';
 import { readVideoId } from './inputs';
@@ -34,9 +34,16 @@ export const download: VideoOperation<DownloadRequest> = {
 	description,
 
 	async prepare(ctx, itemIndex) {
+		const variant = ctx.getNodeParameter('variant', itemIndex, 'video') as string;
+		if (!(variant in CONTENT_TYPES)) {
+			throw new NodeOperationError(ctx.getNode(), `File: "${variant}" is not a file CometAPI serves`, {
+				itemIndex,
+				description: `Use one of: ${Object.keys(CONTENT_TYPES).join(', ')}.`,
+			});
+		}
 		return {
 			id: readVideoId(ctx, itemIndex),
-			variant: ctx.getNodeParameter('variant', itemIndex, 'video') as ContentVariant,
+			variant: variant as ContentVariant,
 			binaryPropertyName: ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data') as string,
 		};
 	},

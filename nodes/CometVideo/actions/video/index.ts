@@ -14,7 +14,7 @@ export const operations = { create, retrieve, download, remix } satisfies Record
 
 export type OperationName = keyof typeof operations;
 
-export const operationProperty: INodeProperties = {
+const operationProperty: INodeProperties = {
 	displayName: 'Operation',
 	name: 'operation',
 	type: 'options',

@@ -19,7 +19,7 @@ export function readVideoId(ctx: IExecuteFunctions, itemIndex: number): string {
 	return id;
 }
 
-export const MAX_PROMPT_LENGTH = 32_000;
+const MAX_PROMPT_LENGTH = 32_000;
 
 /** Reads the Prompt parameter: not empty, and within the API's 32,000 characters. */
 export function readPrompt(ctx: IExecuteFunctions, itemIndex: number, hint: string): string {

@@ -26,7 +26,7 @@ export const retrieve: VideoOperation<RetrieveRequest> = {
 	},
 
 	async execute(run, request, itemIndex) {
-		const { job } = await run.api.retrieveVideo(request.id, itemIndex);
-		return await completeJob(run, job, request.completion, itemIndex);
+		const { job, serverDelayMs } = await run.api.retrieveVideo(request.id, itemIndex);
+		return await completeJob(run, job, request.completion, itemIndex, serverDelayMs);
 	},
 };
