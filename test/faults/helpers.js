@@ -1,48 +1,15 @@
 'use strict';
 /**
- * Shared helpers for the fault-injection suites: run the Comet Video node in a real n8n workflow
- * against the local simulator, seed jobs without going through the node, and assert that the
- * API key never surfaces anywhere the user (or n8n's logs) can read.
+ * Helpers for the fault-injection suites, on top of the ones both suites share (../helpers): the
+ * suite's key, simulator settings and fast options (3 attempts, 1 s request timeout), parameters
+ * per operation, a runner, seeded jobs, and the checks that the API key never surfaces anywhere
+ * the user (or n8n's logs) can read.
  */
 const net = require('node:net');
-const path = require('node:path');
 
-const { runWorkflow, credentialRef } = require('../harness');
-const { startSimulator } = require('../simulator');
+const shared = require('../helpers');
 
-const SHIPPED_NODE_TYPE = 'n8n-nodes-cometapi-video.cometVideo';
-const NODE_NAME = 'Video';
-
-/**
- * The node reads its tuning (retries, delays, timeouts, poll interval) from an "Options"
- * collection. n8n only hands a node the parameters its description declares, so if the shipped
- * description does not declare `options`, every value a test sets there is silently dropped and
- * the defaults apply (5 attempts, 1 s base delay, 60 s timeout, 10 s poll cap): the matrix would
- * take minutes. In that case (a node bug, asserted red in fault-matrix.test.js) the cases run on
- * a test-only subclass of the shipped node whose description also declares the node's own
- * `optionsProperty`, which is exactly the suggested fix; all behaviour is still the shipped code.
- * Once the node declares `options` itself, the shipped type is used unchanged.
- */
-// COMET_PACKAGE_DIR lets the suite run against a patched copy of the package (to check a fix).
-const PACKAGE_DIR = path.resolve(process.env.COMET_PACKAGE_DIR || path.join(__dirname, '../..'));
-const { CometVideo } = require(path.join(PACKAGE_DIR, 'dist/nodes/CometVideo/CometVideo.node.js'));
-const { optionsProperty } = require(path.join(PACKAGE_DIR, 'dist/nodes/CometVideo/actions/descriptions.js'));
-
-const SHIPPED_DECLARES_OPTIONS = new CometVideo().description.properties.some((property) => property.name === 'options');
-
-class CometVideoWithOptions extends CometVideo {
-	constructor() {
-		super();
-		this.description = {
-			...this.description,
-			name: 'cometVideoWithOptions',
-			properties: [...this.description.properties, optionsProperty],
-		};
-	}
-}
-
-const NODE_TYPE = SHIPPED_DECLARES_OPTIONS ? SHIPPED_NODE_TYPE : 'test.cometVideoWithOptions';
-const EXTRA_NODE_TYPES = SHIPPED_DECLARES_OPTIONS ? [] : [CometVideoWithOptions];
+const { NODE_NAME, NODE_TYPE, PACKAGE_DIR, requestsTo } = shared;
 
 /** A distinctive key, so a scan for it cannot hit anything by accident. */
 const API_KEY = 'sk-faults-S3cr3t-7c1f0e9a4b2d4e6f8a0b';
@@ -55,66 +22,51 @@ const FAST_OPTIONS = Object.freeze({
 	requestTimeoutSeconds: 1,
 });
 
+/** The suite's simulator settings: the faults' key, short jobs, small videos. */
+const SIM_OPTIONS = Object.freeze({ apiKey: API_KEY, jobDurationMs: 50, videoBytes: 64 * 1024 });
+
+/** A simulator of this suite's kind (for the extra ones a case starts itself). */
 async function startSim(options = {}) {
-	return await startSimulator({ apiKey: API_KEY, jobDurationMs: 50, videoBytes: 64 * 1024, ...options });
+	return await shared.startSimulator({ ...SIM_OPTIONS, ...options });
+}
+
+/** A simulator for the whole file, reset before every test; returns a getter for it. */
+function useSimulator(options = {}) {
+	return shared.useSimulator({ ...SIM_OPTIONS, ...options });
 }
 
 /** Node parameters for each operation, with the fast options merged in. */
 function createParams(overrides = {}) {
-	const { options, ...rest } = overrides;
-	return {
-		operation: 'create',
-		model: 'veo3-fast',
-		prompt: 'A paper boat drifting down a rainy street',
-		waitForCompletion: false,
-		...rest,
-		options: { ...FAST_OPTIONS, ...options },
-	};
+	return shared.withOptions({ ...shared.CREATE_DEFAULTS, waitForCompletion: false, ...overrides }, FAST_OPTIONS);
 }
 
 function retrieveParams(videoId, overrides = {}) {
-	const { options, ...rest } = overrides;
-	return { operation: 'retrieve', videoId, waitForCompletion: false, ...rest, options: { ...FAST_OPTIONS, ...options } };
+	return shared.withOptions({ operation: 'retrieve', videoId, waitForCompletion: false, ...overrides }, FAST_OPTIONS);
 }
 
 function downloadParams(videoId, overrides = {}) {
-	const { options, ...rest } = overrides;
-	return { operation: 'download', videoId, variant: 'video', binaryPropertyName: 'data', ...rest, options: { ...FAST_OPTIONS, ...options } };
+	return shared.withOptions({ operation: 'download', videoId, variant: 'video', binaryPropertyName: 'data', ...overrides }, FAST_OPTIONS);
 }
 
 /**
- * Runs Start -> Video in a real n8n execution.
+ * Runs Start -> Comet Video in a real n8n execution.
  * @param {object} args
- * @param {object} args.parameters  the Video node's parameters
+ * @param {object} args.parameters  the node's parameters, as given
  * @param {number} [args.items]     how many input items Start emits (default 1)
- * @param {object} [args.credential] the cometApi credential data (required)
+ * @param {object} args.credential  the cometApi credential data
  * @param {boolean} [args.continueOnFail]
- * @param {boolean} [args.shipped]  run the shipped node type even when the Options shim is active
+ * @param {string} [args.binaryMode]
+ * @param {number} [args.cancelAfterMs]
  */
-async function runVideo({
-	parameters,
-	items = 1,
-	credential,
-	continueOnFail = false,
-	binaryMode = 'default',
-	cancelAfterMs,
-	shipped = false,
-}) {
-	const node = { name: NODE_NAME, type: shipped ? SHIPPED_NODE_TYPE : NODE_TYPE, parameters, credentials: credentialRef('cometApi') };
-	if (continueOnFail) node.onError = 'continueRegularOutput';
-	const result = await runWorkflow({
-		nodes: [
-			{ name: 'Start', type: 'test.start', parameters: { items: Array.from({ length: items }, (_, i) => ({ json: { n: i } })) } },
-			node,
-		],
-		connections: { Start: { main: [[{ node: NODE_NAME, type: 'main', index: 0 }]] } },
-		credentials: { cometApi: credential },
+async function runVideo({ parameters, items = 1, credential, continueOnFail = false, binaryMode = 'default', cancelAfterMs }) {
+	return await shared.runVideoWorkflow({
+		parameters,
+		credential,
+		items: Array.from({ length: items }, (_, i) => ({ json: { n: i } })),
+		node: continueOnFail ? { onError: 'continueRegularOutput' } : {},
 		binaryMode,
 		cancelAfterMs,
-		nodeTypes: EXTRA_NODE_TYPES,
-		packageDir: PACKAGE_DIR,
 	});
-	return result;
 }
 
 /** The credential that points at the simulator. */
@@ -124,24 +76,12 @@ function simCredential(sim, extra = {}) {
 
 /**
  * Creates a job straight on the simulator (not through the node), so read-side cases start from
- * a job that exists. Returns its id; `sim.createCount()` goes up by one.
+ * a job that exists; by default waits until it ended. Returns its id; `sim.createCount()` goes up
+ * by one, `sim.requests` does not (it holds only what the node sent).
  */
 async function seedJob(sim, { prompt = 'seeded job', model = 'veo3-fast', waitUntilDone = true } = {}) {
-	const form = new FormData();
-	form.set('model', model);
-	form.set('prompt', prompt);
-	const response = await fetch(`${sim.url}/v1/videos`, {
-		method: 'POST',
-		headers: { authorization: `Bearer ${sim.apiKey}` },
-		body: form,
-	});
-	const job = await response.json();
-	if (!job.id) throw new Error(`seedJob failed: ${JSON.stringify(job)}`);
-	if (waitUntilDone) {
-		for (let i = 0; i < 100 && sim.jobs.get(job.id).finishedAt === null; i++) {
-			await new Promise((resolve) => setTimeout(resolve, 10));
-		}
-	}
+	const job = await shared.createJobDirect(sim, { prompt, model });
+	if (waitUntilDone) await shared.untilFinished(sim, job.id);
 	return job.id;
 }
 
@@ -152,11 +92,6 @@ async function closedPort() {
 	const { port } = server.address();
 	await new Promise((resolve) => server.close(resolve));
 	return port;
-}
-
-/** Requests the simulator received on one route. */
-function requestsTo(sim, route) {
-	return sim.requests.filter((request) => request.route === route);
 }
 
 /** JSON.stringify that survives cycles, Buffers and errors (own + prototype message/stack). */
@@ -228,8 +163,7 @@ module.exports = {
 	FAST_OPTIONS,
 	NODE_NAME,
 	NODE_TYPE,
-	SHIPPED_DECLARES_OPTIONS,
-	SHIPPED_NODE_TYPE,
+	PACKAGE_DIR,
 	closedPort,
 	createParams,
 	downloadParams,
@@ -244,4 +178,5 @@ module.exports = {
 	serialise,
 	simCredential,
 	startSim,
+	useSimulator,
 };

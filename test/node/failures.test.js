@@ -49,9 +49,10 @@ describe('a failed job ends the wait at once, with the reason and the id', () =>
 describe('timeouts and cancellation', () => {
 	test('a job that never finishes: the wait times out, the error names the id and points to Retrieve', async () => {
 		const sim = getSim();
-		// timeoutMinutes 0.02 = 1.2 s. cancelAfterMs is only a safety net so a broken timeout fails fast.
+		// timeoutMinutes 0.02 = 1.2 s. cancelAfterMs is only a safety net so a broken timeout fails
+		// fast (then the status is "canceled" and the error another one).
 		const result = await runVideoNode(sim, createParams({ prompt: 'Forever [never]', options: { timeoutMinutes: 0.02 } }), {
-			cancelAfterMs: 6000,
+			cancelAfterMs: 15_000,
 		});
 
 		expect(result.status).toBe('error');
@@ -60,7 +61,7 @@ describe('timeouts and cancellation', () => {
 		expect(result.error.message).toMatch(new RegExp(`^Video job ${id} did not finish within 0.02 min \\(last status "(queued|in_progress)"`));
 		expect(result.error.description).toContain(`Use the Retrieve operation with id ${id}`);
 		expect(result.durationMs).toBeGreaterThanOrEqual(1200);
-		expect(result.durationMs).toBeLessThan(3500);
+		expect(result.durationMs).toBeLessThan(8000);
 	});
 
 	test('cancelling the execution while waiting: status canceled quickly, no hang, no more polls', async () => {
@@ -69,7 +70,8 @@ describe('timeouts and cancellation', () => {
 
 		expect(result.status).toBe('canceled');
 		expect(result.engineSettled).toBe(true);
-		expect(result.durationMs).toBeLessThan(2500);
+		// Well under the harness's 10 s grace for a node that ignores the cancel.
+		expect(result.durationMs).toBeLessThan(6000);
 		expect(sim.createCount()).toBe(1);
 		const seen = sim.requests.length;
 		await sleep(1500);

@@ -1,17 +1,16 @@
 'use strict';
 
 /**
- * Shared helpers for the Comet Video node tests: build and run a real n8n workflow
- * (Start -> Comet Video) against the CometAPI simulator, plus small utilities.
+ * Helpers for the workflow tests (test/node), on top of the ones both suites share (../helpers):
+ * the suite's fast options and Create defaults (wait and download), a runner that takes the
+ * simulator and merges the fast options in, and small utilities (hashes, image bytes).
  */
 
 const crypto = require('node:crypto');
 
-const { runWorkflow, credentialRef } = require('../harness');
-const { startSimulator } = require('../simulator');
+const shared = require('../helpers');
 
-const NODE_TYPE = 'n8n-nodes-cometapi-video.cometVideo';
-const NODE_NAME = 'Comet Video';
+const { NODE_NAME, NODE_TYPE, createJobDirect, requestsTo, untilStatus } = shared;
 /** Fast polling and retries so the suite stays quick. */
 const FAST_OPTIONS = Object.freeze({ pollIntervalSeconds: 1, retryBaseDelayMs: 10 });
 
@@ -37,20 +36,7 @@ function binaryEntry(buffer, mimeType, fileName) {
 
 /** Create-operation parameters, waiting and downloading unless told otherwise. */
 function createParams(overrides = {}) {
-	const { options, ...rest } = overrides;
-	return {
-		operation: 'create',
-		model: 'veo3-fast',
-		prompt: 'A paper boat drifting down a rainy street',
-		waitForCompletion: true,
-		downloadWhenComplete: true,
-		...rest,
-		options: { ...FAST_OPTIONS, ...(options ?? {}) },
-	};
-}
-
-function withOptions(params) {
-	return { ...params, options: { ...FAST_OPTIONS, ...(params.options ?? {}) } };
+	return shared.withOptions({ ...shared.CREATE_DEFAULTS, waitForCompletion: true, downloadWhenComplete: true, ...overrides }, FAST_OPTIONS);
 }
 
 /**
@@ -62,80 +48,23 @@ function withOptions(params) {
  * @param {object[]} [run.items]         items the Start node emits (default: one empty item)
  * @param {object} [run.node]            extra node settings (e.g. { continueOnFail: true })
  * @param {string} [run.apiKey]          credential key (default: the simulator's)
+ * @param {string} [run.baseUrl]         credential Base URL (default: the simulator's)
  * @param {string} [run.binaryMode]      'default' | 'filesystem'
  * @param {number} [run.cancelAfterMs]
  * @returns the harness result plus `items` (the node's output items)
  */
 async function runVideoNode(sim, parameters, run = {}) {
-	const { items = [{ json: {} }], node = {}, apiKey = sim.apiKey, baseUrl = sim.url, ...rest } = run;
-	const result = await runWorkflow({
-		nodes: [
-			{ name: 'Start', type: 'test.start', parameters: { items } },
-			{
-				name: NODE_NAME,
-				type: NODE_TYPE,
-				parameters: withOptions(parameters),
-				credentials: credentialRef('cometApi'),
-				...node,
-			},
-		],
-		connections: { Start: { main: [[{ node: NODE_NAME, type: 'main', index: 0 }]] } },
-		credentials: { cometApi: { apiKey, baseUrl } },
-		// Lets the suite run against another build of the package (e.g. a patched copy).
-		packageDir: process.env.COMET_VIDEO_PACKAGE_DIR || undefined,
+	const { apiKey = sim.apiKey, baseUrl = sim.url, ...rest } = run;
+	return await shared.runVideoWorkflow({
+		parameters: shared.withOptions(parameters, FAST_OPTIONS),
+		credential: { apiKey, baseUrl },
 		...rest,
 	});
-	result.items = result.output(NODE_NAME);
-	return result;
-}
-
-/** Simulator requests for one route ('create', 'retrieve', 'content', 'remix', ...). */
-function requestsTo(sim, route) {
-	return sim.requests.filter((request) => request.route === route);
-}
-
-/**
- * Makes a job straight at the simulator (not through the node), for Retrieve/Download/Remix tests.
- * Removes its own request from sim.requests so tests only see what the node sent.
- */
-async function createJobDirect(sim, { model = 'veo3-fast', prompt = 'A lighthouse at dusk', size, seconds } = {}) {
-	const form = new FormData();
-	form.set('model', model);
-	form.set('prompt', prompt);
-	if (size) form.set('size', size);
-	if (seconds) form.set('seconds', seconds);
-	const before = sim.requests.length;
-	const response = await fetch(`${sim.url}/v1/videos`, {
-		method: 'POST',
-		headers: { authorization: `Bearer ${sim.apiKey}` },
-		body: form,
-	});
-	const job = await response.json();
-	if (!response.ok) throw new Error(`direct create failed: ${JSON.stringify(job)}`);
-	sim.requests.splice(before, 1);
-	return job;
-}
-
-/** Resolves once the simulator's job reached `status` (polls the simulator's state, not HTTP). */
-async function untilStatus(sim, id, status, timeoutMs = 10_000) {
-	const deadline = Date.now() + timeoutMs;
-	while (sim.jobs.get(id)?.status !== status) {
-		if (Date.now() > deadline) throw new Error(`job ${id} did not reach ${status}`);
-		await new Promise((resolve) => setTimeout(resolve, 20));
-	}
 }
 
 /** Starts a simulator for one test file; resets it before every test and closes it afterwards. */
 function useSimulator(options = {}) {
-	const holder = {};
-	beforeAll(async () => {
-		holder.sim = await startSimulator({ jobDurationMs: 500, videoBytes: 96 * 1024, ...options });
-	});
-	beforeEach(() => holder.sim.reset());
-	afterAll(async () => {
-		await holder.sim?.close();
-	});
-	return () => holder.sim;
+	return shared.useSimulator({ jobDurationMs: 500, videoBytes: 96 * 1024, ...options });
 }
 
 /** Asserts an error is the given n8n error class (by name: it may come from another module registry). */
