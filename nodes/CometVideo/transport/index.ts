@@ -158,7 +158,7 @@ export class CometApiClient {
 
 	private constructor(
 		private readonly ctx: IExecuteFunctions,
-		readonly baseUrl: string,
+		private readonly baseUrl: string,
 		private readonly apiKey: string,
 		private readonly settings: TransportSettings,
 		private readonly pause: Pause,
