@@ -9,13 +9,7 @@
  */
 const path = require('node:path');
 const { startSimulator } = require(path.join(__dirname, '..', '..', 'test/simulator'));
-
-function median(values) {
-	if (values.length === 0) return NaN;
-	const sorted = [...values].sort((a, b) => a - b);
-	const mid = Math.floor(sorted.length / 2);
-	return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
+const { median } = require('./lib');
 
 /** What the simulator saw since the last reset: request counts and poll timing per job. */
 function stats(sim) {
