@@ -108,6 +108,7 @@ function log(msg) {
 }
 
 function fmtMs(ms) {
+  if (ms == null) return '-';
   return ms >= 60000 ? `${(ms / 60000).toFixed(1)} min` : `${(ms / 1000).toFixed(1)} s`;
 }
 
@@ -762,6 +763,7 @@ if (require.main === module) {
 }
 
 module.exports = {
+  fmtMs,
   ensureN8n,
   ensureNode,
   runN8n,

@@ -36,7 +36,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-const { ensureN8n, runN8n, startN8n, parseExecuteOutput, nodeOutput } = require('./install-n8n');
+const { ensureN8n, runN8n, startN8n, parseExecuteOutput, nodeOutput, fmtMs: fmt } = require('./install-n8n');
 const { startSimulator } = require('../simulator');
 const { packPackage, installPackage } = require('./package-install');
 
@@ -83,11 +83,6 @@ const stages = []; // { version, name, ms }
 
 function say(msg) {
   process.stdout.write(`${msg}\n`);
-}
-
-function fmt(ms) {
-  if (ms == null) return '-';
-  return ms >= 60000 ? `${(ms / 60000).toFixed(1)} min` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 async function stage(version, name, fn) {
