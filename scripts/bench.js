@@ -2,7 +2,7 @@
 'use strict';
 /**
  * Benchmark of the Comet Video node against the CometAPI simulator, inside real n8n workflow
- * executions (test/harness). `npm run bench` builds first; then:
+ * executions (tools/harness). `npm run bench` builds first; then:
  *
  *   node scripts/bench.js [--job-seconds 10] [--items 1,10,50] [--baseline-items 1,10,50]
  *                         [--downloads-mib 100,1024] [--memory-mode-mib 100] [--reps 2]
@@ -68,10 +68,22 @@ function parseArgs(argv) {
 		}
 	}
 	const known = new Set([
-		'quick', 'skip-concurrency', 'skip-downloads', 'help', 'job-seconds', 'items', 'baseline-items',
-		'downloads-mib', 'memory-mode-mib', 'reps', 'video-kib', 'latency-ms', 'json',
+		'quick',
+		'skip-concurrency',
+		'skip-downloads',
+		'help',
+		'job-seconds',
+		'items',
+		'baseline-items',
+		'downloads-mib',
+		'memory-mode-mib',
+		'reps',
+		'video-kib',
+		'latency-ms',
+		'json',
 	]);
-	for (const name of Object.keys(flags)) if (!known.has(name)) throw new Error(`Unknown flag --${name}`);
+	for (const name of Object.keys(flags))
+		if (!known.has(name)) throw new Error(`Unknown flag --${name}`);
 	const env = (name) => process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`];
 	const pick = (name, quick, normal) => flags[name] ?? env(name) ?? (flags.quick ? quick : normal);
 
@@ -109,7 +121,10 @@ function machine() {
 		node: process.version,
 		platform: `${os.type()} ${os.release()} ${os.arch()}`,
 		memoryGiB: (os.totalmem() / 1024 ** 3).toFixed(1),
-		loadAvg: os.loadavg().map((n) => n.toFixed(2)).join(' '),
+		loadAvg: os
+			.loadavg()
+			.map((n) => n.toFixed(2))
+			.join(' '),
 	};
 }
 
@@ -135,7 +150,7 @@ function createWorkflow(n, credentials) {
 					binaryPropertyName: 'data',
 					options: {},
 				},
-				credentials: { cometApi: { id: '1', name: 'CometAPI' } },
+				credentials: { cometVideoApi: { id: '1', name: 'CometAPI' } },
 			},
 		],
 		connections: { Start: { main: [[{ node: 'Video', type: 'main', index: 0 }]] } },
@@ -208,7 +223,8 @@ async function nodeRun(runWorkflow, sim, credentials, n) {
 		wallMs,
 		status: result.status,
 		error: result.error?.message,
-		verified: result.status === 'success' ? await verifyOutput(result, sim, n) : result.error?.message,
+		verified:
+			result.status === 'success' ? await verifyOutput(result, sim, n) : result.error?.message,
 		stats: await sim.stats(),
 	};
 }
@@ -240,10 +256,14 @@ async function baselineRun(runWorkflow, sim, credentials, n) {
 }
 
 async function runConcurrency(config) {
-	const { runWorkflow } = require(path.join(ROOT, 'test/harness'));
+	const { runWorkflow } = require(path.join(ROOT, 'tools/harness'));
 	const jobMs = Math.round(config.jobSeconds * 1000);
-	const sim = await startSimulatorServer({ jobDurationMs: jobMs, videoBytes: Math.round(config.videoKiB * 1024), apiKey: API_KEY });
-	const credentials = { cometApi: { apiKey: API_KEY, baseUrl: sim.url } };
+	const sim = await startSimulatorServer({
+		jobDurationMs: jobMs,
+		videoBytes: Math.round(config.videoKiB * 1024),
+		apiKey: API_KEY,
+	});
+	const credentials = { cometVideoApi: { apiKey: API_KEY, baseUrl: sim.url } };
 	const rows = [];
 	const latencyRows = [];
 	try {
@@ -260,18 +280,24 @@ async function runConcurrency(config) {
 			if (config.items.includes(n)) {
 				log(`concurrency: N=${n}, one execution with ${n} items (T=${config.jobSeconds} s)…`);
 				node = await nodeRun(runWorkflow, sim, credentials, n);
-				log(`  ${s(node.wallMs)} s, ${node.status}, ${node.verified}, max in flight ${node.stats.maxInFlight}`);
+				log(
+					`  ${s(node.wallMs)} s, ${node.status}, ${node.verified}, max in flight ${node.stats.maxInFlight}`,
+				);
 			}
 			if (config.baselineItems.includes(n)) {
 				log(`concurrency: N=${n}, baseline of ${n} single-item executions…`);
 				baseline = await baselineRun(runWorkflow, sim, credentials, n);
 				singleRunMs.push(...baseline.runs);
-				log(`  ${s(baseline.wallMs)} s, ${baseline.verified}, max in flight ${baseline.stats.maxInFlight}`);
+				log(
+					`  ${s(baseline.wallMs)} s, ${baseline.verified}, max in flight ${baseline.stats.maxInFlight}`,
+				);
 			}
 			if (node) rows.push({ n, node, baseline });
 		}
 		// Baselines not measured: N × the mean single-item execution measured above.
-		const meanSingle = singleRunMs.length ? singleRunMs.reduce((a, b) => a + b, 0) / singleRunMs.length : undefined;
+		const meanSingle = singleRunMs.length
+			? singleRunMs.reduce((a, b) => a + b, 0) / singleRunMs.length
+			: undefined;
 		for (const row of rows) {
 			if (!row.baseline && meanSingle !== undefined) {
 				row.baseline = { wallMs: meanSingle * row.n, measured: false, meanRunMs: meanSingle };
@@ -283,14 +309,21 @@ async function runConcurrency(config) {
 			await sim.latency(config.latencyMs);
 			log(`concurrency: N=${n} with ${config.latencyMs} ms API latency…`);
 			const node = await nodeRun(runWorkflow, sim, credentials, n);
-			log(`  ${s(node.wallMs)} s, ${node.status}, ${node.verified}, max in flight ${node.stats.maxInFlight}`);
+			log(
+				`  ${s(node.wallMs)} s, ${node.status}, ${node.verified}, max in flight ${node.stats.maxInFlight}`,
+			);
 			latencyRows.push({ n, node, latencyMs: config.latencyMs });
 			await sim.latency(0);
 		}
 	} finally {
 		await sim.close();
 	}
-	return { jobSeconds: config.jobSeconds, videoBytes: Math.round(config.videoKiB * 1024), rows, latencyRows };
+	return {
+		jobSeconds: config.jobSeconds,
+		videoBytes: Math.round(config.videoKiB * 1024),
+		rows,
+		latencyRows,
+	};
 }
 
 function concurrencyTable(concurrency) {
@@ -309,7 +342,10 @@ function concurrencyTable(concurrency) {
 	];
 	const all = [
 		...concurrency.rows,
-		...concurrency.latencyRows.map((row) => ({ ...row, label: `${row.n}, +${row.latencyMs} ms API latency` })),
+		...concurrency.latencyRows.map((row) => ({
+			...row,
+			label: `${row.n}, +${row.latencyMs} ms API latency`,
+		})),
 	];
 	const rows = all.map(({ n, node, baseline, label }) => {
 		const firstPollMs = node.stats.firstPollMs.median;
@@ -323,20 +359,29 @@ function concurrencyTable(concurrency) {
 			total: (st.creates + st.polls + st.downloads + st.other) / jobs,
 		};
 		const ok = node.status === 'success' && node.wallMs <= bound;
-		const inFlightOk = node.stats.maxInFlight <= DEFAULT_MAX_IN_FLIGHT && (!baseline?.stats || baseline.stats.maxInFlight <= DEFAULT_MAX_IN_FLIGHT);
+		const inFlightOk =
+			node.stats.maxInFlight <= DEFAULT_MAX_IN_FLIGHT &&
+			(!baseline?.stats || baseline.stats.maxInFlight <= DEFAULT_MAX_IN_FLIGHT);
 		let baselineText = '–';
-		if (baseline) baselineText = baseline.measured ? s(baseline.wallMs) : `≈ ${s(baseline.wallMs)} (extrapolated)`;
+		if (baseline)
+			baselineText = baseline.measured
+				? s(baseline.wallMs)
+				: `≈ ${s(baseline.wallMs)} (extrapolated)`;
 		return [
 			label ?? n,
 			node.status === 'success' ? s(node.wallMs) : `FAILED: ${node.error}`,
 			baselineText,
-			baseline ? `${(node.wallMs / baseline.wallMs).toFixed(3)} (${(baseline.wallMs / node.wallMs).toFixed(1)}× faster)` : '–',
+			baseline
+				? `${(node.wallMs / baseline.wallMs).toFixed(3)} (${(baseline.wallMs / node.wallMs).toFixed(1)}× faster)`
+				: '–',
 			`${s(firstPollMs)} (${s(node.stats.firstPollMs.min)}–${s(node.stats.firstPollMs.max)})`,
 			`${s(bound)} ${ok ? 'PASS' : 'FAIL'}`,
 			`${pj.total.toFixed(2)} (${pj.creates.toFixed(2)} + ${pj.polls.toFixed(2)} + ${pj.downloads.toFixed(2)})`,
 			`${node.stats.maxInFlight}${baseline?.stats ? ` / baseline ${baseline.stats.maxInFlight}` : ''} (${DEFAULT_MAX_IN_FLIGHT}) ${inFlightOk ? 'PASS' : 'FAIL'}`,
 			node.stats.maxConcurrentJobs,
-			node.verified === 'ok' && (!baseline?.verified || baseline.verified === 'ok') ? 'ok' : `${node.verified} / ${baseline?.verified}`,
+			node.verified === 'ok' && (!baseline?.verified || baseline.verified === 'ok')
+				? 'ok'
+				: `${node.verified} / ${baseline?.verified}`,
 		];
 	});
 	return markdownTable(header, rows);
@@ -348,9 +393,13 @@ function runChild(spec) {
 	// Dirty pages of the previous measurement should not be written back during this one.
 	spawnSync('sync');
 	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, ['--expose-gc', path.join(__dirname, 'bench/download-child.js'), JSON.stringify(spec)], {
-			stdio: ['ignore', 'pipe', 'pipe'],
-		});
+		const child = spawn(
+			process.execPath,
+			['--expose-gc', path.join(__dirname, 'bench/download-child.js'), JSON.stringify(spec)],
+			{
+				stdio: ['ignore', 'pipe', 'pipe'],
+			},
+		);
 		let out = '';
 		let err = '';
 		child.stdout.on('data', (chunk) => (out += chunk));
@@ -358,7 +407,10 @@ function runChild(spec) {
 		child.once('error', reject);
 		child.once('exit', (code) => {
 			const line = out.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
-			if (!line) return reject(new Error(`download child exited ${code} without a result: ${err.trim() || out.trim()}`));
+			if (!line)
+				return reject(
+					new Error(`download child exited ${code} without a result: ${err.trim() || out.trim()}`),
+				);
 			resolve(JSON.parse(line.slice('BENCH_RESULT '.length)));
 		});
 	});
@@ -368,7 +420,9 @@ async function runDownloads(config) {
 	const tiny = await startSimulatorProcess({ videoBytes: 64 * 1024 });
 	const results = [];
 	try {
-		const sizes = [...new Set([...config.downloadsMiB, ...config.memoryModeMiB])].sort((a, b) => a - b);
+		const sizes = [...new Set([...config.downloadsMiB, ...config.memoryModeMiB])].sort(
+			(a, b) => a - b,
+		);
 		for (const sizeMiB of sizes) {
 			const bytes = Math.round(sizeMiB * MiB);
 			const big = await startSimulatorProcess({ videoBytes: bytes });
@@ -382,10 +436,15 @@ async function runDownloads(config) {
 				const base = { url: big.url, tinyUrl: tiny.url, apiKey, id, tinyId, bytes };
 				const variants = [];
 				if (config.downloadsMiB.includes(sizeMiB)) {
-					variants.push({ kind: 'plain', binaryMode: 'filesystem' }, { kind: 'node', binaryMode: 'filesystem' });
+					variants.push(
+						{ kind: 'plain', binaryMode: 'filesystem' },
+						{ kind: 'node', binaryMode: 'filesystem' },
+					);
 				}
-				if (config.memoryModeMiB.includes(sizeMiB)) variants.push({ kind: 'node', binaryMode: 'default' });
-				if (!variants.some((v) => v.kind === 'plain')) variants.unshift({ kind: 'plain', binaryMode: 'filesystem' });
+				if (config.memoryModeMiB.includes(sizeMiB))
+					variants.push({ kind: 'node', binaryMode: 'default' });
+				if (!variants.some((v) => v.kind === 'plain'))
+					variants.unshift({ kind: 'plain', binaryMode: 'filesystem' });
 				const runs = new Map(variants.map((v) => [`${v.kind}:${v.binaryMode}`, []]));
 				for (let rep = 0; rep < config.reps; rep++) {
 					// Alternate the variants so drift in machine load hits them alike.
@@ -397,15 +456,25 @@ async function runDownloads(config) {
 						result.bytesOk = result.storedBytes === bytes;
 						result.shaOk = result.storedSha256 === expected;
 						log(
-							`    ${result.ok ? `${result.seconds.toFixed(2)} s, RSS +${mib(result.memory.growthBytes)} MiB, ` +
-								`bytes ${result.bytesOk ? 'ok' : 'WRONG'}, sha256 ${result.shaOk ? 'ok' : 'WRONG'}` : `FAILED ${result.error}`}`,
+							`    ${
+								result.ok
+									? `${result.seconds.toFixed(2)} s, RSS +${mib(result.memory.growthBytes)} MiB, ` +
+										`bytes ${result.bytesOk ? 'ok' : 'WRONG'}, sha256 ${result.shaOk ? 'ok' : 'WRONG'}`
+									: `FAILED ${result.error}`
+							}`,
 						);
 						runs.get(key).push(result);
 					}
 				}
 				for (const variant of variants) {
 					const key = `${variant.kind}:${variant.binaryMode}`;
-					results.push({ sizeMiB, bytes, ...variant, runs: runs.get(key), expectedSha256: expected });
+					results.push({
+						sizeMiB,
+						bytes,
+						...variant,
+						runs: runs.get(key),
+						expectedSha256: expected,
+					});
 				}
 			} finally {
 				await big.stop();
@@ -426,7 +495,8 @@ function summarise(entry) {
 		secondGrowthBytes: Math.max(...ok.map((r) => r.second?.memory?.growthBytes ?? NaN)),
 		secondSeconds: median(ok.filter((r) => r.second?.ok).map((r) => r.second.seconds)),
 		baselineBytes: median(ok.map((r) => r.memory.baselineBytes)),
-		verified: ok.length > 0 && ok.every((r) => r.bytesOk && r.shaOk && (!r.second || r.second.shaOk)),
+		verified:
+			ok.length > 0 && ok.every((r) => r.bytesOk && r.shaOk && (!r.second || r.second.shaOk)),
 		error: entry.runs.find((r) => !r.ok)?.error,
 	};
 }
@@ -461,12 +531,20 @@ function downloadTable(downloads, reps) {
 		}
 		rows.push([
 			size,
-			entry.kind === 'plain' ? 'plain http.get + pipeline to file' : 'Comet Video: Download (workflow)',
-			entry.kind === 'plain' ? 'file (fs.createWriteStream)' : entry.binaryMode === 'filesystem' ? 'n8n filesystem mode' : 'n8n default (memory) mode',
+			entry.kind === 'plain'
+				? 'plain http.get + pipeline to file'
+				: 'Comet Video: Download (workflow)',
+			entry.kind === 'plain'
+				? 'file (fs.createWriteStream)'
+				: entry.binaryMode === 'filesystem'
+					? 'n8n filesystem mode'
+					: 'n8n default (memory) mode',
 			sum.ok ? sum.seconds.toFixed(2) : `FAILED: ${sum.error}`,
 			sum.ok ? (entry.bytes / MiB / sum.seconds).toFixed(0) : '–',
 			sum.ok ? `${mib(sum.growthBytes)} (from ${mib(sum.baselineBytes)})` : '–',
-			sum.ok && Number.isFinite(sum.secondGrowthBytes) ? `${sum.secondSeconds.toFixed(2)} / ${mib(sum.secondGrowthBytes)}` : '–',
+			sum.ok && Number.isFinite(sum.secondGrowthBytes)
+				? `${sum.secondSeconds.toFixed(2)} / ${mib(sum.secondGrowthBytes)}`
+				: '–',
 			ratio === undefined ? '–' : `${ratio.toFixed(2)}×`,
 			target,
 			sum.verified ? 'ok' : 'MISMATCH',
@@ -488,7 +566,8 @@ async function main() {
 	let concurrency;
 	let downloads;
 	if (!config.skipConcurrency && config.items.length) concurrency = await runConcurrency(config);
-	if (!config.skipDownloads && (config.downloadsMiB.length || config.memoryModeMiB.length)) downloads = await runDownloads(config);
+	if (!config.skipDownloads && (config.downloadsMiB.length || config.memoryModeMiB.length))
+		downloads = await runDownloads(config);
 	const after = machine();
 	const totalMs = Date.now() - startedAt;
 
@@ -511,16 +590,20 @@ async function main() {
 		out.push(concurrencyTable(concurrency));
 		out.push('');
 		const measured = concurrency.rows.filter((r) => r.baseline?.measured).map((r) => r.n);
-		const extrapolated = concurrency.rows.filter((r) => r.baseline && !r.baseline.measured).map((r) => r.n);
+		const extrapolated = concurrency.rows
+			.filter((r) => r.baseline && !r.baseline.measured)
+			.map((r) => r.n);
 		out.push(
 			`- node: one workflow execution (test.start → Comet Video) with N items, wall time of the whole execution. ` +
 				`Baseline: the same work one item at a time, N sequential single-item workflow executions in the same process ` +
 				`(what an item-by-item node does), summed wall time; measured for N = ${measured.join(', ') || 'none'}` +
-				(extrapolated.length ? `, extrapolated for N = ${extrapolated.join(', ')} as N × the mean single-item execution.` : '.'),
+				(extrapolated.length
+					? `, extrapolated for N = ${extrapolated.join(', ')} as N × the mean single-item execution.`
+					: '.'),
 		);
 		out.push(
-			'- The simulator runs in its own process (scripts/bench/sim-server.js); first poll = from the job\'s creation to its first status request, ' +
-				'from the simulator\'s request log (min–max in brackets). Requests per job and max in flight are counted by the simulator ' +
+			"- The simulator runs in its own process (scripts/bench/sim-server.js); first poll = from the job's creation to its first status request, " +
+				"from the simulator's request log (min–max in brackets). Requests per job and max in flight are counted by the simulator " +
 				'(max in flight: node run / baseline run). The latency row delays every answer of the simulator by that much, so requests queue at the limit.',
 		);
 		for (const { n, node, latencyMs } of [...concurrency.rows, ...concurrency.latencyRows]) {
@@ -541,16 +624,21 @@ async function main() {
 		out.push(
 			'- Comet Video: a workflow execution (test.start → Comet Video, operation Download) after a warm-up execution of a 64 KiB download. ' +
 				'Plain copy: `http.get` + `stream.pipeline` to `fs.createWriteStream`, after a 64 KiB warm-up copy. ' +
-				'RSS growth = peak RSS during the download (sampled every 10 ms and the kernel\'s VmHWM, reset just before) minus the RSS just before it. ' +
+				"RSS growth = peak RSS during the download (sampled every 10 ms and the kernel's VmHWM, reset just before) minus the RSS just before it. " +
 				'Each child then repeats the same download (2nd column): growth that does not recur is one-off heap sizing, not per-download buffering. ' +
 				`Variants alternate over ${config.reps} repetition(s); time is the median, RSS growth the maximum. ` +
-				'Stored size and sha256 are checked against the simulator\'s content generator for the same job.',
+				"Stored size and sha256 are checked against the simulator's content generator for the same job.",
 		);
 		for (const entry of downloads) {
 			const ok = entry.runs.filter((r) => r.ok);
 			if (!ok.length) continue;
 			// The run with the largest sampled growth, and what V8 reported at that sample.
-			const worst = ok.reduce((a, b) => (b.memory.sampledPeakBytes - b.memory.baselineBytes > a.memory.sampledPeakBytes - a.memory.baselineBytes ? b : a));
+			const worst = ok.reduce((a, b) =>
+				b.memory.sampledPeakBytes - b.memory.baselineBytes >
+				a.memory.sampledPeakBytes - a.memory.baselineBytes
+					? b
+					: a,
+			);
 			const m = worst.memory;
 			out.push(
 				`- ${entry.sizeMiB >= 1024 ? `${entry.sizeMiB / 1024} GiB` : `${entry.sizeMiB} MiB`}, ${entry.kind === 'plain' ? 'plain copy' : `node, ${entry.binaryMode} mode`}: ` +
@@ -558,12 +646,24 @@ async function main() {
 					`Buffers +${mib(m.arrayBufferGrowthAtPeakBytes)} MiB (socket chunks awaiting GC, or the file itself in memory mode).`,
 			);
 		}
-		const gaps = downloads.flatMap((d) => d.runs.filter((r) => r.ok).map((r) => r.memory.maxSampleGapMs));
-		if (gaps.length) out.push(`- Longest gap between RSS samples: ${Math.max(...gaps)} ms (VmHWM covers the gaps).`);
+		const gaps = downloads.flatMap((d) =>
+			d.runs.filter((r) => r.ok).map((r) => r.memory.maxSampleGapMs),
+		);
+		if (gaps.length)
+			out.push(
+				`- Longest gap between RSS samples: ${Math.max(...gaps)} ms (VmHWM covers the gaps).`,
+			);
 	}
 	process.stdout.write(`${out.join('\n')}\n`);
 	if (config.json) {
-		fs.writeFileSync(config.json, JSON.stringify({ config, machine: { before, after }, totalMs, concurrency, downloads }, null, 2));
+		fs.writeFileSync(
+			config.json,
+			JSON.stringify(
+				{ config, machine: { before, after }, totalMs, concurrency, downloads },
+				null,
+				2,
+			),
+		);
 	}
 }
 

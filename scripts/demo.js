@@ -12,10 +12,12 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
-const { runWorkflow, credentialRef, cleanup } = require('../test/harness');
-const { startSimulator } = require('../test/simulator');
+const { runWorkflow, credentialRef, cleanup } = require('../tools/harness');
+const { startSimulator } = require('../tools/simulator');
 
-const prompt = process.argv.slice(2).join(' ') || 'A paper boat drifting down a rainy city street at dusk, cinematic';
+const prompt =
+	process.argv.slice(2).join(' ') ||
+	'A paper boat drifting down a rainy city street at dusk, cinematic';
 const realKey = process.env.COMETAPI_API_KEY;
 const outDir = path.resolve(__dirname, '..', 'out');
 
@@ -34,7 +36,7 @@ function demoWorkflow(model) {
 					downloadWhenComplete: true,
 					binaryPropertyName: 'video',
 				},
-				credentials: credentialRef('cometApi'),
+				credentials: credentialRef('cometVideoApi'),
 			},
 		],
 		connections: { Prompt: { main: [[{ node: 'Comet Video', type: 'main', index: 0 }]] } },
@@ -42,22 +44,28 @@ function demoWorkflow(model) {
 }
 
 async function main() {
-	const simulator = realKey ? undefined : await startSimulator({ jobDurationMs: 4000, videoBytes: 2 * 1024 * 1024 });
+	const simulator = realKey
+		? undefined
+		: await startSimulator({ jobDurationMs: 4000, videoBytes: 2 * 1024 * 1024 });
 	const credentials = realKey
 		? { apiKey: realKey, baseUrl: process.env.COMETAPI_BASE_URL || 'https://api.cometapi.com' }
 		: { apiKey: simulator.apiKey, baseUrl: simulator.url };
 	const model = process.env.COMETAPI_MODEL || 'veo3-fast';
-	console.log(`Comet Video demo: ${realKey ? `real CometAPI at ${credentials.baseUrl}` : `CometAPI simulator at ${simulator.url}`}`);
+	console.log(
+		`Comet Video demo: ${realKey ? `real CometAPI at ${credentials.baseUrl}` : `CometAPI simulator at ${simulator.url}`}`,
+	);
 	console.log(`Model ${model}, prompt: "${prompt}"`);
 	try {
 		const result = await runWorkflow({
 			...demoWorkflow(model),
-			credentials: { cometApi: credentials },
+			credentials: { cometVideoApi: credentials },
 			binaryMode: 'filesystem',
 		});
 		if (result.status !== 'success') {
 			const error = result.error || {};
-			throw new Error(`The workflow ended with status ${result.status}: ${error.message}${error.description ? `\n${error.description}` : ''}`);
+			throw new Error(
+				`The workflow ended with status ${result.status}: ${error.message}${error.description ? `\n${error.description}` : ''}`,
+			);
 		}
 		const [item] = result.output('Comet Video');
 		const video = item.binary.video;
@@ -66,8 +74,12 @@ async function main() {
 		// Copy the file n8n stored, never the whole video through memory.
 		await fs.promises.copyFile(result.binaryFilePath(video), target);
 		const { size } = fs.statSync(target);
-		console.log(`Job ${item.json.id}: ${item.json.status} in ${(result.durationMs / 1000).toFixed(1)} s`);
-		console.log(`Wrote ${path.relative(process.cwd(), target) || target} (${size} bytes, ${(size / 1048576).toFixed(2)} MiB)`);
+		console.log(
+			`Job ${item.json.id}: ${item.json.status} in ${(result.durationMs / 1000).toFixed(1)} s`,
+		);
+		console.log(
+			`Wrote ${path.relative(process.cwd(), target) || target} (${size} bytes, ${(size / 1048576).toFixed(2)} MiB)`,
+		);
 	} finally {
 		await simulator?.close();
 		await cleanup();

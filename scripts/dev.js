@@ -9,7 +9,7 @@
  *   node scripts/dev.js --check start, verify, stop (used to test this script)
  *
  * - n8n 2.8.4 on Node 20, installed on first use into .cache/n8n/2.8.4
- *   (about 3 minutes once; see test/e2e/install-n8n.js).
+ *   (about 3 minutes once; see tools/n8n/install-n8n.js).
  * - User folder .cache/dev-user/ (database, credentials, workflows and the
  *   installed package survive restarts). The freshly built package is packed
  *   and reinstalled into .cache/dev-user/.n8n/nodes on every start.
@@ -26,9 +26,9 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-const { ensureN8n, runN8n, startN8n } = require('../test/e2e/install-n8n');
-const { packPackage, installPackage, PKG, REPO } = require('../test/e2e/package-install');
-const { startSimulator } = require('../test/simulator');
+const { ensureN8n, runN8n, startN8n } = require('../tools/n8n/install-n8n');
+const { packPackage, installPackage, PKG, REPO } = require('../tools/n8n/package-install');
+const { startSimulator } = require('../tools/simulator');
 
 const USER_FOLDER = path.join(REPO, '.cache', 'dev-user');
 const SETUP_MARKER = path.join(USER_FOLDER, '.dev-setup.json');
@@ -38,154 +38,207 @@ const SIM_PORT = Number(process.env.DEV_SIM_PORT || 5690);
 const CHECK = process.argv.includes('--check');
 
 function say(msg) {
-  process.stdout.write(`[dev] ${msg}\n`);
+	process.stdout.write(`[dev] ${msg}\n`);
 }
 
 function secs(ms) {
-  return `${(ms / 1000).toFixed(1)} s`;
+	return `${(ms / 1000).toFixed(1)} s`;
 }
 
 async function must(install, what, args, env) {
-  const r = await runN8n(install, args, { userFolder: USER_FOLDER, env, timeoutMs: 180000 });
-  if (r.code !== 0) throw new Error(`n8n ${what} failed (exit ${r.code}):\n${(r.stdout + r.stderr).split('\n').slice(-30).join('\n')}`);
-  return r;
+	const r = await runN8n(install, args, { userFolder: USER_FOLDER, env, timeoutMs: 180000 });
+	if (r.code !== 0)
+		throw new Error(
+			`n8n ${what} failed (exit ${r.code}):\n${(r.stdout + r.stderr).split('\n').slice(-30).join('\n')}`,
+		);
+	return r;
 }
 
 /* Credential for the simulator and the examples, once (later edits by the user are kept). */
 async function firstSetup(install, sim, env) {
-  if (fs.existsSync(SETUP_MARKER)) return false;
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-dev-'));
-  try {
-    const credFile = path.join(tmp, 'cred.json');
-    fs.writeFileSync(
-      credFile,
-      JSON.stringify([{ id: CRED_ID, name: 'CometAPI', type: 'cometApi', data: { apiKey: sim.apiKey, baseUrl: sim.url, allowHttp: false } }]),
-    );
-    await must(install, 'import:credentials', ['import:credentials', `--input=${credFile}`], env);
-    const examplesDir = path.join(REPO, 'examples');
-    const files = fs.existsSync(examplesDir) ? fs.readdirSync(examplesDir).filter((f) => f.endsWith('.json')).sort() : [];
-    if (files.length) {
-      const wfFile = path.join(tmp, 'examples.json');
-      fs.writeFileSync(wfFile, JSON.stringify(files.map((f) => JSON.parse(fs.readFileSync(path.join(examplesDir, f), 'utf8')))));
-      await must(install, 'import:workflow', ['import:workflow', `--input=${wfFile}`], env);
-    }
-    fs.writeFileSync(SETUP_MARKER, `${JSON.stringify({ at: new Date().toISOString(), credentialId: CRED_ID, simulator: sim.url, examples: files }, null, 2)}\n`);
-    return files;
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
+	if (fs.existsSync(SETUP_MARKER)) return false;
+	const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-dev-'));
+	try {
+		const credFile = path.join(tmp, 'cred.json');
+		fs.writeFileSync(
+			credFile,
+			JSON.stringify([
+				{
+					id: CRED_ID,
+					name: 'CometAPI',
+					type: 'cometVideoApi',
+					data: { apiKey: sim.apiKey, baseUrl: sim.url, allowHttp: false },
+				},
+			]),
+		);
+		await must(install, 'import:credentials', ['import:credentials', `--input=${credFile}`], env);
+		const examplesDir = path.join(REPO, 'examples');
+		const files = fs.existsSync(examplesDir)
+			? fs
+					.readdirSync(examplesDir)
+					.filter((f) => f.endsWith('.json'))
+					.sort()
+			: [];
+		if (files.length) {
+			const wfFile = path.join(tmp, 'examples.json');
+			fs.writeFileSync(
+				wfFile,
+				JSON.stringify(
+					files.map((f) => JSON.parse(fs.readFileSync(path.join(examplesDir, f), 'utf8'))),
+				),
+			);
+			await must(install, 'import:workflow', ['import:workflow', `--input=${wfFile}`], env);
+		}
+		fs.writeFileSync(
+			SETUP_MARKER,
+			`${JSON.stringify({ at: new Date().toISOString(), credentialId: CRED_ID, simulator: sim.url, examples: files }, null, 2)}\n`,
+		);
+		return files;
+	} finally {
+		fs.rmSync(tmp, { recursive: true, force: true });
+	}
 }
 
 async function main() {
-  const t0 = Date.now();
-  const version = process.env.DEV_N8N_VERSION || '2.8.4';
-  const node = Number(process.env.DEV_NODE || (version === '2.8.4' ? 20 : 24));
-  say(`n8n ${version} on Node ${node} (first use installs it into .cache/n8n/${version}, about 3 minutes)`);
-  const install = await ensureN8n({ version, node });
+	const t0 = Date.now();
+	const version = process.env.DEV_N8N_VERSION || '2.8.4';
+	const node = Number(process.env.DEV_NODE || (version === '2.8.4' ? 20 : 24));
+	say(
+		`n8n ${version} on Node ${node} (first use installs it into .cache/n8n/${version}, about 3 minutes)`,
+	);
+	const install = await ensureN8n({ version, node });
 
-  fs.mkdirSync(USER_FOLDER, { recursive: true });
-  const filesDir = path.join(USER_FOLDER, 'files');
-  fs.mkdirSync(filesDir, { recursive: true });
-  const packDir = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-dev-pack-'));
-  try {
-    const { tgz } = await packPackage(packDir);
-    const dir = await installPackage(install, USER_FOLDER, tgz);
-    say(`installed ${PKG.name}@${PKG.version} into ${path.relative(REPO, dir)}`);
-  } finally {
-    fs.rmSync(packDir, { recursive: true, force: true });
-  }
+	fs.mkdirSync(USER_FOLDER, { recursive: true });
+	const filesDir = path.join(USER_FOLDER, 'files');
+	fs.mkdirSync(filesDir, { recursive: true });
+	const packDir = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-dev-pack-'));
+	try {
+		const { tgz } = await packPackage(packDir);
+		const dir = await installPackage(install, USER_FOLDER, tgz);
+		say(`installed ${PKG.name}@${PKG.version} into ${path.relative(REPO, dir)}`);
+	} finally {
+		fs.rmSync(packDir, { recursive: true, force: true });
+	}
 
-  let sim;
-  try {
-    sim = await startSimulator({ port: SIM_PORT, jobDurationMs: Number(process.env.DEV_JOB_MS || 20000), quiet: false });
-  } catch (e) {
-    throw new Error(`cannot start the simulator on 127.0.0.1:${SIM_PORT} (${e.code || e.message}); set DEV_SIM_PORT`);
-  }
+	let sim;
+	try {
+		sim = await startSimulator({
+			port: SIM_PORT,
+			jobDurationMs: Number(process.env.DEV_JOB_MS || 20000),
+			quiet: false,
+		});
+	} catch (e) {
+		throw new Error(
+			`cannot start the simulator on 127.0.0.1:${SIM_PORT} (${e.code || e.message}); set DEV_SIM_PORT`,
+		);
+	}
 
-  const env = {
-    N8N_COMMUNITY_PACKAGES_ALLOW_TOOL_USAGE: 'true',
-    N8N_RESTRICT_FILE_ACCESS_TO: filesDir,
-    N8N_DEFAULT_BINARY_DATA_MODE: 'filesystem',
-  };
-  const imported = await firstSetup(install, sim, env);
-  if (imported) say(`first start: created credential "CometAPI" (simulator) and imported ${imported.length} example workflow(s)`);
+	const env = {
+		N8N_COMMUNITY_PACKAGES_ALLOW_TOOL_USAGE: 'true',
+		N8N_RESTRICT_FILE_ACCESS_TO: filesDir,
+		N8N_DEFAULT_BINARY_DATA_MODE: 'filesystem',
+	};
+	const imported = await firstSetup(install, sim, env);
+	if (imported)
+		say(
+			`first start: created credential "CometAPI" (simulator) and imported ${imported.length} example workflow(s)`,
+		);
 
-  let n8n;
-  try {
-    n8n = await startN8n(install, { userFolder: USER_FOLDER, port: N8N_PORT, env: { ...env, WEBHOOK_URL: `http://localhost:${N8N_PORT}/` } });
-  } catch (e) {
-    await sim.close();
-    throw e;
-  }
-  // startN8n buffers n8n's output; show it as it comes.
-  let shown = 0;
-  const pump = setInterval(() => {
-    const logs = n8n.logs();
-    if (logs.length > shown) {
-      process.stdout.write(logs.slice(shown));
-      shown = logs.length;
-    }
-  }, 500);
-  pump.unref();
+	let n8n;
+	try {
+		n8n = await startN8n(install, {
+			userFolder: USER_FOLDER,
+			port: N8N_PORT,
+			env: { ...env, WEBHOOK_URL: `http://localhost:${N8N_PORT}/` },
+		});
+	} catch (e) {
+		await sim.close();
+		throw e;
+	}
+	// startN8n buffers n8n's output; show it as it comes.
+	let shown = 0;
+	const pump = setInterval(() => {
+		const logs = n8n.logs();
+		if (logs.length > shown) {
+			process.stdout.write(logs.slice(shown));
+			shown = logs.length;
+		}
+	}, 500);
+	pump.unref();
 
-  const editor = `http://localhost:${N8N_PORT}`;
-  say('');
-  say(`n8n ${install.version} editor:  ${editor}   (ready in ${secs(Date.now() - t0)})`);
-  say(`  user folder: ${path.relative(REPO, USER_FOLDER)}  (first visit asks you to create the owner account)`);
-  say(`  node: "Comet Video" (${PKG.name}.cometVideo), also usable as an AI Agent tool`);
-  say(`CometAPI simulator: ${sim.url}`);
-  say(`  credential "CometAPI": API Key = ${sim.apiKey}   Base URL = ${sim.url}`);
-  say(`  (already created on first start; jobs take ${secs(Number(process.env.DEV_JOB_MS || 20000))}; prompt markers: [fail] [error] [unknown] [never])`);
-  say('  The real API works too: make a credential with your CometAPI key and Base URL https://api.cometapi.com');
-  say(`Read/Write Files from Disk may use ${path.relative(REPO, filesDir)}/`);
-  say('Ctrl-C to stop.');
+	const editor = `http://localhost:${N8N_PORT}`;
+	say('');
+	say(`n8n ${install.version} editor:  ${editor}   (ready in ${secs(Date.now() - t0)})`);
+	say(
+		`  user folder: ${path.relative(REPO, USER_FOLDER)}  (first visit asks you to create the owner account)`,
+	);
+	say(`  node: "Comet Video" (${PKG.name}.cometVideo), also usable as an AI Agent tool`);
+	say(`CometAPI simulator: ${sim.url}`);
+	say(`  credential "CometAPI": API Key = ${sim.apiKey}   Base URL = ${sim.url}`);
+	say(
+		`  (already created on first start; jobs take ${secs(Number(process.env.DEV_JOB_MS || 20000))}; prompt markers: [fail] [error] [unknown] [never])`,
+	);
+	say(
+		'  The real API works too: make a credential with your CometAPI key and Base URL https://api.cometapi.com',
+	);
+	say(`Read/Write Files from Disk may use ${path.relative(REPO, filesDir)}/`);
+	say('Ctrl-C to stop.');
 
-  const stop = async (why) => {
-    clearInterval(pump);
-    say(`stopping (${why})`);
-    await n8n.stop();
-    await sim.close();
-  };
+	const stop = async (why) => {
+		clearInterval(pump);
+		say(`stopping (${why})`);
+		await n8n.stop();
+		await sim.close();
+	};
 
-  if (CHECK) {
-    // Verify the editor answers and knows the node, then stop.
-    const res = await fetch(`${editor}/`);
-    const html = await res.text();
-    const typesFile = path.join(USER_FOLDER, '.cache', 'n8n', 'public', 'types', 'nodes.json');
-    const types = JSON.parse(fs.readFileSync(typesFile, 'utf8')).map((t) => t.name);
-    const models = await fetch(`${sim.url}/v1/models`, { headers: { authorization: `Bearer ${sim.apiKey}` } });
-    const ok = res.status === 200 && /<html/i.test(html) && types.includes(`${PKG.name}.cometVideo`) && types.includes(`${PKG.name}.cometVideoTool`) && models.status === 200;
-    say(`check: GET / -> ${res.status}; node types known: ${types.includes(`${PKG.name}.cometVideo`)} / tool: ${types.includes(`${PKG.name}.cometVideoTool`)}; simulator /v1/models -> ${models.status}`);
-    await stop('--check');
-    say(ok ? 'check passed' : 'check FAILED');
-    process.exitCode = ok ? 0 : 1;
-    return;
-  }
+	if (CHECK) {
+		// Verify the editor answers and knows the node, then stop.
+		const res = await fetch(`${editor}/`);
+		const html = await res.text();
+		const typesFile = path.join(USER_FOLDER, '.cache', 'n8n', 'public', 'types', 'nodes.json');
+		const types = JSON.parse(fs.readFileSync(typesFile, 'utf8')).map((t) => t.name);
+		const models = await fetch(`${sim.url}/v1/models`, {
+			headers: { authorization: `Bearer ${sim.apiKey}` },
+		});
+		const ok =
+			res.status === 200 &&
+			/<html/i.test(html) &&
+			types.includes(`${PKG.name}.cometVideo`) &&
+			types.includes(`${PKG.name}.cometVideoTool`) &&
+			models.status === 200;
+		say(
+			`check: GET / -> ${res.status}; node types known: ${types.includes(`${PKG.name}.cometVideo`)} / tool: ${types.includes(`${PKG.name}.cometVideoTool`)}; simulator /v1/models -> ${models.status}`,
+		);
+		await stop('--check');
+		say(ok ? 'check passed' : 'check FAILED');
+		process.exitCode = ok ? 0 : 1;
+		return;
+	}
 
-  let stopping = false;
-  const onSignal = (sig) => {
-    if (stopping) return;
-    stopping = true;
-    stop(sig).then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  // Keep running; if n8n dies on its own, say so and leave.
-  const watch = setInterval(() => {
-    try {
-      process.kill(n8n.pid, 0);
-    } catch {
-      clearInterval(watch);
-      say('n8n exited');
-      sim.close().then(() => process.exit(1));
-    }
-  }, 2000);
+	let stopping = false;
+	const onSignal = (sig) => {
+		if (stopping) return;
+		stopping = true;
+		stop(sig).then(
+			() => process.exit(0),
+			() => process.exit(1),
+		);
+	};
+	process.on('SIGINT', onSignal);
+	process.on('SIGTERM', onSignal);
+	// Keep running; if n8n dies on its own, say so and leave.
+	const watch = setInterval(() => {
+		try {
+			process.kill(n8n.pid, 0);
+		} catch {
+			clearInterval(watch);
+			say('n8n exited');
+			sim.close().then(() => process.exit(1));
+		}
+	}, 2000);
 }
 
 main().catch((e) => {
-  process.stderr.write(`[dev] ${e.stack || e}\n`);
-  process.exit(1);
+	process.stderr.write(`[dev] ${e.stack || e}\n`);
+	process.exit(1);
 });

@@ -9,8 +9,8 @@
 
 const path = require('node:path');
 
-const { runWorkflow, credentialRef } = require('./harness');
-const { startSimulator } = require('./simulator');
+const { runWorkflow, credentialRef } = require('../tools/harness');
+const { startSimulator } = require('../tools/simulator');
 
 const NODE_TYPE = 'n8n-nodes-cometapi-video.cometVideo';
 const NODE_NAME = 'Comet Video';
@@ -38,20 +38,32 @@ function withOptions(params, fastOptions) {
  *
  * @param {object} args
  * @param {object} args.parameters   the Comet Video node's parameters, as given
- * @param {object} args.credential   the cometApi credential data
+ * @param {object} args.credential   the cometVideoApi credential data
  * @param {object[]} [args.items]    items the Start node emits (default: one empty item)
  * @param {object} [args.node]       extra node settings (e.g. { continueOnFail: true })
  * @param {...*} [args.rest]         passed on to the harness (binaryMode, cancelAfterMs, ...)
  * @returns the harness result plus `items` (the node's output items)
  */
-async function runVideoWorkflow({ parameters, credential, items = [{ json: {} }], node = {}, ...rest }) {
+async function runVideoWorkflow({
+	parameters,
+	credential,
+	items = [{ json: {} }],
+	node = {},
+	...rest
+}) {
 	const result = await runWorkflow({
 		nodes: [
 			{ name: 'Start', type: 'test.start', parameters: { items } },
-			{ name: NODE_NAME, type: NODE_TYPE, parameters, credentials: credentialRef('cometApi'), ...node },
+			{
+				name: NODE_NAME,
+				type: NODE_TYPE,
+				parameters,
+				credentials: credentialRef('cometVideoApi'),
+				...node,
+			},
 		],
 		connections: { Start: { main: [[{ node: NODE_NAME, type: 'main', index: 0 }]] } },
-		credentials: { cometApi: credential },
+		credentials: { cometVideoApi: credential },
 		packageDir: PACKAGE_DIR,
 		...rest,
 	});
@@ -69,7 +81,10 @@ function requestsTo(sim, route) {
  * Removes its own request from sim.requests so tests only see what the node sent
  * (`sim.createCount()` still goes up by one).
  */
-async function createJobDirect(sim, { model = 'veo3-fast', prompt = 'A lighthouse at dusk', size, seconds } = {}) {
+async function createJobDirect(
+	sim,
+	{ model = 'veo3-fast', prompt = 'A lighthouse at dusk', size, seconds } = {},
+) {
 	const form = new FormData();
 	form.set('model', model);
 	form.set('prompt', prompt);
@@ -103,7 +118,13 @@ function untilStatus(sim, id, status, timeoutMs) {
 
 /** Resolves once the simulator's job ended, whatever the outcome. */
 function untilFinished(sim, id, timeoutMs) {
-	return untilJob(sim, id, (job) => job !== undefined && job.finishedAt !== null, 'finish', timeoutMs);
+	return untilJob(
+		sim,
+		id,
+		(job) => job !== undefined && job.finishedAt !== null,
+		'finish',
+		timeoutMs,
+	);
 }
 
 /**

@@ -35,7 +35,7 @@ function contentUrl(base, id) {
 // ---------------------------------------------------------------- node (a real workflow)
 
 async function runNode(spec) {
-	const { runWorkflow, credentialRef, cleanup } = require(path.join(ROOT, 'test/harness'));
+	const { runWorkflow, credentialRef, cleanup } = require(path.join(ROOT, 'tools/harness'));
 	const execute = (baseUrl, id) =>
 		runWorkflow({
 			nodes: [
@@ -43,12 +43,17 @@ async function runNode(spec) {
 				{
 					name: 'Download',
 					type: NODE_TYPE,
-					parameters: { operation: 'download', videoId: id, variant: 'video', binaryPropertyName: 'data' },
-					credentials: credentialRef('cometApi'),
+					parameters: {
+						operation: 'download',
+						videoId: id,
+						variant: 'video',
+						binaryPropertyName: 'data',
+					},
+					credentials: credentialRef('cometVideoApi'),
 				},
 			],
 			connections: { Start: { main: [[{ node: 'Download', type: 'main', index: 0 }]] } },
-			credentials: { cometApi: { apiKey: spec.apiKey, baseUrl } },
+			credentials: { cometVideoApi: { apiKey: spec.apiKey, baseUrl } },
 			binaryMode: spec.binaryMode,
 		});
 
@@ -58,7 +63,15 @@ async function runNode(spec) {
 	// The same download again in the same process: is the growth a one-off (heap sizing) or per download?
 	const second = first.ok ? await measureNode(spec, execute) : undefined;
 	await cleanup();
-	return { ...first, second: second && { seconds: second.seconds, memory: second.memory, ok: second.ok, shaOk: second.storedSha256 === first.storedSha256 } };
+	return {
+		...first,
+		second: second && {
+			seconds: second.seconds,
+			memory: second.memory,
+			ok: second.ok,
+			shaOk: second.storedSha256 === first.storedSha256,
+		},
+	};
 }
 
 async function measureNode(spec, execute) {
@@ -103,14 +116,18 @@ async function measureNode(spec, execute) {
 
 function plainCopy(url, apiKey, file) {
 	return new Promise((resolve, reject) => {
-		const request = http.get(url, { headers: { authorization: `Bearer ${apiKey}` } }, (response) => {
-			if (response.statusCode !== 200) {
-				response.resume();
-				reject(new Error(`HTTP ${response.statusCode}`));
-				return;
-			}
-			pipeline(response, fs.createWriteStream(file)).then(resolve, reject);
-		});
+		const request = http.get(
+			url,
+			{ headers: { authorization: `Bearer ${apiKey}` } },
+			(response) => {
+				if (response.statusCode !== 200) {
+					response.resume();
+					reject(new Error(`HTTP ${response.statusCode}`));
+					return;
+				}
+				pipeline(response, fs.createWriteStream(file)).then(resolve, reject);
+			},
+		);
 		request.on('error', reject);
 	});
 }
@@ -135,7 +152,15 @@ async function runPlain(spec) {
 		};
 		const first = await measure('first.mp4');
 		const second = await measure('second.mp4');
-		return { ...first, second: { seconds: second.seconds, memory: second.memory, ok: true, shaOk: second.storedSha256 === first.storedSha256 } };
+		return {
+			...first,
+			second: {
+				seconds: second.seconds,
+				memory: second.memory,
+				ok: true,
+				shaOk: second.storedSha256 === first.storedSha256,
+			},
+		};
 	} finally {
 		fs.rmSync(dir, { recursive: true, force: true });
 	}
@@ -150,7 +175,9 @@ async function main() {
 main().then(
 	() => process.exit(0),
 	(error) => {
-		process.stdout.write(`BENCH_RESULT ${JSON.stringify({ ok: false, error: String(error?.stack ?? error) })}\n`);
+		process.stdout.write(
+			`BENCH_RESULT ${JSON.stringify({ ok: false, error: String(error?.stack ?? error) })}\n`,
+		);
 		process.exit(1);
 	},
 );

@@ -49,15 +49,21 @@ function sha256(buffer) {
 
 /** The sha256 the simulator's content route serves for a job (its own deterministic generator). */
 function expectedVideoSha256(id, bytes) {
-	const { VARIANTS, sha256OfSource } = require(path.join(ROOT, 'test/simulator/content.js'));
+	const { VARIANTS, sha256OfSource } = require(path.join(ROOT, 'tools/simulator/content.js'));
 	return sha256OfSource(VARIANTS.video(id, bytes));
 }
 
-/** Starts `node test/simulator/cli.js` and resolves once it prints its URL. */
+/** Starts `node tools/simulator/cli.js` and resolves once it prints its URL. */
 function startSimulatorProcess({ jobMs = 0, videoBytes }) {
 	const args = [
-		path.join(ROOT, 'test/simulator/cli.js'),
-		'--port', '0', '--job-ms', String(jobMs), '--video-bytes', String(videoBytes), '--quiet',
+		path.join(ROOT, 'tools/simulator/cli.js'),
+		'--port',
+		'0',
+		'--job-ms',
+		String(jobMs),
+		'--video-bytes',
+		String(videoBytes),
+		'--quiet',
 	];
 	const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
 	let stderr = '';
@@ -99,7 +105,8 @@ async function createJob(url, apiKey, prompt = 'benchmark video') {
 		body: form,
 	});
 	const body = await response.json();
-	if (!response.ok || !body.id) throw new Error(`create failed: HTTP ${response.status} ${JSON.stringify(body)}`);
+	if (!response.ok || !body.id)
+		throw new Error(`create failed: HTTP ${response.status} ${JSON.stringify(body)}`);
 	return body.id;
 }
 
@@ -177,9 +184,16 @@ class RssTracker {
 
 /** Markdown table from a header row and rows of cells. */
 function markdownTable(header, rows) {
-	const widths = header.map((cell, i) => Math.max(String(cell).length, ...rows.map((row) => String(row[i] ?? '').length)));
-	const line = (cells) => `| ${cells.map((cell, i) => String(cell ?? '').padEnd(widths[i])).join(' | ')} |`;
-	return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+	const widths = header.map((cell, i) =>
+		Math.max(String(cell).length, ...rows.map((row) => String(row[i] ?? '').length)),
+	);
+	const line = (cells) =>
+		`| ${cells.map((cell, i) => String(cell ?? '').padEnd(widths[i])).join(' | ')} |`;
+	return [
+		line(header),
+		`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+		...rows.map(line),
+	].join('\n');
 }
 
 module.exports = {

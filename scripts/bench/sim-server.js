@@ -8,7 +8,7 @@
  * Messages out: { ready: true, url, apiKey } once listening; { id, result } or { id, error }.
  */
 const path = require('node:path');
-const { startSimulator } = require(path.join(__dirname, '..', '..', 'test/simulator'));
+const { startSimulator } = require(path.join(__dirname, '..', '..', 'tools/simulator'));
 const { median } = require('./lib');
 
 /** What the simulator saw since the last reset: request counts and poll timing per job. */
@@ -39,10 +39,17 @@ function stats(sim) {
 		polls: byRoute.retrieve,
 		downloads: byRoute.content,
 		other: byRoute.other,
-		statuses: sim.requests.reduce((acc, r) => ((acc[r.status] = (acc[r.status] ?? 0) + 1), acc), {}),
+		statuses: sim.requests.reduce(
+			(acc, r) => ((acc[r.status] = (acc[r.status] ?? 0) + 1), acc),
+			{},
+		),
 		// From the first job's creation to the last one's: how long creating the batch took.
 		createSpreadMs: creates.length ? Math.max(...creates) - Math.min(...creates) : 0,
-		firstPollMs: { median: median(firstPoll), min: Math.min(...firstPoll), max: Math.max(...firstPoll) },
+		firstPollMs: {
+			median: median(firstPoll),
+			min: Math.min(...firstPoll),
+			max: Math.max(...firstPoll),
+		},
 		seenDoneLagMs: { median: median(seenDoneLag), max: Math.max(...seenDoneLag) },
 		maxInFlight: sim.maxInFlight,
 		maxConcurrentJobs: sim.maxConcurrentJobs(),

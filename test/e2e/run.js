@@ -36,9 +36,16 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-const { ensureN8n, runN8n, startN8n, parseExecuteOutput, nodeOutput, fmtMs: fmt } = require('./install-n8n');
-const { startSimulator } = require('../simulator');
-const { packPackage, installPackage } = require('./package-install');
+const {
+	ensureN8n,
+	runN8n,
+	startN8n,
+	parseExecuteOutput,
+	nodeOutput,
+	fmtMs: fmt,
+} = require('../../tools/n8n/install-n8n');
+const { startSimulator } = require('../../tools/simulator');
+const { packPackage, installPackage } = require('../../tools/n8n/package-install');
 
 const REPO = path.resolve(__dirname, '..', '..');
 const WORKFLOW_DIR = path.join(__dirname, 'workflows');
@@ -53,10 +60,10 @@ const WEBHOOK_BURST = 4;
 
 // Example copies get fixed ids so `execute --id` and `publish:workflow` can find them.
 const EXAMPLE_IDS = {
-  'schedule-prompts-to-storage.json': 'e2eExSchedule001',
-  'webhook-create-job.json': 'e2eExWebhook0001',
-  'poll-and-deliver.json': 'e2eExPollDeliv01',
-  'ai-agent-tool.json': 'e2eExAiAgent0001',
+	'schedule-prompts-to-storage.json': 'e2eExSchedule001',
+	'webhook-create-job.json': 'e2eExWebhook0001',
+	'poll-and-deliver.json': 'e2eExPollDeliv01',
+	'ai-agent-tool.json': 'e2eExAiAgent0001',
 };
 
 /*
@@ -65,13 +72,13 @@ const EXAMPLE_IDS = {
  * disk. The value names the parameter holding the binary field's name.
  */
 const SWAP_TO_DISK = {
-  'n8n-nodes-base.awsS3': 'binaryPropertyName',
-  'n8n-nodes-base.s3': 'binaryPropertyName',
-  'n8n-nodes-base.googleDrive': 'inputDataFieldName',
-  'n8n-nodes-base.dropbox': 'binaryPropertyName',
-  'n8n-nodes-base.slack': 'binaryPropertyName',
-  'n8n-nodes-base.telegram': 'binaryPropertyName',
-  'n8n-nodes-base.discord': 'binaryPropertyName',
+	'n8n-nodes-base.awsS3': 'binaryPropertyName',
+	'n8n-nodes-base.s3': 'binaryPropertyName',
+	'n8n-nodes-base.googleDrive': 'inputDataFieldName',
+	'n8n-nodes-base.dropbox': 'binaryPropertyName',
+	'n8n-nodes-base.slack': 'binaryPropertyName',
+	'n8n-nodes-base.telegram': 'binaryPropertyName',
+	'n8n-nodes-base.discord': 'binaryPropertyName',
 };
 
 const VERBOSE = !!process.env.E2E_VERBOSE;
@@ -82,83 +89,85 @@ const results = []; // { version, name, status: 'PASS'|'FAIL'|'SKIP', ms, detail
 const stages = []; // { version, name, ms }
 
 function say(msg) {
-  process.stdout.write(`${msg}\n`);
+	process.stdout.write(`${msg}\n`);
 }
 
 async function stage(version, name, fn) {
-  const t0 = Date.now();
-  try {
-    return await fn();
-  } finally {
-    const ms = Date.now() - t0;
-    stages.push({ version, name, ms });
-    say(`  [stage] ${version} ${name}: ${fmt(ms)}`);
-  }
+	const t0 = Date.now();
+	try {
+		return await fn();
+	} finally {
+		const ms = Date.now() - t0;
+		stages.push({ version, name, ms });
+		say(`  [stage] ${version} ${name}: ${fmt(ms)}`);
+	}
 }
 
 async function testCase(version, name, fn) {
-  const t0 = Date.now();
-  try {
-    const detail = await fn();
-    const ms = Date.now() - t0;
-    results.push({ version, name, status: 'PASS', ms, detail });
-    say(`PASS  [n8n ${version}] ${name} (${fmt(ms)})${detail ? ` - ${detail}` : ''}`);
-    return true;
-  } catch (e) {
-    const ms = Date.now() - t0;
-    results.push({ version, name, status: 'FAIL', ms, detail: e.message });
-    say(`FAIL  [n8n ${version}] ${name} (${fmt(ms)})\n      ${String(e.message).split('\n').join('\n      ')}`);
-    return false;
-  }
+	const t0 = Date.now();
+	try {
+		const detail = await fn();
+		const ms = Date.now() - t0;
+		results.push({ version, name, status: 'PASS', ms, detail });
+		say(`PASS  [n8n ${version}] ${name} (${fmt(ms)})${detail ? ` - ${detail}` : ''}`);
+		return true;
+	} catch (e) {
+		const ms = Date.now() - t0;
+		results.push({ version, name, status: 'FAIL', ms, detail: e.message });
+		say(
+			`FAIL  [n8n ${version}] ${name} (${fmt(ms)})\n      ${String(e.message).split('\n').join('\n      ')}`,
+		);
+		return false;
+	}
 }
 
 function skipCase(version, name, why) {
-  results.push({ version, name, status: 'SKIP', ms: 0, detail: why });
-  say(`SKIP  [n8n ${version}] ${name} - ${why}`);
+	results.push({ version, name, status: 'SKIP', ms: 0, detail: why });
+	say(`SKIP  [n8n ${version}] ${name} - ${why}`);
 }
 
 function assert(cond, msg) {
-  if (!cond) throw new Error(msg);
+	if (!cond) throw new Error(msg);
 }
 
 function tail(text, lines = 30) {
-  return String(text).split('\n').slice(-lines).join('\n');
+	return String(text).split('\n').slice(-lines).join('\n');
 }
 
 // ---------------------------------------------------------------- helpers
 
 function sha256(buf) {
-  return crypto.createHash('sha256').update(buf).digest('hex');
+	return crypto.createHash('sha256').update(buf).digest('hex');
 }
 
 function readJson(file) {
-  return JSON.parse(fs.readFileSync(file, 'utf8'));
+	return JSON.parse(fs.readFileSync(file, 'utf8'));
 }
 
 function parseVersions() {
-  return (process.env.E2E_VERSIONS || DEFAULT_VERSIONS)
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((spec) => {
-      const [version, node] = spec.split(':');
-      return { version, node: Number(node || KNOWN_NODE[version] || 20) };
-    });
+	return (process.env.E2E_VERSIONS || DEFAULT_VERSIONS)
+		.split(',')
+		.map((s) => s.trim())
+		.filter(Boolean)
+		.map((spec) => {
+			const [version, node] = spec.split(':');
+			return { version, node: Number(node || KNOWN_NODE[version] || 20) };
+		});
 }
 
 /** All binary entries (json + binary meta) a node produced in its last run. */
 function nodeItems(parsed, nodeName) {
-  const rd = parsed.data.resultData.runData;
-  const runs = rd[nodeName];
-  if (!runs || !runs.length) return null;
-  const last = runs[runs.length - 1];
-  if (last.error) throw new Error(`node "${nodeName}" failed: ${last.error.message}`);
-  return ((last.data && last.data.main && last.data.main[0]) || []).map((i) => i);
+	const rd = parsed.data.resultData.runData;
+	const runs = rd[nodeName];
+	if (!runs || !runs.length) return null;
+	const last = runs[runs.length - 1];
+	if (last.error) throw new Error(`node "${nodeName}" failed: ${last.error.message}`);
+	return ((last.data && last.data.main && last.data.main[0]) || []).map((i) => i);
 }
 
 function runCount(parsed, nodeName) {
-  const runs = parsed.data.resultData.runData[nodeName];
-  return runs ? runs.length : 0;
+	const runs = parsed.data.resultData.runData[nodeName];
+	return runs ? runs.length : 0;
 }
 
 /*
@@ -169,39 +178,48 @@ function runCount(parsed, nodeName) {
  */
 const STORAGE_DIRS = ['storage', 'binaryData'];
 function storedFile(userFolder, binary) {
-  assert(binary && typeof binary.id === 'string', `binary has no stored-file id (not in filesystem mode?): ${JSON.stringify(binary)}`);
-  const m = /^(filesystem(?:-v2)?):(.+)$/.exec(binary.id);
-  assert(m, `binary id "${binary.id}" is not a filesystem binary-data id`);
-  const candidates = STORAGE_DIRS.map((d) => path.join(userFolder, '.n8n', d, m[2]));
-  return candidates.find((f) => fs.existsSync(f)) || candidates[0];
+	assert(
+		binary && typeof binary.id === 'string',
+		`binary has no stored-file id (not in filesystem mode?): ${JSON.stringify(binary)}`,
+	);
+	const m = /^(filesystem(?:-v2)?):(.+)$/.exec(binary.id);
+	assert(m, `binary id "${binary.id}" is not a filesystem binary-data id`);
+	const candidates = STORAGE_DIRS.map((d) => path.join(userFolder, '.n8n', d, m[2]));
+	return candidates.find((f) => fs.existsSync(f)) || candidates[0];
 }
 
 function checkStoredVideo(sim, userFolder, item, field, label) {
-  const json = item.json;
-  assert(json && typeof json.id === 'string' && json.id, `${label}: output has no job id: ${JSON.stringify(json)}`);
-  const bin = item.binary && item.binary[field];
-  assert(bin, `${label}: output item has no binary "${field}" (has: ${Object.keys(item.binary || {}).join(', ') || 'none'})`);
-  assert(bin.mimeType === 'video/mp4', `${label}: mimeType ${bin.mimeType}, expected video/mp4`);
-  const file = storedFile(userFolder, bin);
-  assert(fs.existsSync(file), `${label}: n8n's stored file ${file} does not exist`);
-  const got = sha256(fs.readFileSync(file));
-  const want = sim.videoSha256(json.id);
-  assert(got === want, `${label}: stored file ${file} sha256 ${got} != simulator's ${want}`);
-  return { file, size: fs.statSync(file).size };
+	const json = item.json;
+	assert(
+		json && typeof json.id === 'string' && json.id,
+		`${label}: output has no job id: ${JSON.stringify(json)}`,
+	);
+	const bin = item.binary && item.binary[field];
+	assert(
+		bin,
+		`${label}: output item has no binary "${field}" (has: ${Object.keys(item.binary || {}).join(', ') || 'none'})`,
+	);
+	assert(bin.mimeType === 'video/mp4', `${label}: mimeType ${bin.mimeType}, expected video/mp4`);
+	const file = storedFile(userFolder, bin);
+	assert(fs.existsSync(file), `${label}: n8n's stored file ${file} does not exist`);
+	const got = sha256(fs.readFileSync(file));
+	const want = sim.videoSha256(json.id);
+	assert(got === want, `${label}: stored file ${file} sha256 ${got} != simulator's ${want}`);
+	return { file, size: fs.statSync(file).size };
 }
 
 function relFolder(userFolder, file) {
-  return path.relative(userFolder, file);
+	return path.relative(userFolder, file);
 }
 
 // ---------------------------------------------------------------- workflows
 
 function loadTestWorkflows() {
-  return fs
-    .readdirSync(WORKFLOW_DIR)
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .map((f) => ({ file: f, wf: readJson(path.join(WORKFLOW_DIR, f)) }));
+	return fs
+		.readdirSync(WORKFLOW_DIR)
+		.filter((f) => f.endsWith('.json'))
+		.sort()
+		.map((f) => ({ file: f, wf: readJson(path.join(WORKFLOW_DIR, f)) }));
 }
 
 /*
@@ -211,425 +229,620 @@ function loadTestWorkflows() {
  * disabled flag and connections); Wait nodes shortened to 1 s.
  */
 function exampleCopy(file, outDir) {
-  const wf = readJson(path.join(EXAMPLES_DIR, file));
-  wf.id = EXAMPLE_IDS[file];
-  const swaps = [];
-  wf.nodes = wf.nodes.map((n) => {
-    if (n.type === 'n8n-nodes-base.scheduleTrigger') {
-      swaps.push(`${n.name}: scheduleTrigger -> manualTrigger`);
-      return { id: n.id, name: n.name, type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: n.position, parameters: {} };
-    }
-    if (SWAP_TO_DISK[n.type]) {
-      const field = (n.parameters && n.parameters[SWAP_TO_DISK[n.type]]) || 'data';
-      const slug = n.name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
-      swaps.push(`${n.name}: ${n.type} -> readWriteFile (${field})${n.disabled ? ' [disabled]' : ''}`);
-      const copy = {
-        id: n.id,
-        name: n.name,
-        type: 'n8n-nodes-base.readWriteFile',
-        typeVersion: 1,
-        position: n.position,
-        parameters: { operation: 'write', fileName: `=${outDir}/${slug}--{{ $json.id }}.mp4`, dataPropertyName: field, options: {} },
-      };
-      if (n.disabled) copy.disabled = true;
-      return copy;
-    }
-    if (n.type === 'n8n-nodes-base.wait' && n.parameters && n.parameters.amount > 1) {
-      swaps.push(`${n.name}: wait ${n.parameters.amount} s -> 1 s`);
-      return { ...n, parameters: { ...n.parameters, amount: 1 } };
-    }
-    return n;
-  });
-  return { wf, swaps };
+	const wf = readJson(path.join(EXAMPLES_DIR, file));
+	wf.id = EXAMPLE_IDS[file];
+	const swaps = [];
+	wf.nodes = wf.nodes.map((n) => {
+		if (n.type === 'n8n-nodes-base.scheduleTrigger') {
+			swaps.push(`${n.name}: scheduleTrigger -> manualTrigger`);
+			return {
+				id: n.id,
+				name: n.name,
+				type: 'n8n-nodes-base.manualTrigger',
+				typeVersion: 1,
+				position: n.position,
+				parameters: {},
+			};
+		}
+		if (SWAP_TO_DISK[n.type]) {
+			const field = (n.parameters && n.parameters[SWAP_TO_DISK[n.type]]) || 'data';
+			const slug = n.name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+			swaps.push(
+				`${n.name}: ${n.type} -> readWriteFile (${field})${n.disabled ? ' [disabled]' : ''}`,
+			);
+			const copy = {
+				id: n.id,
+				name: n.name,
+				type: 'n8n-nodes-base.readWriteFile',
+				typeVersion: 1,
+				position: n.position,
+				parameters: {
+					operation: 'write',
+					fileName: `=${outDir}/${slug}--{{ $json.id }}.mp4`,
+					dataPropertyName: field,
+					options: {},
+				},
+			};
+			if (n.disabled) copy.disabled = true;
+			return copy;
+		}
+		if (n.type === 'n8n-nodes-base.wait' && n.parameters && n.parameters.amount > 1) {
+			swaps.push(`${n.name}: wait ${n.parameters.amount} s -> 1 s`);
+			return { ...n, parameters: { ...n.parameters, amount: 1 } };
+		}
+		return n;
+	});
+	return { wf, swaps };
 }
 
 // ---------------------------------------------------------------- per version
 
 async function runVersion({ version, node }, sim, tgz) {
-  const V = version;
-  say(`\n=== n8n ${version} on Node ${node} ===`);
-  let install;
-  try {
-    install = await stage(V, 'n8n install (cache)', () => ensureN8n({ version, node }));
-  } catch (e) {
-    skipCase(V, 'all cases', `n8n ${version} (Node ${node}) could not be installed: ${e.message.split('\n')[0]}`);
-    return;
-  }
-  say(`  n8n ${install.version} (${install.cached ? 'cached' : 'fresh install'}) under ${install.nodeVersion}`);
+	const V = version;
+	say(`\n=== n8n ${version} on Node ${node} ===`);
+	let install;
+	try {
+		install = await stage(V, 'n8n install (cache)', () => ensureN8n({ version, node }));
+	} catch (e) {
+		skipCase(
+			V,
+			'all cases',
+			`n8n ${version} (Node ${node}) could not be installed: ${e.message.split('\n')[0]}`,
+		);
+		return;
+	}
+	say(
+		`  n8n ${install.version} (${install.cached ? 'cached' : 'fresh install'}) under ${install.nodeVersion}`,
+	);
 
-  const userFolder = fs.mkdtempSync(path.join(os.tmpdir(), `n8n-e2e-${version}-`));
-  const outDir = path.join(userFolder, 'out');
-  fs.mkdirSync(outDir, { recursive: true });
-  const baseEnv = {
-    N8N_DEFAULT_BINARY_DATA_MODE: 'filesystem',
-    N8N_RESTRICT_FILE_ACCESS_TO: outDir,
-    N8N_COMMUNITY_PACKAGES_ALLOW_TOOL_USAGE: 'true',
-  };
-  const opts = (env = {}) => ({ userFolder, env: { ...baseEnv, ...env }, timeoutMs: 180000 });
-  const logCmd = (what, r) => {
-    if (VERBOSE) say(`--- ${what} (exit ${r.code}) ---\n${r.stdout}\n${r.stderr}`);
-  };
-  const n8n = async (what, args, env) => {
-    const r = await runN8n(install, args, opts(env));
-    logCmd(what, r);
-    return r;
-  };
-  const mustN8n = async (what, args, env) => {
-    const r = await n8n(what, args, env);
-    if (r.code !== 0) throw new Error(`${what} exited ${r.code}:\n${tail(r.stdout + r.stderr)}`);
-    return r;
-  };
-  const execute = (id, env) => n8n(`execute ${id}`, ['execute', `--id=${id}`, '--rawOutput'], env);
+	const userFolder = fs.mkdtempSync(path.join(os.tmpdir(), `n8n-e2e-${version}-`));
+	const outDir = path.join(userFolder, 'out');
+	fs.mkdirSync(outDir, { recursive: true });
+	const baseEnv = {
+		N8N_DEFAULT_BINARY_DATA_MODE: 'filesystem',
+		N8N_RESTRICT_FILE_ACCESS_TO: outDir,
+		N8N_COMMUNITY_PACKAGES_ALLOW_TOOL_USAGE: 'true',
+	};
+	const opts = (env = {}) => ({ userFolder, env: { ...baseEnv, ...env }, timeoutMs: 180000 });
+	const logCmd = (what, r) => {
+		if (VERBOSE) say(`--- ${what} (exit ${r.code}) ---\n${r.stdout}\n${r.stderr}`);
+	};
+	const n8n = async (what, args, env) => {
+		const r = await runN8n(install, args, opts(env));
+		logCmd(what, r);
+		return r;
+	};
+	const mustN8n = async (what, args, env) => {
+		const r = await n8n(what, args, env);
+		if (r.code !== 0) throw new Error(`${what} exited ${r.code}:\n${tail(r.stdout + r.stderr)}`);
+		return r;
+	};
+	const execute = (id, env) => n8n(`execute ${id}`, ['execute', `--id=${id}`, '--rawOutput'], env);
 
-  try {
-    // ---- setup: package, credential, workflows
-    let setupOk = await testCase(V, 'install packed tarball into .n8n/nodes (community-nodes style)', async () => {
-      const dir = await stage(V, 'install package', () => installPackage(install, userFolder, tgz));
-      return relFolder(userFolder, dir);
-    });
+	try {
+		// ---- setup: package, credential, workflows
+		let setupOk = await testCase(
+			V,
+			'install packed tarball into .n8n/nodes (community-nodes style)',
+			async () => {
+				const dir = await stage(V, 'install package', () =>
+					installPackage(install, userFolder, tgz),
+				);
+				return relFolder(userFolder, dir);
+			},
+		);
 
-    const testWfs = loadTestWorkflows();
-    const exampleFiles = Object.keys(EXAMPLE_IDS);
-    const examples = {};
-    setupOk =
-      setupOk &&
-      (await testCase(V, 'import credential + all workflows', async () => {
-        const credFile = path.join(userFolder, 'cred.json');
-        fs.writeFileSync(
-          credFile,
-          JSON.stringify([{ id: CRED_ID, name: 'CometAPI', type: 'cometApi', data: { apiKey: sim.apiKey, baseUrl: sim.url, allowHttp: false } }]),
-        );
-        const wfs = testWfs.map((t) => t.wf);
-        for (const f of exampleFiles) {
-          examples[f] = exampleCopy(f, outDir);
-          wfs.push(examples[f].wf);
-        }
-        // The caller of poll-and-deliver needs the example's id.
-        for (const w of wfs) {
-          for (const n of w.nodes) {
-            if (n.parameters && n.parameters.workflowId && n.parameters.workflowId.value === '__POLL_AND_DELIVER_ID__') {
-              n.parameters.workflowId.value = EXAMPLE_IDS['poll-and-deliver.json'];
-            }
-          }
-        }
-        const wfFile = path.join(userFolder, 'workflows.json');
-        fs.writeFileSync(wfFile, JSON.stringify(wfs));
-        await stage(V, 'import:credentials', () => mustN8n('import:credentials', ['import:credentials', `--input=${credFile}`]));
-        await stage(V, 'import:workflow (all)', () => mustN8n('import:workflow', ['import:workflow', `--input=${wfFile}`]));
-        // The examples reference the credential by name only: check import resolved it.
-        const exp = path.join(userFolder, 'export.json');
-        await stage(V, 'export:workflow (check)', () => mustN8n('export:workflow', ['export:workflow', '--all', `--output=${exp}`]));
-        const exported = readJson(exp);
-        assert(exported.length === wfs.length, `exported ${exported.length} workflows, imported ${wfs.length}`);
-        const unresolved = [];
-        for (const w of exported) {
-          for (const n of w.nodes) {
-            const c = n.credentials && n.credentials.cometApi;
-            if (c && c.id !== CRED_ID) unresolved.push(`${w.name} / ${n.name}: ${JSON.stringify(c)}`);
-          }
-        }
-        assert(!unresolved.length, `credential "CometAPI" not resolved by name:\n${unresolved.join('\n')}`);
-        const swaps = exampleFiles.flatMap((f) => examples[f].swaps.map((s) => `${f}: ${s}`));
-        say(`      test-copy swaps: ${swaps.join('; ')}`);
-        return `${wfs.length} workflows, credential resolved by name in every Comet node`;
-      }));
-    if (!setupOk) {
-      skipCase(V, 'remaining cases', 'setup failed');
-      return;
-    }
+		const testWfs = loadTestWorkflows();
+		const exampleFiles = Object.keys(EXAMPLE_IDS);
+		const examples = {};
+		setupOk =
+			setupOk &&
+			(await testCase(V, 'import credential + all workflows', async () => {
+				const credFile = path.join(userFolder, 'cred.json');
+				fs.writeFileSync(
+					credFile,
+					JSON.stringify([
+						{
+							id: CRED_ID,
+							name: 'CometAPI',
+							type: 'cometVideoApi',
+							data: { apiKey: sim.apiKey, baseUrl: sim.url, allowHttp: false },
+						},
+					]),
+				);
+				const wfs = testWfs.map((t) => t.wf);
+				for (const f of exampleFiles) {
+					examples[f] = exampleCopy(f, outDir);
+					wfs.push(examples[f].wf);
+				}
+				// The caller of poll-and-deliver needs the example's id.
+				for (const w of wfs) {
+					for (const n of w.nodes) {
+						if (
+							n.parameters &&
+							n.parameters.workflowId &&
+							n.parameters.workflowId.value === '__POLL_AND_DELIVER_ID__'
+						) {
+							n.parameters.workflowId.value = EXAMPLE_IDS['poll-and-deliver.json'];
+						}
+					}
+				}
+				const wfFile = path.join(userFolder, 'workflows.json');
+				fs.writeFileSync(wfFile, JSON.stringify(wfs));
+				await stage(V, 'import:credentials', () =>
+					mustN8n('import:credentials', ['import:credentials', `--input=${credFile}`]),
+				);
+				await stage(V, 'import:workflow (all)', () =>
+					mustN8n('import:workflow', ['import:workflow', `--input=${wfFile}`]),
+				);
+				// The examples reference the credential by name only: check import resolved it.
+				const exp = path.join(userFolder, 'export.json');
+				await stage(V, 'export:workflow (check)', () =>
+					mustN8n('export:workflow', ['export:workflow', '--all', `--output=${exp}`]),
+				);
+				const exported = readJson(exp);
+				assert(
+					exported.length === wfs.length,
+					`exported ${exported.length} workflows, imported ${wfs.length}`,
+				);
+				const unresolved = [];
+				for (const w of exported) {
+					for (const n of w.nodes) {
+						const c = n.credentials && n.credentials.cometVideoApi;
+						if (c && c.id !== CRED_ID)
+							unresolved.push(`${w.name} / ${n.name}: ${JSON.stringify(c)}`);
+					}
+				}
+				assert(
+					!unresolved.length,
+					`credential "CometAPI" not resolved by name:\n${unresolved.join('\n')}`,
+				);
+				const swaps = exampleFiles.flatMap((f) => examples[f].swaps.map((s) => `${f}: ${s}`));
+				say(`      test-copy swaps: ${swaps.join('; ')}`);
+				return `${wfs.length} workflows, credential resolved by name in every Comet node`;
+			}));
+		if (!setupOk) {
+			skipCase(V, 'remaining cases', 'setup failed');
+			return;
+		}
 
-    // ---- 1. text to video, wait + download
-    await testCase(V, 'text-to-video: create + wait + download, MP4 stored in filesystem mode', async () => {
-      const before = sim.creates.length;
-      const r = await stage(V, 'execute text-to-video', () => execute('e2eCometText0001'));
-      assert(r.code === 0, `execute exited ${r.code}:\n${tail(r.stdout + r.stderr)}`);
-      const items = nodeItems(parseExecuteOutput(r.stdout), 'Comet Video');
-      assert(items && items.length === 1, `expected 1 item, got ${items && items.length}`);
-      const { json } = items[0];
-      assert(json.status === 'completed', `status ${json.status}`);
-      assert(sim.creates.length === before + 1, `simulator saw ${sim.creates.length - before} creates, expected 1`);
-      const c = sim.creates[sim.creates.length - 1];
-      assert(c.id === json.id && c.fields.model === 'veo3-fast' && c.fields.seconds === '8', `create fields: ${JSON.stringify(c.fields)}`);
-      const { file, size } = checkStoredVideo(sim, userFolder, items[0], 'video', 'text-to-video');
-      return `${json.id}, ${size} bytes at ${relFolder(userFolder, file)}`;
-    });
+		// ---- 1. text to video, wait + download
+		await testCase(
+			V,
+			'text-to-video: create + wait + download, MP4 stored in filesystem mode',
+			async () => {
+				const before = sim.creates.length;
+				const r = await stage(V, 'execute text-to-video', () => execute('e2eCometText0001'));
+				assert(r.code === 0, `execute exited ${r.code}:\n${tail(r.stdout + r.stderr)}`);
+				const items = nodeItems(parseExecuteOutput(r.stdout), 'Comet Video');
+				assert(items && items.length === 1, `expected 1 item, got ${items && items.length}`);
+				const { json } = items[0];
+				assert(json.status === 'completed', `status ${json.status}`);
+				assert(
+					sim.creates.length === before + 1,
+					`simulator saw ${sim.creates.length - before} creates, expected 1`,
+				);
+				const c = sim.creates[sim.creates.length - 1];
+				assert(
+					c.id === json.id && c.fields.model === 'veo3-fast' && c.fields.seconds === '8',
+					`create fields: ${JSON.stringify(c.fields)}`,
+				);
+				const { file, size } = checkStoredVideo(
+					sim,
+					userFolder,
+					items[0],
+					'video',
+					'text-to-video',
+				);
+				return `${json.id}, ${size} bytes at ${relFolder(userFolder, file)}`;
+			},
+		);
 
-    // ---- 2. image to video from a binary made by Convert to File
-    await testCase(V, 'image-to-video: PNG binary from Convert to File reaches the API', async () => {
-      const wf = testWfs.find((t) => t.file === 'image-to-video.json').wf;
-      const code = wf.nodes.find((n) => n.type === 'n8n-nodes-base.code').parameters.jsCode;
-      const png = Buffer.from(/png: '([^']+)'/.exec(code)[1], 'base64');
-      const r = await stage(V, 'execute image-to-video', () => execute('e2eCometImage001'));
-      assert(r.code === 0, `execute exited ${r.code}:\n${tail(r.stdout + r.stderr)}`);
-      const items = nodeItems(parseExecuteOutput(r.stdout), 'Comet Video');
-      const { json } = items[0];
-      const c = sim.creates.find((x) => x.id === json.id);
-      assert(c, `simulator has no create for ${json.id}`);
-      assert(c.files.length === 1, `simulator received ${c.files.length} files`);
-      const f = c.files[0];
-      assert(f.fieldName === 'input_reference', `file field ${f.fieldName}`);
-      assert(f.mimeType === 'image/png', `file mime ${f.mimeType}`);
-      assert(f.sha256 === sha256(png) && f.size === png.length, `image bytes differ: got ${f.size} bytes ${f.sha256}, sent ${png.length} ${sha256(png)}`);
-      assert(c.fields.model === 'sora-2' && c.fields.size === '720x1280', `fields ${JSON.stringify(c.fields)}`);
-      checkStoredVideo(sim, userFolder, items[0], 'data', 'image-to-video');
-      return `${json.id}: ${f.fileName} ${f.size} bytes, sha256 matches`;
-    });
+		// ---- 2. image to video from a binary made by Convert to File
+		await testCase(
+			V,
+			'image-to-video: PNG binary from Convert to File reaches the API',
+			async () => {
+				const wf = testWfs.find((t) => t.file === 'image-to-video.json').wf;
+				const code = wf.nodes.find((n) => n.type === 'n8n-nodes-base.code').parameters.jsCode;
+				const png = Buffer.from(/png: '([^']+)'/.exec(code)[1], 'base64');
+				const r = await stage(V, 'execute image-to-video', () => execute('e2eCometImage001'));
+				assert(r.code === 0, `execute exited ${r.code}:\n${tail(r.stdout + r.stderr)}`);
+				const items = nodeItems(parseExecuteOutput(r.stdout), 'Comet Video');
+				const { json } = items[0];
+				const c = sim.creates.find((x) => x.id === json.id);
+				assert(c, `simulator has no create for ${json.id}`);
+				assert(c.files.length === 1, `simulator received ${c.files.length} files`);
+				const f = c.files[0];
+				assert(f.fieldName === 'input_reference', `file field ${f.fieldName}`);
+				assert(f.mimeType === 'image/png', `file mime ${f.mimeType}`);
+				assert(
+					f.sha256 === sha256(png) && f.size === png.length,
+					`image bytes differ: got ${f.size} bytes ${f.sha256}, sent ${png.length} ${sha256(png)}`,
+				);
+				assert(
+					c.fields.model === 'sora-2' && c.fields.size === '720x1280',
+					`fields ${JSON.stringify(c.fields)}`,
+				);
+				checkStoredVideo(sim, userFolder, items[0], 'data', 'image-to-video');
+				return `${json.id}: ${f.fileName} ${f.size} bytes, sha256 matches`;
+			},
+		);
 
-    // ---- 3. create without wait -> Wait -> Retrieve -> If loop -> Download
-    await testCase(V, 'create (no wait) -> Wait -> Retrieve -> If loop -> Download', async () => {
-      const r = await stage(V, 'execute wait/retrieve loop', () => execute('e2eCometLoop0001'));
-      assert(r.code === 0, `execute exited ${r.code}:\n${tail(r.stdout + r.stderr)}`);
-      const parsed = parseExecuteOutput(r.stdout);
-      const created = nodeItems(parsed, 'Create Job')[0].json;
-      assert(['queued', 'in_progress'].includes(created.status), `Create returned status ${created.status} (expected an unfinished job)`);
-      const retrieves = runCount(parsed, 'Retrieve');
-      assert(retrieves >= 2, `Retrieve ran ${retrieves} time(s); the loop never looped`);
-      const items = nodeItems(parsed, 'Download');
-      assert(items && items.length === 1, 'Download produced no item');
-      assert(items[0].json.id === created.id, `downloaded ${items[0].json.id}, created ${created.id}`);
-      checkStoredVideo(sim, userFolder, items[0], 'data', 'download');
-      return `${created.id}: ${retrieves} Retrieve runs, then Download`;
-    });
+		// ---- 3. create without wait -> Wait -> Retrieve -> If loop -> Download
+		await testCase(V, 'create (no wait) -> Wait -> Retrieve -> If loop -> Download', async () => {
+			const r = await stage(V, 'execute wait/retrieve loop', () => execute('e2eCometLoop0001'));
+			assert(r.code === 0, `execute exited ${r.code}:\n${tail(r.stdout + r.stderr)}`);
+			const parsed = parseExecuteOutput(r.stdout);
+			const created = nodeItems(parsed, 'Create Job')[0].json;
+			assert(
+				['queued', 'in_progress'].includes(created.status),
+				`Create returned status ${created.status} (expected an unfinished job)`,
+			);
+			const retrieves = runCount(parsed, 'Retrieve');
+			assert(retrieves >= 2, `Retrieve ran ${retrieves} time(s); the loop never looped`);
+			const items = nodeItems(parsed, 'Download');
+			assert(items && items.length === 1, 'Download produced no item');
+			assert(
+				items[0].json.id === created.id,
+				`downloaded ${items[0].json.id}, created ${created.id}`,
+			);
+			checkStoredVideo(sim, userFolder, items[0], 'data', 'download');
+			return `${created.id}: ${retrieves} Retrieve runs, then Download`;
+		});
 
-    // ---- 4. failing job with continue on fail
-    let failedJobId = null;
-    await testCase(V, 'failed job ([fail]) with continue on fail -> item with error and id', async () => {
-      const r = await stage(V, 'execute failed job (continue)', () => execute('e2eCometFailC001'));
-      assert(r.code === 0, `execute exited ${r.code}:\n${tail(r.stdout + r.stderr)}`);
-      const items = nodeOutput(parseExecuteOutput(r.stdout), 'Comet Video');
-      assert(items && items.length === 1, `expected 1 item, got ${JSON.stringify(items)}`);
-      const j = items[0];
-      assert(typeof j.error === 'string' && /ended with status "failed"/.test(j.error), `error: ${JSON.stringify(j)}`);
-      assert(typeof j.id === 'string' && j.id.startsWith('task_'), `no job id in the item: ${JSON.stringify(j)}`);
-      assert(sim.jobs.has(j.id), `id ${j.id} is not a simulator job`);
-      failedJobId = j.id;
-      return `${JSON.stringify(j).slice(0, 200)}`;
-    });
+		// ---- 4. failing job with continue on fail
+		let failedJobId = null;
+		await testCase(
+			V,
+			'failed job ([fail]) with continue on fail -> item with error and id',
+			async () => {
+				const r = await stage(V, 'execute failed job (continue)', () =>
+					execute('e2eCometFailC001'),
+				);
+				assert(r.code === 0, `execute exited ${r.code}:\n${tail(r.stdout + r.stderr)}`);
+				const items = nodeOutput(parseExecuteOutput(r.stdout), 'Comet Video');
+				assert(items && items.length === 1, `expected 1 item, got ${JSON.stringify(items)}`);
+				const j = items[0];
+				assert(
+					typeof j.error === 'string' && /ended with status "failed"/.test(j.error),
+					`error: ${JSON.stringify(j)}`,
+				);
+				assert(
+					typeof j.id === 'string' && j.id.startsWith('task_'),
+					`no job id in the item: ${JSON.stringify(j)}`,
+				);
+				assert(sim.jobs.has(j.id), `id ${j.id} is not a simulator job`);
+				failedJobId = j.id;
+				return `${JSON.stringify(j).slice(0, 200)}`;
+			},
+		);
 
-    // ---- 5. failing job without continue on fail
-    await testCase(V, 'failed job ([fail]) without continue on fail -> execution fails with our message', async () => {
-      const r = await stage(V, 'execute failed job (stop)', () => execute('e2eCometFailS001'));
-      assert(r.code !== 0, `execute exited 0 for a failed job:\n${tail(r.stdout)}`);
-      const parsed = parseExecuteOutput(r.stdout);
-      assert(parsed.status === 'error', `execution status ${parsed.status}`);
-      const err = parsed.data.resultData.error;
-      assert(err && err.message, 'no resultData.error');
-      const m = /^Video job (task_\S+) ended with status "failed": (.+)$/.exec(err.message);
-      assert(m, `unexpected message: ${err.message}`);
-      assert(/blocked by the provider's safety system/.test(m[2]), `reason not passed on: ${m[2]}`);
-      assert(sim.jobs.has(m[1]), `id ${m[1]} is not a simulator job`);
-      const last = parsed.data.resultData.lastNodeExecuted;
-      assert(last === 'Comet Video', `lastNodeExecuted ${last}`);
-      return `"${err.message}"`;
-    });
+		// ---- 5. failing job without continue on fail
+		await testCase(
+			V,
+			'failed job ([fail]) without continue on fail -> execution fails with our message',
+			async () => {
+				const r = await stage(V, 'execute failed job (stop)', () => execute('e2eCometFailS001'));
+				assert(r.code !== 0, `execute exited 0 for a failed job:\n${tail(r.stdout)}`);
+				const parsed = parseExecuteOutput(r.stdout);
+				assert(parsed.status === 'error', `execution status ${parsed.status}`);
+				const err = parsed.data.resultData.error;
+				assert(err && err.message, 'no resultData.error');
+				const m = /^Video job (task_\S+) ended with status "failed": (.+)$/.exec(err.message);
+				assert(m, `unexpected message: ${err.message}`);
+				assert(
+					/blocked by the provider's safety system/.test(m[2]),
+					`reason not passed on: ${m[2]}`,
+				);
+				assert(sim.jobs.has(m[1]), `id ${m[1]} is not a simulator job`);
+				const last = parsed.data.resultData.lastNodeExecuted;
+				assert(last === 'Comet Video', `lastNodeExecuted ${last}`);
+				return `"${err.message}"`;
+			},
+		);
 
-    // ---- 6. example: schedule -> prompts -> create/wait/download -> storage (swapped to disk)
-    await testCase(V, 'example schedule-prompts-to-storage (S3 -> disk): every MP4 saved', async () => {
-      const before = sim.creates.length;
-      const r = await stage(V, 'execute schedule example', () => execute(EXAMPLE_IDS['schedule-prompts-to-storage.json']));
-      assert(r.code === 0, `execute exited ${r.code}:\n${tail(r.stdout + r.stderr)}`);
-      const parsed = parseExecuteOutput(r.stdout);
-      const items = nodeItems(parsed, 'Generate Video');
-      assert(items.length === 3, `Generate Video produced ${items.length} items`);
-      assert(sim.creates.length === before + 3, `simulator saw ${sim.creates.length - before} creates, expected 3`);
-      const driveFiles = fs.readdirSync(outDir).filter((f) => f.startsWith('upload-to-google-drive'));
-      assert(!driveFiles.length, `the disabled Google Drive branch wrote ${driveFiles.join(', ')}`);
-      const written = nodeItems(parsed, 'Upload to S3');
-      assert(written && written.length === 3, `disk write (S3 stand-in) got ${written && written.length} items`);
-      for (const it of items) {
-        checkStoredVideo(sim, userFolder, it, 'data', 'Generate Video');
-        const file = path.join(outDir, `upload-to-s3--${it.json.id}.mp4`);
-        assert(fs.existsSync(file), `stand-in did not write ${file}`);
-        assert(sha256(fs.readFileSync(file)) === sim.videoSha256(it.json.id), `${file} differs from the simulator's video`);
-      }
-      return `3 jobs, 3 files in ${relFolder(userFolder, outDir)}/ match`;
-    });
+		// ---- 6. example: schedule -> prompts -> create/wait/download -> storage (swapped to disk)
+		await testCase(
+			V,
+			'example schedule-prompts-to-storage (S3 -> disk): every MP4 saved',
+			async () => {
+				const before = sim.creates.length;
+				const r = await stage(V, 'execute schedule example', () =>
+					execute(EXAMPLE_IDS['schedule-prompts-to-storage.json']),
+				);
+				assert(r.code === 0, `execute exited ${r.code}:\n${tail(r.stdout + r.stderr)}`);
+				const parsed = parseExecuteOutput(r.stdout);
+				const items = nodeItems(parsed, 'Generate Video');
+				assert(items.length === 3, `Generate Video produced ${items.length} items`);
+				assert(
+					sim.creates.length === before + 3,
+					`simulator saw ${sim.creates.length - before} creates, expected 3`,
+				);
+				const driveFiles = fs
+					.readdirSync(outDir)
+					.filter((f) => f.startsWith('upload-to-google-drive'));
+				assert(
+					!driveFiles.length,
+					`the disabled Google Drive branch wrote ${driveFiles.join(', ')}`,
+				);
+				const written = nodeItems(parsed, 'Upload to S3');
+				assert(
+					written && written.length === 3,
+					`disk write (S3 stand-in) got ${written && written.length} items`,
+				);
+				for (const it of items) {
+					checkStoredVideo(sim, userFolder, it, 'data', 'Generate Video');
+					const file = path.join(outDir, `upload-to-s3--${it.json.id}.mp4`);
+					assert(fs.existsSync(file), `stand-in did not write ${file}`);
+					assert(
+						sha256(fs.readFileSync(file)) === sim.videoSha256(it.json.id),
+						`${file} differs from the simulator's video`,
+					);
+				}
+				return `3 jobs, 3 files in ${relFolder(userFolder, outDir)}/ match`;
+			},
+		);
 
-    // ---- 7-9: started n8n: webhook example, node types, then poll-and-deliver
-    let jobIds = [];
-    const hookId = EXAMPLE_IDS['webhook-create-job.json'];
-    const pollId = EXAMPLE_IDS['poll-and-deliver.json'];
-    await stage(V, 'publish:workflow x2', async () => {
-      await mustN8n('publish webhook', ['publish:workflow', `--id=${hookId}`]);
-      await mustN8n('publish poll-and-deliver', ['publish:workflow', `--id=${pollId}`]);
-    });
-    let server = null;
-    try {
-      server = await stage(V, 'n8n start -> ready', () => startN8n(install, { userFolder, env: baseEnv }));
-      say(`      n8n listening on ${server.url} (ready after ${fmt(server.readyMs)})`);
+		// ---- 7-9: started n8n: webhook example, node types, then poll-and-deliver
+		let jobIds = [];
+		const hookId = EXAMPLE_IDS['webhook-create-job.json'];
+		const pollId = EXAMPLE_IDS['poll-and-deliver.json'];
+		await stage(V, 'publish:workflow x2', async () => {
+			await mustN8n('publish webhook', ['publish:workflow', `--id=${hookId}`]);
+			await mustN8n('publish poll-and-deliver', ['publish:workflow', `--id=${pollId}`]);
+		});
+		let server = null;
+		try {
+			server = await stage(V, 'n8n start -> ready', () =>
+				startN8n(install, { userFolder, env: baseEnv }),
+			);
+			say(`      n8n listening on ${server.url} (ready after ${fmt(server.readyMs)})`);
 
-      await testCase(V, `example webhook-create-job: ${WEBHOOK_BURST} concurrent POSTs -> distinct job ids`, async () => {
-        const { request } = require(path.join(REPO, 'node_modules', 'undici'));
-        const hookUrl = `${server.url}/webhook/comet-video`;
-        // Wait until the POST webhook is registered (2.41 registers it just after "ready"):
-        // a GET then says "not registered for GET ... Did you mean POST".
-        const t0 = Date.now();
-        for (;;) {
-          const g = await request(hookUrl, { method: 'GET' });
-          const text = await g.body.text();
-          if (g.statusCode !== 404 || /POST/.test(text)) break;
-          if (Date.now() - t0 > 30000) throw new Error(`webhook never registered: ${text}`);
-          await new Promise((res) => setTimeout(res, 200));
-        }
-        const before = sim.creates.length;
-        const answers = await stage(V, `webhook burst x${WEBHOOK_BURST}`, () =>
-          Promise.all(
-            Array.from({ length: WEBHOOK_BURST }, async (_, i) => {
-              const res = await request(hookUrl, {
-                method: 'POST',
-                headers: { 'content-type': 'application/json' },
-                body: JSON.stringify({ prompt: `Webhook job ${i + 1}: a lighthouse in a storm` }),
-              });
-              const text = await res.body.text();
-              let body;
-              try {
-                body = JSON.parse(text);
-              } catch {
-                body = text;
-              }
-              return { status: res.statusCode, body };
-            }),
-          ),
-        );
-        for (const a of answers) assert(a.status === 202, `webhook answered ${a.status}: ${JSON.stringify(a.body)}\n--- n8n log ---\n${tail(server.logs(), 25)}`);
-        const ids = answers.map((a) => a.body && a.body.id);
-        assert(ids.every((id) => typeof id === 'string' && id.startsWith('task_')), `answers without job ids: ${JSON.stringify(answers)}`);
-        assert(new Set(ids).size === WEBHOOK_BURST, `job ids not distinct: ${ids.join(', ')}`);
-        const made = sim.creates.slice(before);
-        assert(made.length === WEBHOOK_BURST, `simulator saw ${made.length} creates, expected ${WEBHOOK_BURST}`);
-        assert(ids.every((id) => made.some((c) => c.id === id)), 'answered ids are not the created jobs');
-        const prompts = new Set(made.map((c) => c.prompt));
-        assert(prompts.size === WEBHOOK_BURST, 'each request should carry its own prompt');
-        jobIds = ids;
-        return ids.join(', ');
-      });
+			await testCase(
+				V,
+				`example webhook-create-job: ${WEBHOOK_BURST} concurrent POSTs -> distinct job ids`,
+				async () => {
+					const { request } = require(path.join(REPO, 'node_modules', 'undici'));
+					const hookUrl = `${server.url}/webhook/comet-video`;
+					// Wait until the POST webhook is registered (2.41 registers it just after "ready"):
+					// a GET then says "not registered for GET ... Did you mean POST".
+					const t0 = Date.now();
+					for (;;) {
+						const g = await request(hookUrl, { method: 'GET' });
+						const text = await g.body.text();
+						if (g.statusCode !== 404 || /POST/.test(text)) break;
+						if (Date.now() - t0 > 30000) throw new Error(`webhook never registered: ${text}`);
+						await new Promise((res) => setTimeout(res, 200));
+					}
+					const before = sim.creates.length;
+					const answers = await stage(V, `webhook burst x${WEBHOOK_BURST}`, () =>
+						Promise.all(
+							Array.from({ length: WEBHOOK_BURST }, async (_, i) => {
+								const res = await request(hookUrl, {
+									method: 'POST',
+									headers: { 'content-type': 'application/json' },
+									body: JSON.stringify({ prompt: `Webhook job ${i + 1}: a lighthouse in a storm` }),
+								});
+								const text = await res.body.text();
+								let body;
+								try {
+									body = JSON.parse(text);
+								} catch {
+									body = text;
+								}
+								return { status: res.statusCode, body };
+							}),
+						),
+					);
+					for (const a of answers)
+						assert(
+							a.status === 202,
+							`webhook answered ${a.status}: ${JSON.stringify(a.body)}\n--- n8n log ---\n${tail(server.logs(), 25)}`,
+						);
+					const ids = answers.map((a) => a.body && a.body.id);
+					assert(
+						ids.every((id) => typeof id === 'string' && id.startsWith('task_')),
+						`answers without job ids: ${JSON.stringify(answers)}`,
+					);
+					assert(new Set(ids).size === WEBHOOK_BURST, `job ids not distinct: ${ids.join(', ')}`);
+					const made = sim.creates.slice(before);
+					assert(
+						made.length === WEBHOOK_BURST,
+						`simulator saw ${made.length} creates, expected ${WEBHOOK_BURST}`,
+					);
+					assert(
+						ids.every((id) => made.some((c) => c.id === id)),
+						'answered ids are not the created jobs',
+					);
+					const prompts = new Set(made.map((c) => c.prompt));
+					assert(prompts.size === WEBHOOK_BURST, 'each request should carry its own prompt');
+					jobIds = ids;
+					return ids.join(', ');
+				},
+			);
 
-      await testCase(V, 'example ai-agent-tool: imported, node + tool type recognised by n8n', async () => {
-        const typesFile = path.join(userFolder, '.cache', 'n8n', 'public', 'types', 'nodes.json');
-        assert(fs.existsSync(typesFile), `n8n wrote no ${typesFile}`);
-        const types = readJson(typesFile);
-        const names = new Set(types.map((t) => t.name));
-        assert(names.has(NODE_TYPE), `${NODE_TYPE} is not among n8n's ${names.size} node types`);
-        assert(names.has(TOOL_TYPE), `${TOOL_TYPE} (usableAsTool) is not among n8n's node types`);
-        const tool = types.find((t) => t.name === TOOL_TYPE);
-        assert((tool.outputs || []).includes('ai_tool') || JSON.stringify(tool.outputs).includes('ai_tool'), `tool outputs ${JSON.stringify(tool.outputs)}`);
-        // The imported example (from the export above) uses exactly these types.
-        const wf = readJson(path.join(userFolder, 'export.json')).find((w) => w.id === EXAMPLE_IDS['ai-agent-tool.json']);
-        assert(wf, 'ai-agent-tool example not imported');
-        const missing = wf.nodes.filter((n) => !names.has(n.type)).map((n) => n.type);
-        assert(!missing.length, `unknown node types in the example: ${missing.join(', ')}`);
-        const toolNode = wf.nodes.find((n) => n.type === TOOL_TYPE);
-        assert(toolNode && toolNode.credentials.cometApi.id === CRED_ID, 'tool node lacks the resolved credential');
-        assert(wf.connections[toolNode.name].ai_tool, 'tool node is not connected as ai_tool');
-        return `${wf.nodes.length} nodes, all ${wf.nodes.length} types known (${TOOL_TYPE})`;
-      });
-    } catch (e) {
-      if (!server) {
-        await testCase(V, 'n8n start', async () => {
-          throw e;
-        });
-      } else throw e;
-    } finally {
-      if (server) await stage(V, 'n8n stop', () => server.stop());
-    }
+			await testCase(
+				V,
+				'example ai-agent-tool: imported, node + tool type recognised by n8n',
+				async () => {
+					const typesFile = path.join(userFolder, '.cache', 'n8n', 'public', 'types', 'nodes.json');
+					assert(fs.existsSync(typesFile), `n8n wrote no ${typesFile}`);
+					const types = readJson(typesFile);
+					const names = new Set(types.map((t) => t.name));
+					assert(names.has(NODE_TYPE), `${NODE_TYPE} is not among n8n's ${names.size} node types`);
+					assert(names.has(TOOL_TYPE), `${TOOL_TYPE} (usableAsTool) is not among n8n's node types`);
+					const tool = types.find((t) => t.name === TOOL_TYPE);
+					assert(
+						(tool.outputs || []).includes('ai_tool') ||
+							JSON.stringify(tool.outputs).includes('ai_tool'),
+						`tool outputs ${JSON.stringify(tool.outputs)}`,
+					);
+					// The imported example (from the export above) uses exactly these types.
+					const wf = readJson(path.join(userFolder, 'export.json')).find(
+						(w) => w.id === EXAMPLE_IDS['ai-agent-tool.json'],
+					);
+					assert(wf, 'ai-agent-tool example not imported');
+					const missing = wf.nodes.filter((n) => !names.has(n.type)).map((n) => n.type);
+					assert(!missing.length, `unknown node types in the example: ${missing.join(', ')}`);
+					const toolNode = wf.nodes.find((n) => n.type === TOOL_TYPE);
+					assert(
+						toolNode && toolNode.credentials.cometVideoApi.id === CRED_ID,
+						'tool node lacks the resolved credential',
+					);
+					assert(wf.connections[toolNode.name].ai_tool, 'tool node is not connected as ai_tool');
+					return `${wf.nodes.length} nodes, all ${wf.nodes.length} types known (${TOOL_TYPE})`;
+				},
+			);
+		} catch (e) {
+			if (!server) {
+				await testCase(V, 'n8n start', async () => {
+					throw e;
+				});
+			} else throw e;
+		} finally {
+			if (server) await stage(V, 'n8n stop', () => server.stop());
+		}
 
-    await testCase(V, 'example poll-and-deliver (sub-workflow, Slack -> disk) for a webhook job', async () => {
-      assert(jobIds.length, 'no job id from the webhook case');
-      const id = jobIds[0];
-      const r = await stage(V, 'execute poll-and-deliver', () => execute('e2eCometCall0001', { E2E_VIDEO_ID: id }));
-      assert(r.code === 0, `execute exited ${r.code}:\n${tail(r.stdout + r.stderr)}`);
-      const parsed = parseExecuteOutput(r.stdout);
-      const out = nodeOutput(parsed, 'Poll and Deliver');
-      assert(out && out.length === 1, `sub-workflow returned ${JSON.stringify(out)}`);
-      assert(out[0].id === id, `sub-workflow delivered ${out[0].id}, expected ${id}`);
-      const file = path.join(outDir, `send-to-slack--${id}.mp4`);
-      assert(fs.existsSync(file), `Slack stand-in wrote no ${file}`);
-      assert(sha256(fs.readFileSync(file)) === sim.videoSha256(id), `${file} differs from the simulator's video`);
-      const retrieves = sim.requests.filter((q) => q.route === 'retrieve' && q.path.endsWith(id)).length;
-      const contents = sim.requests.filter((q) => q.route === 'content' && q.path.includes(id)).length;
-      assert(contents >= 1, 'the simulator served no content for the job');
-      return `${id}: ${retrieves} retrieve(s), ${contents} download(s), ${path.basename(file)} matches`;
-    });
+		await testCase(
+			V,
+			'example poll-and-deliver (sub-workflow, Slack -> disk) for a webhook job',
+			async () => {
+				assert(jobIds.length, 'no job id from the webhook case');
+				const id = jobIds[0];
+				const r = await stage(V, 'execute poll-and-deliver', () =>
+					execute('e2eCometCall0001', { E2E_VIDEO_ID: id }),
+				);
+				assert(r.code === 0, `execute exited ${r.code}:\n${tail(r.stdout + r.stderr)}`);
+				const parsed = parseExecuteOutput(r.stdout);
+				const out = nodeOutput(parsed, 'Poll and Deliver');
+				assert(out && out.length === 1, `sub-workflow returned ${JSON.stringify(out)}`);
+				assert(out[0].id === id, `sub-workflow delivered ${out[0].id}, expected ${id}`);
+				const file = path.join(outDir, `send-to-slack--${id}.mp4`);
+				assert(fs.existsSync(file), `Slack stand-in wrote no ${file}`);
+				assert(
+					sha256(fs.readFileSync(file)) === sim.videoSha256(id),
+					`${file} differs from the simulator's video`,
+				);
+				const retrieves = sim.requests.filter(
+					(q) => q.route === 'retrieve' && q.path.endsWith(id),
+				).length;
+				const contents = sim.requests.filter(
+					(q) => q.route === 'content' && q.path.includes(id),
+				).length;
+				assert(contents >= 1, 'the simulator served no content for the job');
+				return `${id}: ${retrieves} retrieve(s), ${contents} download(s), ${path.basename(file)} matches`;
+			},
+		);
 
-    await testCase(V, 'example poll-and-deliver for a failed job -> Stop and Error names job and reason', async () => {
-      assert(failedJobId, 'no failed job id from the continue-on-fail case');
-      const r = await stage(V, 'execute poll-and-deliver (failed job)', () => execute('e2eCometCall0001', { E2E_VIDEO_ID: failedJobId }));
-      assert(r.code !== 0, `execute exited 0 for a failed job:\n${tail(r.stdout)}`);
-      const parsed = parseExecuteOutput(r.stdout);
-      const err = parsed.data.resultData.error;
-      const msg = err && err.message;
-      assert(msg && msg.includes(failedJobId) && /status failed/.test(msg) && /safety system/.test(msg), `unexpected error: ${msg}`);
-      const files = fs.readdirSync(outDir).filter((f) => f.includes(failedJobId));
-      assert(!files.length, `a failed job was delivered: ${files.join(', ')}`);
-      return `"${msg}"`;
-    });
-  } finally {
-    if (process.env.E2E_KEEP) say(`  kept ${userFolder}`);
-    else fs.rmSync(userFolder, { recursive: true, force: true });
-  }
+		await testCase(
+			V,
+			'example poll-and-deliver for a failed job -> Stop and Error names job and reason',
+			async () => {
+				assert(failedJobId, 'no failed job id from the continue-on-fail case');
+				const r = await stage(V, 'execute poll-and-deliver (failed job)', () =>
+					execute('e2eCometCall0001', { E2E_VIDEO_ID: failedJobId }),
+				);
+				assert(r.code !== 0, `execute exited 0 for a failed job:\n${tail(r.stdout)}`);
+				const parsed = parseExecuteOutput(r.stdout);
+				const err = parsed.data.resultData.error;
+				const msg = err && err.message;
+				assert(
+					msg &&
+						msg.includes(failedJobId) &&
+						/status failed/.test(msg) &&
+						/safety system/.test(msg),
+					`unexpected error: ${msg}`,
+				);
+				const files = fs.readdirSync(outDir).filter((f) => f.includes(failedJobId));
+				assert(!files.length, `a failed job was delivered: ${files.join(', ')}`);
+				return `"${msg}"`;
+			},
+		);
+	} finally {
+		if (process.env.E2E_KEEP) say(`  kept ${userFolder}`);
+		else fs.rmSync(userFolder, { recursive: true, force: true });
+	}
 }
 
 // ---------------------------------------------------------------- main
 
 function printTimings(totalMs) {
-  const versions = [...new Set(stages.map((s) => s.version))];
-  const names = [...new Set(stages.map((s) => s.name))];
-  const w0 = Math.max(...names.map((n) => n.length), 10);
-  const cols = versions.map((v) => Math.max(v.length, 9));
-  say('\nStage timings');
-  say(`${'stage'.padEnd(w0)}  ${versions.map((v, i) => v.padStart(cols[i])).join('  ')}`);
-  say(`${'-'.repeat(w0)}  ${cols.map((c) => '-'.repeat(c)).join('  ')}`);
-  for (const n of names) {
-    const cells = versions.map((v, i) => {
-      const hits = stages.filter((s) => s.version === v && s.name === n);
-      return (hits.length ? fmt(hits.reduce((a, s) => a + s.ms, 0)) : '-').padStart(cols[i]);
-    });
-    say(`${n.padEnd(w0)}  ${cells.join('  ')}`);
-  }
-  const perVersion = versions.map((v, i) => fmt(stages.filter((s) => s.version === v && s.name !== 'total').reduce((a, s) => a + s.ms, 0)).padStart(cols[i]));
-  say(`${'(sum of stages)'.padEnd(w0)}  ${perVersion.join('  ')}`);
-  say(`total runtime: ${fmt(totalMs)}`);
+	const versions = [...new Set(stages.map((s) => s.version))];
+	const names = [...new Set(stages.map((s) => s.name))];
+	const w0 = Math.max(...names.map((n) => n.length), 10);
+	const cols = versions.map((v) => Math.max(v.length, 9));
+	say('\nStage timings');
+	say(`${'stage'.padEnd(w0)}  ${versions.map((v, i) => v.padStart(cols[i])).join('  ')}`);
+	say(`${'-'.repeat(w0)}  ${cols.map((c) => '-'.repeat(c)).join('  ')}`);
+	for (const n of names) {
+		const cells = versions.map((v, i) => {
+			const hits = stages.filter((s) => s.version === v && s.name === n);
+			return (hits.length ? fmt(hits.reduce((a, s) => a + s.ms, 0)) : '-').padStart(cols[i]);
+		});
+		say(`${n.padEnd(w0)}  ${cells.join('  ')}`);
+	}
+	const perVersion = versions.map((v, i) =>
+		fmt(
+			stages.filter((s) => s.version === v && s.name !== 'total').reduce((a, s) => a + s.ms, 0),
+		).padStart(cols[i]),
+	);
+	say(`${'(sum of stages)'.padEnd(w0)}  ${perVersion.join('  ')}`);
+	say(`total runtime: ${fmt(totalMs)}`);
 }
 
 async function main() {
-  const t0 = Date.now();
-  const versions = parseVersions();
-  say(`e2e: ${PKG.name}@${PKG.version} against n8n ${versions.map((v) => `${v.version} (Node ${v.node})`).join(', ')}`);
-  const packDir = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-e2e-pack-'));
-  const sim = await startSimulator({ jobDurationMs: 3000, videoBytes: 300 * 1024 + 7 });
-  say(`simulator: ${sim.url} (key ${sim.apiKey})`);
-  try {
-    let tgz;
-    const packed = await testCase('-', 'npm pack (built dist/)', async () => {
-      const p = await stage('all', 'npm pack', () => packPackage(packDir));
-      tgz = p.tgz;
-      return `${path.basename(p.tgz)}, ${p.size} bytes, ${p.files} files`;
-    });
-    if (packed) {
-      for (const v of versions) await runVersion(v, sim, tgz);
-    }
-  } finally {
-    await sim.close();
-    fs.rmSync(packDir, { recursive: true, force: true });
-  }
-  printTimings(Date.now() - t0);
-  const ran = new Set(results.filter((r) => r.status !== 'SKIP' && r.version !== '-').map((r) => r.version));
-  if (!ran.size) {
-    results.push({ version: '-', name: 'at least one n8n version ran', status: 'FAIL', ms: 0, detail: 'every version was skipped' });
-    say('FAIL  no n8n version could be run: nothing was proven');
-  }
-  const passed = results.filter((r) => r.status === 'PASS').length;
-  const failed = results.filter((r) => r.status === 'FAIL').length;
-  const skipped = results.filter((r) => r.status === 'SKIP');
-  say('\nSummary');
-  for (const r of results) say(`  ${r.status.padEnd(4)}  [${r.version}] ${r.name}`);
-  if (skipped.length) say(`${skipped.length} skipped: ${skipped.map((s) => `[${s.version}] ${s.detail}`).join('; ')}`);
-  say(`${passed} passed, ${failed} failed`);
-  process.exitCode = failed ? 1 : 0;
+	const t0 = Date.now();
+	const versions = parseVersions();
+	say(
+		`e2e: ${PKG.name}@${PKG.version} against n8n ${versions.map((v) => `${v.version} (Node ${v.node})`).join(', ')}`,
+	);
+	const packDir = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-e2e-pack-'));
+	const sim = await startSimulator({ jobDurationMs: 3000, videoBytes: 300 * 1024 + 7 });
+	say(`simulator: ${sim.url} (key ${sim.apiKey})`);
+	try {
+		let tgz;
+		const packed = await testCase('-', 'npm pack (built dist/)', async () => {
+			const p = await stage('all', 'npm pack', () => packPackage(packDir));
+			tgz = p.tgz;
+			return `${path.basename(p.tgz)}, ${p.size} bytes, ${p.files} files`;
+		});
+		if (packed) {
+			for (const v of versions) await runVersion(v, sim, tgz);
+		}
+	} finally {
+		await sim.close();
+		fs.rmSync(packDir, { recursive: true, force: true });
+	}
+	printTimings(Date.now() - t0);
+	const ran = new Set(
+		results.filter((r) => r.status !== 'SKIP' && r.version !== '-').map((r) => r.version),
+	);
+	if (!ran.size) {
+		results.push({
+			version: '-',
+			name: 'at least one n8n version ran',
+			status: 'FAIL',
+			ms: 0,
+			detail: 'every version was skipped',
+		});
+		say('FAIL  no n8n version could be run: nothing was proven');
+	}
+	const passed = results.filter((r) => r.status === 'PASS').length;
+	const failed = results.filter((r) => r.status === 'FAIL').length;
+	const skipped = results.filter((r) => r.status === 'SKIP');
+	say('\nSummary');
+	for (const r of results) say(`  ${r.status.padEnd(4)}  [${r.version}] ${r.name}`);
+	if (skipped.length)
+		say(
+			`${skipped.length} skipped: ${skipped.map((s) => `[${s.version}] ${s.detail}`).join('; ')}`,
+		);
+	say(`${passed} passed, ${failed} failed`);
+	process.exitCode = failed ? 1 : 0;
 }
 
 main().catch((e) => {
-  process.stderr.write(`${e.stack || e}\n`);
-  say('0 passed, 1 failed');
-  process.exit(1);
+	process.stderr.write(`${e.stack || e}\n`);
+	say('0 passed, 1 failed');
+	process.exit(1);
 });

@@ -16,7 +16,11 @@ const path = require('node:path');
 
 const H = require('./helpers');
 
-const MAY_EXIST = [/a job may have been created/i, /task log in your CometAPI console/i, /not sent again/i];
+const MAY_EXIST = [
+	/a job may have been created/i,
+	/task log in your CometAPI console/i,
+	/not sent again/i,
+];
 const NOT_RAW_PARSER = /Unexpected token|JSON\.parse|SyntaxError|in JSON at position/i;
 const GAVE_UP = /gave up after 3 attempts/i;
 
@@ -107,151 +111,253 @@ const AMBIGUOUS_CREATE_STATUSES = [500, 502, 503, 504, 524];
 const cases = [
 	// --- 1. Reads retry on transient failures, and only on those --------------------------------
 	...RETRYABLE_READ_STATUSES.map((status) =>
-		retrieveCase(`R-${status}: retrieve answered ${status} twice is retried and succeeds`, { status, times: 2 }, {
+		retrieveCase(
+			`R-${status}: retrieve answered ${status} twice is retried and succeeds`,
+			{ status, times: 2 },
+			{
+				status: 'success',
+				requests: { retrieve: 3 },
+			},
+		),
+	),
+	retrieveCase(
+		'R-reset: retrieve connection reset (after the request arrived) is retried',
+		{ kind: 'reset', times: 2 },
+		{
 			status: 'success',
 			requests: { retrieve: 3 },
-		}),
-	),
-	retrieveCase('R-reset: retrieve connection reset (after the request arrived) is retried', { kind: 'reset', times: 2 }, {
-		status: 'success',
-		requests: { retrieve: 3 },
-	}),
-	retrieveCase('R-reset-early: retrieve connection reset before the server read it is retried', { kind: 'reset', beforeAccept: true }, {
-		status: 'success',
-		requests: { retrieve: 2 },
-	}),
-	retrieveCase('R-timeout-once: a retrieve slower than the request timeout is retried', { kind: 'slow', delayMs: 2500 }, {
-		status: 'success',
-		requests: { retrieve: 2 },
-	}),
-	retrieveCase('R-giveup: retrieve 503 on every attempt fails and says it gave up after 3 attempts', { status: 503, times: 3 }, {
-		status: 'error',
-		error: [/could not retrieve the job/i, GAVE_UP, /No available channel/],
-		requests: { retrieve: 3 },
-	}),
-	retrieveCase('R-giveup-cof: same with Continue On Fail: the item carries error, description and id', { status: 502, times: 3 }, {
-		status: 'success',
-		error: [/could not retrieve the job/i, GAVE_UP],
-		requests: { retrieve: 3 },
-		outputIds: true,
-	}, { continueOnFail: true }),
-	retrieveCase('R-retry-after: a 429 with Retry-After: 1 waits about a second before the next attempt', { status: 429, headers: { 'retry-after': '1' } }, {
-		status: 'success',
-		requests: { retrieve: 2 },
-	}, { check: waitedAboutASecond('retrieve') }),
-	retrieveCase('R-backoff: without Retry-After the gaps grow exponentially from the base delay (plus jitter)', { status: 503, times: 3 }, {
-		status: 'success',
-		requests: { retrieve: 4 },
-	}, {
-		params: { options: { retryBaseDelayMs: 100, maxAttempts: 4 } },
-		check: (result, s) => {
-			const [g1, g2, g3] = gaps(s, 'retrieve');
-			// min(30 s, base·2^(n-1)) + up to min(1 s, base) of jitter. The lower bounds prove the
-			// growth; the upper ones (with 900 ms for a busy machine) that the 100 ms base is used,
-			// not the 1 s default (which would give 1–2 s, 2–3 s, 4–5 s).
-			const SLACK = 900;
-			expect(g1).toBeGreaterThanOrEqual(95);
-			expect(g1).toBeLessThan(100 + 100 + SLACK);
-			expect(g2).toBeGreaterThanOrEqual(195);
-			expect(g2).toBeLessThan(200 + 100 + SLACK);
-			expect(g3).toBeGreaterThanOrEqual(395);
-			expect(g3).toBeLessThan(400 + 100 + SLACK);
 		},
-	}),
-	...[400, 403, 404, 409, 422].map((status) =>
-		retrieveCase(`R-${status}: retrieve answered ${status} is not retried`, { status, times: 3 }, {
+	),
+	retrieveCase(
+		'R-reset-early: retrieve connection reset before the server read it is retried',
+		{ kind: 'reset', beforeAccept: true },
+		{
+			status: 'success',
+			requests: { retrieve: 2 },
+		},
+	),
+	retrieveCase(
+		'R-timeout-once: a retrieve slower than the request timeout is retried',
+		{ kind: 'slow', delayMs: 2500 },
+		{
+			status: 'success',
+			requests: { retrieve: 2 },
+		},
+	),
+	retrieveCase(
+		'R-giveup: retrieve 503 on every attempt fails and says it gave up after 3 attempts',
+		{ status: 503, times: 3 },
+		{
 			status: 'error',
-			error: [/could not retrieve the job/i],
+			error: [/could not retrieve the job/i, GAVE_UP, /No available channel/],
+			requests: { retrieve: 3 },
+		},
+	),
+	retrieveCase(
+		'R-giveup-cof: same with Continue On Fail: the item carries error, description and id',
+		{ status: 502, times: 3 },
+		{
+			status: 'success',
+			error: [/could not retrieve the job/i, GAVE_UP],
+			requests: { retrieve: 3 },
+			outputIds: true,
+		},
+		{ continueOnFail: true },
+	),
+	retrieveCase(
+		'R-retry-after: a 429 with Retry-After: 1 waits about a second before the next attempt',
+		{ status: 429, headers: { 'retry-after': '1' } },
+		{
+			status: 'success',
+			requests: { retrieve: 2 },
+		},
+		{ check: waitedAboutASecond('retrieve') },
+	),
+	retrieveCase(
+		'R-backoff: without Retry-After the gaps grow exponentially from the base delay (plus jitter)',
+		{ status: 503, times: 3 },
+		{
+			status: 'success',
+			requests: { retrieve: 4 },
+		},
+		{
+			params: { options: { retryBaseDelayMs: 100, maxAttempts: 4 } },
+			check: (result, s) => {
+				const [g1, g2, g3] = gaps(s, 'retrieve');
+				// min(30 s, base·2^(n-1)) + up to min(1 s, base) of jitter. The lower bounds prove the
+				// growth; the upper ones (with 900 ms for a busy machine) that the 100 ms base is used,
+				// not the 1 s default (which would give 1–2 s, 2–3 s, 4–5 s).
+				const SLACK = 900;
+				expect(g1).toBeGreaterThanOrEqual(95);
+				expect(g1).toBeLessThan(100 + 100 + SLACK);
+				expect(g2).toBeGreaterThanOrEqual(195);
+				expect(g2).toBeLessThan(200 + 100 + SLACK);
+				expect(g3).toBeGreaterThanOrEqual(395);
+				expect(g3).toBeLessThan(400 + 100 + SLACK);
+			},
+		},
+	),
+	...[400, 403, 404, 409, 422].map((status) =>
+		retrieveCase(
+			`R-${status}: retrieve answered ${status} is not retried`,
+			{ status, times: 3 },
+			{
+				status: 'error',
+				error: [/could not retrieve the job/i],
+				notError: [GAVE_UP],
+				requests: { retrieve: 1 },
+			},
+		),
+	),
+	retrieveCase(
+		'R-500-invalid_request: a 500 with error.code invalid_request is not retried',
+		{ status: 500, code: 'invalid_request', message: 'Malformed request', times: 3 },
+		{
+			status: 'error',
+			error: [/could not retrieve the job: Malformed request/i],
 			notError: [GAVE_UP],
 			requests: { retrieve: 1 },
-		}),
+		},
 	),
-	retrieveCase('R-500-invalid_request: a 500 with error.code invalid_request is not retried', { status: 500, code: 'invalid_request', message: 'Malformed request', times: 3 }, {
-		status: 'error',
-		error: [/could not retrieve the job: Malformed request/i],
-		notError: [GAVE_UP],
-		requests: { retrieve: 1 },
-	}),
-	retrieveCase('R-401: a rejected key is not retried and points at the credential', { status: 401, times: 3 }, {
-		status: 'error',
-		error: [/Invalid token/, /Check the API key in the CometAPI credential/],
-		requests: { retrieve: 1 },
-	}),
-	retrieveCase('R-timeout: retrieve that never answers within the request timeout fails with a timeout message', { kind: 'slow', delayMs: 2500, times: 3 }, {
-		status: 'error',
-		error: [/no answer within 1 s/i],
-		requests: { retrieve: 3 },
-	}),
-	retrieveCase('R-malformed: retrieve whose 200 JSON is cut off fails with "malformed JSON", not a parser error', { kind: 'malformed-json', times: 3 }, {
-		status: 'error',
-		error: [/cut off or malformed JSON/i],
-		notError: [NOT_RAW_PARSER],
-	}),
-	retrieveCase('R-html: an HTML page instead of JSON says to check the Base URL', { kind: 'html', times: 3 }, {
-		status: 'error',
-		error: [/was not JSON/i, /Base URL in the CometAPI credential/],
-		notError: [NOT_RAW_PARSER],
-	}),
-	retrieveCase('R-moved: a 301 Moved answer is reported clearly (a redirect / the Base URL), not as a confusing 404', { kind: 'moved', times: 3 }, {
-		status: 'error',
-		error: [/redirect|moved|\b301\b/i, /Base URL/i],
-		notError: [NOT_RAW_PARSER],
-	}),
+	retrieveCase(
+		'R-401: a rejected key is not retried and points at the credential',
+		{ status: 401, times: 3 },
+		{
+			status: 'error',
+			error: [/Invalid token/, /Check the API key in the CometAPI credential/],
+			requests: { retrieve: 1 },
+		},
+	),
+	retrieveCase(
+		'R-timeout: retrieve that never answers within the request timeout fails with a timeout message',
+		{ kind: 'slow', delayMs: 2500, times: 3 },
+		{
+			status: 'error',
+			error: [/no answer within 1 s/i],
+			requests: { retrieve: 3 },
+		},
+	),
+	retrieveCase(
+		'R-malformed: retrieve whose 200 JSON is cut off fails with "malformed JSON", not a parser error',
+		{ kind: 'malformed-json', times: 3 },
+		{
+			status: 'error',
+			error: [/cut off or malformed JSON/i],
+			notError: [NOT_RAW_PARSER],
+		},
+	),
+	retrieveCase(
+		'R-html: an HTML page instead of JSON says to check the Base URL',
+		{ kind: 'html', times: 3 },
+		{
+			status: 'error',
+			error: [/was not JSON/i, /Base URL in the CometAPI credential/],
+			notError: [NOT_RAW_PARSER],
+		},
+	),
+	retrieveCase(
+		'R-moved: a 301 Moved answer is reported clearly (a redirect / the Base URL), not as a confusing 404',
+		{ kind: 'moved', times: 3 },
+		{
+			status: 'error',
+			error: [/redirect|moved|\b301\b/i, /Base URL/i],
+			notError: [NOT_RAW_PARSER],
+		},
+	),
 	{
 		name: 'R-unknown-id: retrieving an id CometAPI does not know fails at once and names the id',
 		setup: async () => ({ id: 'task_doesNotExist000000000000000' }),
 		params: (ctx) => H.retrieveParams(ctx.id),
-		expect: { status: 'error', error: [/not found/i], namesJob: true, nodeCreates: 0, requests: { retrieve: 1 } },
+		expect: {
+			status: 'error',
+			error: [/not found/i],
+			namesJob: true,
+			nodeCreates: 0,
+			requests: { retrieve: 1 },
+		},
 	},
 
 	// --- Downloads ----------------------------------------------------------------------------
-	downloadCase('D-503: content answered 503 twice is retried; the file arrives intact', { status: 503, times: 2 }, {
-		status: 'success',
-		requests: { content: 3 },
-		binary: 'exact',
-	}),
-	downloadCase('D-524: content answered 524 once is retried; the file arrives intact', { status: 524 }, {
-		status: 'success',
-		requests: { content: 2 },
-		binary: 'exact',
-	}),
-	downloadCase('D-reset: content connection reset is retried; the file arrives intact', { kind: 'reset' }, {
-		status: 'success',
-		requests: { content: 2 },
-		binary: 'exact',
-	}),
-	downloadCase('D-429-giveup: content 429 on every attempt fails after 3 attempts, no file', { status: 429, times: 3 }, {
-		status: 'error',
-		error: [/could not download the video/i, GAVE_UP],
-		requests: { content: 3 },
-		binary: false,
-	}),
-	downloadCase('D-403: content 403 is not retried', { status: 403, times: 3 }, {
-		status: 'error',
-		error: [/could not download the video/i],
-		requests: { content: 1 },
-		binary: false,
-	}),
+	downloadCase(
+		'D-503: content answered 503 twice is retried; the file arrives intact',
+		{ status: 503, times: 2 },
+		{
+			status: 'success',
+			requests: { content: 3 },
+			binary: 'exact',
+		},
+	),
+	downloadCase(
+		'D-524: content answered 524 once is retried; the file arrives intact',
+		{ status: 524 },
+		{
+			status: 'success',
+			requests: { content: 2 },
+			binary: 'exact',
+		},
+	),
+	downloadCase(
+		'D-reset: content connection reset is retried; the file arrives intact',
+		{ kind: 'reset' },
+		{
+			status: 'success',
+			requests: { content: 2 },
+			binary: 'exact',
+		},
+	),
+	downloadCase(
+		'D-429-giveup: content 429 on every attempt fails after 3 attempts, no file',
+		{ status: 429, times: 3 },
+		{
+			status: 'error',
+			error: [/could not download the video/i, GAVE_UP],
+			requests: { content: 3 },
+			binary: false,
+		},
+	),
+	downloadCase(
+		'D-403: content 403 is not retried',
+		{ status: 403, times: 3 },
+		{
+			status: 'error',
+			error: [/could not download the video/i],
+			requests: { content: 1 },
+			binary: false,
+		},
+	),
 
 	// --- 3. Integrity ---------------------------------------------------------------------------
-	downloadCase('I-truncated: a body that ends short of its Content-Length fails after the retries and no file is passed on', { kind: 'truncate', bytes: 1000, times: 3 }, {
-		status: 'error',
-		error: [/broke off before 65536 bytes/i, /No partial file was passed on/i, GAVE_UP],
-		requests: { content: 3 },
-		binary: false,
-	}),
-	downloadCase('I-truncated-cof: with Continue On Fail the failed item has no binary at all', { kind: 'truncate', bytes: 30000, times: 3 }, {
-		status: 'success',
-		error: [/broke off/i],
-		requests: { content: 3 },
-		binary: false,
-		outputIds: true,
-	}, { continueOnFail: true }),
-	downloadCase('I-truncated-once: one truncated body, then a full one: the full file is passed on', { kind: 'truncate', bytes: 1000 }, {
-		status: 'success',
-		requests: { content: 2 },
-		binary: 'exact',
-	}),
+	downloadCase(
+		'I-truncated: a body that ends short of its Content-Length fails after the retries and no file is passed on',
+		{ kind: 'truncate', bytes: 1000, times: 3 },
+		{
+			status: 'error',
+			error: [/broke off before 65536 bytes/i, /No partial file was passed on/i, GAVE_UP],
+			requests: { content: 3 },
+			binary: false,
+		},
+	),
+	downloadCase(
+		'I-truncated-cof: with Continue On Fail the failed item has no binary at all',
+		{ kind: 'truncate', bytes: 30000, times: 3 },
+		{
+			status: 'success',
+			error: [/broke off/i],
+			requests: { content: 3 },
+			binary: false,
+			outputIds: true,
+		},
+		{ continueOnFail: true },
+	),
+	downloadCase(
+		'I-truncated-once: one truncated body, then a full one: the full file is passed on',
+		{ kind: 'truncate', bytes: 1000 },
+		{
+			status: 'success',
+			requests: { content: 2 },
+			binary: 'exact',
+		},
+	),
 	{
 		name: 'I-not-ready: content asked for before completion explains the status and progress and names the id',
 		setup: async (s) => {
@@ -265,7 +371,10 @@ const cases = [
 		params: (ctx) => H.downloadParams(ctx.id),
 		expect: {
 			status: 'error',
-			error: [/is not ready to download: its status is "in_progress" \(\d+%\)/, /Retrieve|Wait for Completion/],
+			error: [
+				/is not ready to download: its status is "in_progress" \(\d+%\)/,
+				/Retrieve|Wait for Completion/,
+			],
 			namesJob: true,
 			nodeCreates: 0,
 			requests: { content: 1 },
@@ -281,7 +390,13 @@ const cases = [
 			return { id };
 		},
 		params: (ctx) => H.downloadParams(ctx.id),
-		expect: { status: 'error', error: [/its status is "queued"/], namesJob: true, nodeCreates: 0, binary: false },
+		expect: {
+			status: 'error',
+			error: [/its status is "queued"/],
+			namesJob: true,
+			nodeCreates: 0,
+			binary: false,
+		},
 	},
 	{
 		name: 'I-failed-job: content of a failed job gives the reason and says to create a new one',
@@ -289,7 +404,11 @@ const cases = [
 		params: (ctx) => H.downloadParams(ctx.id),
 		expect: {
 			status: 'error',
-			error: [/its status is "failed"/, /blocked by the provider's safety system/, /Create a new one/],
+			error: [
+				/its status is "failed"/,
+				/blocked by the provider's safety system/,
+				/Create a new one/,
+			],
 			namesJob: true,
 			nodeCreates: 0,
 			binary: false,
@@ -297,104 +416,163 @@ const cases = [
 	},
 
 	// --- 2. Creates: retried only where the server certainly did not take them ------------------
-	createCase('C-429: a create turned away with 429 is retried; exactly one job', { status: 429 }, {
-		status: 'success',
-		requests: { create: 2 },
-		nodeCreates: 1,
-	}),
-	createCase('C-429-retry-after: a 429 create with Retry-After: 1 waits about a second', { status: 429, headers: { 'retry-after': '1' } }, {
-		status: 'success',
-		requests: { create: 2 },
-		nodeCreates: 1,
-	}, { check: waitedAboutASecond('create') }),
-	createCase('C-429-giveup: 429 on every attempt fails after 3 attempts, no job', { status: 429, times: 3 }, {
-		status: 'error',
-		error: [/could not create the video job/i, GAVE_UP],
-		notError: [/may have been created/i],
-		requests: { create: 3 },
-		nodeCreates: 0,
-	}),
+	createCase(
+		'C-429: a create turned away with 429 is retried; exactly one job',
+		{ status: 429 },
+		{
+			status: 'success',
+			requests: { create: 2 },
+			nodeCreates: 1,
+		},
+	),
+	createCase(
+		'C-429-retry-after: a 429 create with Retry-After: 1 waits about a second',
+		{ status: 429, headers: { 'retry-after': '1' } },
+		{
+			status: 'success',
+			requests: { create: 2 },
+			nodeCreates: 1,
+		},
+		{ check: waitedAboutASecond('create') },
+	),
+	createCase(
+		'C-429-giveup: 429 on every attempt fails after 3 attempts, no job',
+		{ status: 429, times: 3 },
+		{
+			status: 'error',
+			error: [/could not create the video job/i, GAVE_UP],
+			notError: [/may have been created/i],
+			requests: { create: 3 },
+			nodeCreates: 0,
+		},
+	),
 	...AMBIGUOUS_CREATE_STATUSES.map((status) =>
-		createCase(`C-${status}-accepted: the server took the job, then answered ${status}: not re-sent, says a job may exist`, { status, acceptThenFail: true, times: 3 }, {
+		createCase(
+			`C-${status}-accepted: the server took the job, then answered ${status}: not re-sent, says a job may exist`,
+			{ status, acceptThenFail: true, times: 3 },
+			{
+				status: 'error',
+				error: [/could not create the video job/i, ...MAY_EXIST],
+				requests: { create: 1 },
+				nodeCreates: 1,
+				ambiguousCreate: true,
+			},
+		),
+	),
+	createCase(
+		'C-503-not-accepted: a 503 create is not re-sent either (the node cannot tell), says a job may exist',
+		{ status: 503, times: 3 },
+		{
+			status: 'error',
+			error: MAY_EXIST,
+			requests: { create: 1 },
+			nodeCreates: 0,
+		},
+	),
+	createCase(
+		'C-500-invalid_request: a 500 invalid_request create is a plain failure (no job), not retried',
+		{ status: 500, code: 'invalid_request', message: 'Malformed request', times: 3 },
+		{
+			status: 'error',
+			error: [/could not create the video job: Malformed request/i],
+			notError: [/may have been created/i],
+			requests: { create: 1 },
+			nodeCreates: 0,
+		},
+	),
+	createCase(
+		'C-reset-accepted: reset after the server took the job: not re-sent, says a job may exist',
+		{ kind: 'reset', times: 3 },
+		{
 			status: 'error',
 			error: [/could not create the video job/i, ...MAY_EXIST],
 			requests: { create: 1 },
 			nodeCreates: 1,
 			ambiguousCreate: true,
-		}),
+		},
 	),
-	createCase('C-503-not-accepted: a 503 create is not re-sent either (the node cannot tell), says a job may exist', { status: 503, times: 3 }, {
-		status: 'error',
-		error: MAY_EXIST,
-		requests: { create: 1 },
-		nodeCreates: 0,
-	}),
-	createCase('C-500-invalid_request: a 500 invalid_request create is a plain failure (no job), not retried', { status: 500, code: 'invalid_request', message: 'Malformed request', times: 3 }, {
-		status: 'error',
-		error: [/could not create the video job: Malformed request/i],
-		notError: [/may have been created/i],
-		requests: { create: 1 },
-		nodeCreates: 0,
-	}),
-	createCase('C-reset-accepted: reset after the server took the job: not re-sent, says a job may exist', { kind: 'reset', times: 3 }, {
-		status: 'error',
-		error: [/could not create the video job/i, ...MAY_EXIST],
-		requests: { create: 1 },
-		nodeCreates: 1,
-		ambiguousCreate: true,
-	}),
-	createCase('C-reset-early: reset before the server read the request is still a reset (the body may have arrived): not re-sent', { kind: 'reset', beforeAccept: true, times: 3 }, {
-		status: 'error',
-		error: MAY_EXIST,
-		requests: { create: 1 },
-		nodeCreates: 0,
-	}),
-	createCase('C-timeout: a create answered after the request timeout: not re-sent, says timeout and that a job may exist', { kind: 'slow', delayMs: 2500, times: 3 }, {
-		status: 'error',
-		error: [/no answer within 1 s/i, ...MAY_EXIST],
-		requests: { create: 1 },
-		nodeCreates: 1,
-		ambiguousCreate: true,
-	}),
-	createCase('C-malformed: a 200 create whose JSON is cut off: not re-sent, says a job may exist', { kind: 'malformed-json', times: 3 }, {
-		status: 'error',
-		error: [/cut off or malformed JSON/i, ...MAY_EXIST],
-		notError: [NOT_RAW_PARSER],
-		requests: { create: 1 },
-		nodeCreates: 1,
-		ambiguousCreate: true,
-	}),
-	createCase('C-html: an HTML page instead of the create answer says to check the Base URL', { kind: 'html', times: 3 }, {
-		status: 'error',
-		error: [/was not JSON/i, /Base URL in the CometAPI credential/],
-		notError: [NOT_RAW_PARSER],
-		requests: { create: 1 },
-		nodeCreates: 0,
-	}),
-	createCase('C-moved: a 301 Moved create is reported clearly (redirect / Base URL) and makes no job', { kind: 'moved', times: 3 }, {
-		status: 'error',
-		error: [/redirect|moved|\b301\b/i, /Base URL/i],
-		notError: [NOT_RAW_PARSER],
-		nodeCreates: 0,
-	}),
-	...[400, 403].map((status) =>
-		createCase(`C-${status}: a ${status} create is not retried, no job`, { status, times: 3 }, {
+	createCase(
+		'C-reset-early: reset before the server read the request is still a reset (the body may have arrived): not re-sent',
+		{ kind: 'reset', beforeAccept: true, times: 3 },
+		{
 			status: 'error',
-			error: [/could not create the video job/i],
-			notError: [/may have been created/i],
+			error: MAY_EXIST,
 			requests: { create: 1 },
 			nodeCreates: 0,
-		}),
+		},
 	),
-	createCase('C-401: a rejected key: not retried, points at the credential', { status: 401, times: 3 }, {
-		status: 'error',
-		error: [/Invalid token/, /Check the API key in the CometAPI credential/],
-		requests: { create: 1 },
-		nodeCreates: 0,
-	}),
+	createCase(
+		'C-timeout: a create answered after the request timeout: not re-sent, says timeout and that a job may exist',
+		{ kind: 'slow', delayMs: 2500, times: 3 },
+		{
+			status: 'error',
+			error: [/no answer within 1 s/i, ...MAY_EXIST],
+			requests: { create: 1 },
+			nodeCreates: 1,
+			ambiguousCreate: true,
+		},
+	),
+	createCase(
+		'C-malformed: a 200 create whose JSON is cut off: not re-sent, says a job may exist',
+		{ kind: 'malformed-json', times: 3 },
+		{
+			status: 'error',
+			error: [/cut off or malformed JSON/i, ...MAY_EXIST],
+			notError: [NOT_RAW_PARSER],
+			requests: { create: 1 },
+			nodeCreates: 1,
+			ambiguousCreate: true,
+		},
+	),
+	createCase(
+		'C-html: an HTML page instead of the create answer says to check the Base URL',
+		{ kind: 'html', times: 3 },
+		{
+			status: 'error',
+			error: [/was not JSON/i, /Base URL in the CometAPI credential/],
+			notError: [NOT_RAW_PARSER],
+			requests: { create: 1 },
+			nodeCreates: 0,
+		},
+	),
+	createCase(
+		'C-moved: a 301 Moved create is reported clearly (redirect / Base URL) and makes no job',
+		{ kind: 'moved', times: 3 },
+		{
+			status: 'error',
+			error: [/redirect|moved|\b301\b/i, /Base URL/i],
+			notError: [NOT_RAW_PARSER],
+			nodeCreates: 0,
+		},
+	),
+	...[400, 403].map((status) =>
+		createCase(
+			`C-${status}: a ${status} create is not retried, no job`,
+			{ status, times: 3 },
+			{
+				status: 'error',
+				error: [/could not create the video job/i],
+				notError: [/may have been created/i],
+				requests: { create: 1 },
+				nodeCreates: 0,
+			},
+		),
+	),
+	createCase(
+		'C-401: a rejected key: not retried, points at the credential',
+		{ status: 401, times: 3 },
+		{
+			status: 'error',
+			error: [/Invalid token/, /Check the API key in the CometAPI credential/],
+			requests: { create: 1 },
+			nodeCreates: 0,
+		},
+	),
 	{
 		name: 'C-refused: connection refused (closed port) is retried and fails clearly without a job',
-		setup: async () => ({ credential: { apiKey: H.API_KEY, baseUrl: `http://127.0.0.1:${await H.closedPort()}` } }),
+		setup: async () => ({
+			credential: { apiKey: H.API_KEY, baseUrl: `http://127.0.0.1:${await H.closedPort()}` },
+		}),
 		params: () => H.createParams(),
 		expect: {
 			status: 'error',
@@ -451,7 +629,13 @@ const cases = [
 			return {};
 		},
 		params: () => H.createParams(),
-		expect: { status: 'error', error: MAY_EXIST, nodeCreates: 3, requests: { create: 3 }, ambiguousCreate: true },
+		expect: {
+			status: 'error',
+			error: MAY_EXIST,
+			nodeCreates: 3,
+			requests: { create: 3 },
+			ambiguousCreate: true,
+		},
 		check: (result, s) => {
 			// The 2 jobs whose ids the node knows must be in the error.
 			const known = s.creates.slice(1).map((c) => c.id);
@@ -467,7 +651,12 @@ const cases = [
 		},
 		params: () => H.createParams(),
 		continueOnFail: true,
-		expect: { status: 'success', error: [/prompt violates policy/], nodeCreates: 1, requests: { create: 2 } },
+		expect: {
+			status: 'success',
+			error: [/prompt violates policy/],
+			nodeCreates: 1,
+			requests: { create: 2 },
+		},
 		check: (result) => {
 			const items = result.output(H.NODE_NAME);
 			expect(items).toHaveLength(2);
@@ -480,49 +669,111 @@ const cases = [
 	createAndWaitCase('J-completed: create, wait and download: one job, exact bytes', {
 		expect: { status: 'success', nodeCreates: 1, binary: 'exact' },
 	}),
-	createAndWaitCase('J-poll-503: polls answered 503 twice are retried; the job is not created again', {
-		faults: [['retrieve', { status: 503, times: 2 }]],
-		expect: { status: 'success', nodeCreates: 1, requests: { create: 1, retrieve: 3 }, binary: 'exact' },
-	}),
-	createAndWaitCase('J-poll-giveup: polls failing on every attempt: the error names the job (it exists)', {
-		faults: [['retrieve', { status: 504, times: 3 }]],
-		expect: { status: 'error', error: [/could not retrieve the job/i, GAVE_UP], nodeCreates: 1, binary: false },
-	}),
-	createAndWaitCase('J-truncated: the final download is truncated every time: error names the job, no file', {
-		faults: [['content', { kind: 'truncate', bytes: 1000, times: 3 }]],
-		expect: { status: 'error', error: [/broke off/i, /Download operation again with the id/], nodeCreates: 1, binary: false },
-	}),
+	createAndWaitCase(
+		'J-poll-503: polls answered 503 twice are retried; the job is not created again',
+		{
+			faults: [['retrieve', { status: 503, times: 2 }]],
+			expect: {
+				status: 'success',
+				nodeCreates: 1,
+				requests: { create: 1, retrieve: 3 },
+				binary: 'exact',
+			},
+		},
+	),
+	createAndWaitCase(
+		'J-poll-giveup: polls failing on every attempt: the error names the job (it exists)',
+		{
+			faults: [['retrieve', { status: 504, times: 3 }]],
+			expect: {
+				status: 'error',
+				error: [/could not retrieve the job/i, GAVE_UP],
+				nodeCreates: 1,
+				binary: false,
+			},
+		},
+	),
+	createAndWaitCase(
+		'J-truncated: the final download is truncated every time: error names the job, no file',
+		{
+			faults: [['content', { kind: 'truncate', bytes: 1000, times: 3 }]],
+			expect: {
+				status: 'error',
+				error: [/broke off/i, /Download operation again with the id/],
+				nodeCreates: 1,
+				binary: false,
+			},
+		},
+	),
 	createAndWaitCase('J-failed: a failed job with an error object: reason, code and id', {
 		prompt: 'forbidden scene [fail]',
 		expect: {
 			status: 'error',
-			error: [/ended with status "failed": The prompt was blocked/, /Provider code: moderation_blocked/],
+			error: [
+				/ended with status "failed": The prompt was blocked/,
+				/Provider code: moderation_blocked/,
+			],
 			nodeCreates: 1,
 			binary: false,
 		},
 	}),
-	createAndWaitCase('J-failed-noerror: a failed job without an error object still fails clearly with its id', {
-		prompt: 'forbidden scene [fail-noerror]',
-		expect: { status: 'error', error: [/ended with status "failed": the provider gave no reason/], nodeCreates: 1, binary: false },
-	}),
+	createAndWaitCase(
+		'J-failed-noerror: a failed job without an error object still fails clearly with its id',
+		{
+			prompt: 'forbidden scene [fail-noerror]',
+			expect: {
+				status: 'error',
+				error: [/ended with status "failed": the provider gave no reason/],
+				nodeCreates: 1,
+				binary: false,
+			},
+		},
+	),
 	createAndWaitCase('J-error: status "error" is terminal: reason and id', {
 		prompt: 'glitchy scene [error]',
-		expect: { status: 'error', error: [/ended with status "error": The provider failed to generate the video/], nodeCreates: 1, binary: false },
+		expect: {
+			status: 'error',
+			error: [/ended with status "error": The provider failed to generate the video/],
+			nodeCreates: 1,
+			binary: false,
+		},
 	}),
 	createAndWaitCase('J-unknown: status "unknown" is terminal and explained', {
 		prompt: 'odd scene [unknown]',
-		expect: { status: 'error', error: [/ended with status "unknown"/, /does not recognise/], nodeCreates: 1, binary: false },
+		expect: {
+			status: 'error',
+			error: [/ended with status "unknown"/, /does not recognise/],
+			nodeCreates: 1,
+			binary: false,
+		},
 	}),
-	createAndWaitCase('J-never: a job that never ends times out, names the id and says to use Retrieve', {
-		prompt: 'endless scene [never]',
-		params: { options: { timeoutMinutes: 0.02 } },
-		expect: { status: 'error', error: [/did not finish within 0\.02 min/, /Retrieve operation with id/, /keeps running/], nodeCreates: 1, binary: false },
-	}),
-	createAndWaitCase('J-failed-cof: with Continue On Fail a failed job yields an item with error and id', {
-		prompt: 'forbidden scene [fail]',
-		continueOnFail: true,
-		expect: { status: 'success', error: [/ended with status "failed"/], nodeCreates: 1, binary: false, outputIds: true },
-	}),
+	createAndWaitCase(
+		'J-never: a job that never ends times out, names the id and says to use Retrieve',
+		{
+			prompt: 'endless scene [never]',
+			params: { options: { timeoutMinutes: 0.02 } },
+			expect: {
+				status: 'error',
+				error: [/did not finish within 0\.02 min/, /Retrieve operation with id/, /keeps running/],
+				nodeCreates: 1,
+				binary: false,
+			},
+		},
+	),
+	createAndWaitCase(
+		'J-failed-cof: with Continue On Fail a failed job yields an item with error and id',
+		{
+			prompt: 'forbidden scene [fail]',
+			continueOnFail: true,
+			expect: {
+				status: 'success',
+				error: [/ended with status "failed"/],
+				nodeCreates: 1,
+				binary: false,
+				outputIds: true,
+			},
+		},
+	),
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -564,7 +815,11 @@ async function checkCase(sim, testCase, ctx, seededBefore) {
 
 	// How often each route was called.
 	for (const [route, count] of Object.entries(want.requests ?? {})) {
-		expect({ route, calls: H.requestsTo(sim, route).length, context }).toEqual({ route, calls: count, context });
+		expect({ route, calls: H.requestsTo(sim, route).length, context }).toEqual({
+			route,
+			calls: count,
+			context,
+		});
 	}
 
 	// Nothing paid for twice: the node's own jobs, exactly as expected, never more than the items.
@@ -587,11 +842,14 @@ async function checkCase(sim, testCase, ctx, seededBefore) {
 	if (want.outputIds) {
 		const errorItems = result.output(H.NODE_NAME).filter((item) => item.json.error !== undefined);
 		expect(errorItems.length).toBeGreaterThan(0);
-		for (const item of errorItems) expect(item.json.id).toEqual(expect.stringMatching(/^(task|video)_/));
+		for (const item of errorItems)
+			expect(item.json.id).toEqual(expect.stringMatching(/^(task|video)_/));
 	}
 
 	// Files: never a partial one; when one is expected, byte-exact.
-	const withBinary = result.output(H.NODE_NAME).filter((item) => item.binary && Object.keys(item.binary).length);
+	const withBinary = result
+		.output(H.NODE_NAME)
+		.filter((item) => item.binary && Object.keys(item.binary).length);
 	if (want.binary === false) expect(withBinary).toEqual([]);
 	if (want.binary === 'exact') {
 		expect(withBinary).toHaveLength(items);
@@ -620,7 +878,9 @@ describe('node Options', () => {
 	test('O-declared: the shipped node declares its "Options" collection, so retry/timeout/poll settings take effect', () => {
 		// n8n hands a node only the parameters its description declares: without this, every
 		// option the matrix sets would be dropped silently and the slow defaults would apply.
-		const { CometVideo } = require(path.join(H.PACKAGE_DIR, 'dist/nodes/CometVideo/CometVideo.node.js'));
+		const { CometVideo } = require(
+			path.join(H.PACKAGE_DIR, 'dist/nodes/CometVideo/CometVideo.node.js'),
+		);
 		const names = new CometVideo().description.properties.map((property) => property.name);
 		expect(names).toContain('options');
 	});

@@ -37,15 +37,24 @@ function useSimulator(options = {}) {
 
 /** Node parameters for each operation, with the fast options merged in. */
 function createParams(overrides = {}) {
-	return shared.withOptions({ ...shared.CREATE_DEFAULTS, waitForCompletion: false, ...overrides }, FAST_OPTIONS);
+	return shared.withOptions(
+		{ ...shared.CREATE_DEFAULTS, waitForCompletion: false, ...overrides },
+		FAST_OPTIONS,
+	);
 }
 
 function retrieveParams(videoId, overrides = {}) {
-	return shared.withOptions({ operation: 'retrieve', videoId, waitForCompletion: false, ...overrides }, FAST_OPTIONS);
+	return shared.withOptions(
+		{ operation: 'retrieve', videoId, waitForCompletion: false, ...overrides },
+		FAST_OPTIONS,
+	);
 }
 
 function downloadParams(videoId, overrides = {}) {
-	return shared.withOptions({ operation: 'download', videoId, variant: 'video', binaryPropertyName: 'data', ...overrides }, FAST_OPTIONS);
+	return shared.withOptions(
+		{ operation: 'download', videoId, variant: 'video', binaryPropertyName: 'data', ...overrides },
+		FAST_OPTIONS,
+	);
 }
 
 /**
@@ -53,12 +62,19 @@ function downloadParams(videoId, overrides = {}) {
  * @param {object} args
  * @param {object} args.parameters  the node's parameters, as given
  * @param {number} [args.items]     how many input items Start emits (default 1)
- * @param {object} args.credential  the cometApi credential data
+ * @param {object} args.credential  the cometVideoApi credential data
  * @param {boolean} [args.continueOnFail]
  * @param {string} [args.binaryMode]
  * @param {number} [args.cancelAfterMs]
  */
-async function runVideo({ parameters, items = 1, credential, continueOnFail = false, binaryMode = 'default', cancelAfterMs }) {
+async function runVideo({
+	parameters,
+	items = 1,
+	credential,
+	continueOnFail = false,
+	binaryMode = 'default',
+	cancelAfterMs,
+}) {
 	return await shared.runVideoWorkflow({
 		parameters,
 		credential,
@@ -79,7 +95,10 @@ function simCredential(sim, extra = {}) {
  * a job that exists; by default waits until it ended. Returns its id; `sim.createCount()` goes up
  * by one, `sim.requests` does not (it holds only what the node sent).
  */
-async function seedJob(sim, { prompt = 'seeded job', model = 'veo3-fast', waitUntilDone = true } = {}) {
+async function seedJob(
+	sim,
+	{ prompt = 'seeded job', model = 'veo3-fast', waitUntilDone = true } = {},
+) {
 	const job = await shared.createJobDirect(sim, { prompt, model });
 	if (waitUntilDone) await shared.untilFinished(sim, job.id);
 	return job.id;
@@ -135,7 +154,9 @@ function expectNoKeyLeak(result, apiKey = API_KEY) {
 	for (const fragment of fragments) {
 		if (text.includes(fragment)) {
 			const at = text.indexOf(fragment);
-			throw new Error(`API key leaked: ...${text.slice(Math.max(0, at - 200), at + fragment.length + 50)}...`);
+			throw new Error(
+				`API key leaked: ...${text.slice(Math.max(0, at - 200), at + fragment.length + 50)}...`,
+			);
 		}
 	}
 }

@@ -32,21 +32,32 @@ function loopbackAlias() {
 	for (const line of hosts.split('\n')) {
 		const [address, ...names] = line.replace(/#.*/, '').trim().split(/\s+/);
 		if (!/^127\./.test(address ?? '')) continue;
-		const alias = names.find((name) => name && name !== 'localhost' && !name.startsWith('localhost.') && /^[a-z0-9.-]+$/i.test(name));
+		const alias = names.find(
+			(name) =>
+				name &&
+				name !== 'localhost' &&
+				!name.startsWith('localhost.') &&
+				/^[a-z0-9.-]+$/i.test(name),
+		);
 		if (alias) return alias;
 	}
 	return undefined;
 }
 
 function authHeaders(requests) {
-	return requests.map((request) => request.headers.authorization).filter((value) => value !== undefined);
+	return requests
+		.map((request) => request.headers.authorization)
+		.filter((value) => value !== undefined);
 }
 
 describe('the key is redacted wherever a server echoes it', () => {
 	test('S-401-echo: a 401 whose message echoes the key shows "***" instead, and points at the credential', async () => {
 		const sim = getSim();
 		sim.fault('create', { status: 401, message: `Invalid token ${H.API_KEY}` });
-		const result = await H.runVideo({ parameters: H.createParams(), credential: H.simCredential(sim) });
+		const result = await H.runVideo({
+			parameters: H.createParams(),
+			credential: H.simCredential(sim),
+		});
 
 		H.expectNoKeyLeak(result);
 		expect(result.status).toBe('error');
@@ -60,7 +71,11 @@ describe('the key is redacted wherever a server echoes it', () => {
 	test('S-401-echo-cof: the same with Continue On Fail: the output item is redacted too', async () => {
 		const sim = getSim();
 		sim.fault('create', { status: 401, message: `Invalid token ${H.API_KEY}` });
-		const result = await H.runVideo({ parameters: H.createParams(), credential: H.simCredential(sim), continueOnFail: true });
+		const result = await H.runVideo({
+			parameters: H.createParams(),
+			credential: H.simCredential(sim),
+			continueOnFail: true,
+		});
 
 		H.expectNoKeyLeak(result);
 		expect(result.status).toBe('success');
@@ -71,8 +86,16 @@ describe('the key is redacted wherever a server echoes it', () => {
 	test('S-5xx-echo: a retried read failing with the key in message AND error code is redacted in the error object', async () => {
 		const sim = getSim();
 		const id = await H.seedJob(sim);
-		sim.fault('retrieve', { status: 503, code: `key_${H.API_KEY}`, message: `upstream refused key ${H.API_KEY}`, times: 3 });
-		const result = await H.runVideo({ parameters: H.retrieveParams(id), credential: H.simCredential(sim) });
+		sim.fault('retrieve', {
+			status: 503,
+			code: `key_${H.API_KEY}`,
+			message: `upstream refused key ${H.API_KEY}`,
+			times: 3,
+		});
+		const result = await H.runVideo({
+			parameters: H.retrieveParams(id),
+			credential: H.simCredential(sim),
+		});
 
 		H.expectNoKeyLeak(result);
 		expect(result.status).toBe('error');
@@ -83,7 +106,9 @@ describe('the key is redacted wherever a server echoes it', () => {
 
 	test('S-job-echo: a failed job whose provider reason echoes the key is redacted, id kept', async () => {
 		const sim = getSim();
-		sim.configure({ plan: () => ({ outcome: 'failed', errorMessage: `provider rejected ${H.API_KEY}` }) });
+		sim.configure({
+			plan: () => ({ outcome: 'failed', errorMessage: `provider rejected ${H.API_KEY}` }),
+		});
 		const result = await H.runVideo({
 			parameters: H.createParams({ waitForCompletion: true, downloadWhenComplete: true }),
 			credential: H.simCredential(sim),
@@ -98,13 +123,20 @@ describe('the key is redacted wherever a server echoes it', () => {
 
 	test('S-not-ready-echo: downloading that failed job explains it, redacted', async () => {
 		const sim = getSim();
-		sim.configure({ plan: () => ({ outcome: 'failed', errorMessage: `provider rejected ${H.API_KEY}` }) });
+		sim.configure({
+			plan: () => ({ outcome: 'failed', errorMessage: `provider rejected ${H.API_KEY}` }),
+		});
 		const id = await H.seedJob(sim);
-		const result = await H.runVideo({ parameters: H.downloadParams(id), credential: H.simCredential(sim) });
+		const result = await H.runVideo({
+			parameters: H.downloadParams(id),
+			credential: H.simCredential(sim),
+		});
 
 		H.expectNoKeyLeak(result);
 		expect(result.status).toBe('error');
-		expect(result.error.message).toMatch(new RegExp(`Video ${id} is not ready to download: its status is "failed"`));
+		expect(result.error.message).toMatch(
+			new RegExp(`Video ${id} is not ready to download: its status is "failed"`),
+		);
 		expect(result.error.description).toMatch(/provider rejected \*\*\*/);
 	});
 });
@@ -114,7 +146,10 @@ describe('downloads redirected to another origin', () => {
 		const sim = getSim();
 		const id = await H.seedJob(sim);
 		sim.fault('content', { kind: 'redirect' });
-		const result = await H.runVideo({ parameters: H.downloadParams(id), credential: H.simCredential(sim) });
+		const result = await H.runVideo({
+			parameters: H.downloadParams(id),
+			credential: H.simCredential(sim),
+		});
 
 		H.expectNoKeyLeak(result);
 		expect(result.status).toBe('success');
@@ -152,69 +187,81 @@ describe('downloads redirected to another origin', () => {
 
 describe('the key travels only over https, unless loopback or "Allow Plain HTTP"', () => {
 	const alias = loopbackAlias();
-	(alias ? describe : describe.skip)(`a server under a non-localhost name (${alias ?? 'no /etc/hosts alias of 127.0.0.1'})`, () => {
-		// The requests would stay on this machine (the alias is 127.0.0.1), so a regression shows
-		// up as requests this simulator received, never as traffic (or a DNS query) leaving it.
-		const getLanSim = H.useSimulator();
+	(alias ? describe : describe.skip)(
+		`a server under a non-localhost name (${alias ?? 'no /etc/hosts alias of 127.0.0.1'})`,
+		() => {
+			// The requests would stay on this machine (the alias is 127.0.0.1), so a regression shows
+			// up as requests this simulator received, never as traffic (or a DNS query) leaving it.
+			const getLanSim = H.useSimulator();
 
-		function lanUrl(lanSim) {
-			return `http://${alias}:${new URL(lanSim.url).port}`;
-		}
+			function lanUrl(lanSim) {
+				return `http://${alias}:${new URL(lanSim.url).port}`;
+			}
 
-		test('S-http-refused: plain http to a non-loopback name fails before any request with a message about plain HTTP', async () => {
-			const lanSim = getLanSim();
-			// The job exists there: a request that got through would succeed.
-			const id = await H.seedJob(lanSim);
-			const result = await H.runVideo({
-				parameters: H.retrieveParams(id),
-				credential: { apiKey: H.API_KEY, baseUrl: lanUrl(lanSim) },
+			test('S-http-refused: plain http to a non-loopback name fails before any request with a message about plain HTTP', async () => {
+				const lanSim = getLanSim();
+				// The job exists there: a request that got through would succeed.
+				const id = await H.seedJob(lanSim);
+				const result = await H.runVideo({
+					parameters: H.retrieveParams(id),
+					credential: { apiKey: H.API_KEY, baseUrl: lanUrl(lanSim) },
+				});
+
+				H.expectNoKeyLeak(result);
+				expect(result.status).toBe('error');
+				expect(result.error.message).toMatch(/plain HTTP/);
+				expect(result.error.message).toMatch(/unencrypted/);
+				expect(result.error.description).toMatch(/https:\/\//);
+				expect(result.error.description).toMatch(/Allow Plain HTTP/);
+				expect(lanSim.requests).toHaveLength(0);
 			});
 
-			H.expectNoKeyLeak(result);
-			expect(result.status).toBe('error');
-			expect(result.error.message).toMatch(/plain HTTP/);
-			expect(result.error.message).toMatch(/unencrypted/);
-			expect(result.error.description).toMatch(/https:\/\//);
-			expect(result.error.description).toMatch(/Allow Plain HTTP/);
-			expect(lanSim.requests).toHaveLength(0);
-		});
+			test.each([
+				[
+					'S-http-create-refused: a Create (2 items, wait and download) against plain HTTP makes no job and sends nothing',
+					{ items: 2, wait: true, slash: '/' },
+				],
+				[
+					'S-lan-refused: http to a host not named as loopback is refused, and the server provably receives nothing',
+					{ items: 1, wait: false, slash: '' },
+				],
+			])('%s', async (_name, { items, wait, slash }) => {
+				const lanSim = getLanSim();
+				const result = await H.runVideo({
+					parameters: H.createParams({ waitForCompletion: wait, downloadWhenComplete: wait }),
+					items,
+					credential: { apiKey: H.API_KEY, baseUrl: `${lanUrl(lanSim)}${slash}` },
+				});
 
-		test.each([
-			['S-http-create-refused: a Create (2 items, wait and download) against plain HTTP makes no job and sends nothing', { items: 2, wait: true, slash: '/' }],
-			['S-lan-refused: http to a host not named as loopback is refused, and the server provably receives nothing', { items: 1, wait: false, slash: '' }],
-		])('%s', async (_name, { items, wait, slash }) => {
-			const lanSim = getLanSim();
-			const result = await H.runVideo({
-				parameters: H.createParams({ waitForCompletion: wait, downloadWhenComplete: wait }),
-				items,
-				credential: { apiKey: H.API_KEY, baseUrl: `${lanUrl(lanSim)}${slash}` },
+				H.expectNoKeyLeak(result);
+				expect(result.status).toBe('error');
+				expect(result.error.message).toMatch(/plain HTTP/);
+				expect(lanSim.requests).toHaveLength(0);
+				expect(lanSim.createCount()).toBe(0);
 			});
 
-			H.expectNoKeyLeak(result);
-			expect(result.status).toBe('error');
-			expect(result.error.message).toMatch(/plain HTTP/);
-			expect(lanSim.requests).toHaveLength(0);
-			expect(lanSim.createCount()).toBe(0);
-		});
+			test('S-lan-allowed: with "Allow Plain HTTP" the same server gets the request and the job is made', async () => {
+				const lanSim = getLanSim();
+				const result = await H.runVideo({
+					parameters: H.createParams(),
+					credential: { apiKey: H.API_KEY, baseUrl: lanUrl(lanSim), allowHttp: true },
+				});
 
-		test('S-lan-allowed: with "Allow Plain HTTP" the same server gets the request and the job is made', async () => {
-			const lanSim = getLanSim();
-			const result = await H.runVideo({
-				parameters: H.createParams(),
-				credential: { apiKey: H.API_KEY, baseUrl: lanUrl(lanSim), allowHttp: true },
+				H.expectNoKeyLeak(result);
+				expect(result.status).toBe('success');
+				expect(lanSim.createCount()).toBe(1);
+				expect(result.output(H.NODE_NAME)[0].json.id).toBe(lanSim.creates[0].id);
 			});
-
-			H.expectNoKeyLeak(result);
-			expect(result.status).toBe('success');
-			expect(lanSim.createCount()).toBe(1);
-			expect(result.output(H.NODE_NAME)[0].json.id).toBe(lanSim.creates[0].id);
-		});
-	});
+		},
+	);
 
 	test('S-loopback: plain http to 127.0.0.1 is allowed without the checkbox (every other case relies on it)', async () => {
 		const sim = getSim();
 		const id = await H.seedJob(sim);
-		const result = await H.runVideo({ parameters: H.retrieveParams(id), credential: { apiKey: H.API_KEY, baseUrl: sim.url } });
+		const result = await H.runVideo({
+			parameters: H.retrieveParams(id),
+			credential: { apiKey: H.API_KEY, baseUrl: sim.url },
+		});
 		H.expectNoKeyLeak(result);
 		expect(result.status).toBe('success');
 		expect(result.output(H.NODE_NAME)[0].json.id).toBe(id);
@@ -233,7 +280,10 @@ describe('the key travels only over https, unless loopback or "Allow Plain HTTP"
 	});
 
 	test('S-invalid-url: a Base URL that is not a URL is explained', async () => {
-		const result = await H.runVideo({ parameters: H.createParams(), credential: { apiKey: H.API_KEY, baseUrl: 'api.cometapi.com' } });
+		const result = await H.runVideo({
+			parameters: H.createParams(),
+			credential: { apiKey: H.API_KEY, baseUrl: 'api.cometapi.com' },
+		});
 		H.expectNoKeyLeak(result);
 		expect(result.status).toBe('error');
 		expect(result.error.message).toMatch(/is not a valid URL/);
@@ -246,7 +296,10 @@ describe('answers that are not the API', () => {
 		const sim = getSim();
 		const id = await H.seedJob(sim);
 		sim.fault('retrieve', { kind: 'html', times: 3 });
-		const result = await H.runVideo({ parameters: H.retrieveParams(id), credential: H.simCredential(sim) });
+		const result = await H.runVideo({
+			parameters: H.retrieveParams(id),
+			credential: H.simCredential(sim),
+		});
 
 		H.expectNoKeyLeak(result);
 		expect(result.status).toBe('error');
@@ -258,7 +311,10 @@ describe('answers that are not the API', () => {
 	test('S-moved-cross-origin: a 301 to another origin on a JSON call does not carry the key there', async () => {
 		const sim = getSim();
 		const id = await H.seedJob(sim);
-		sim.fault('retrieve', { kind: 'moved', headers: { location: `${sim.fileOrigin}/v1/videos/${id}` } });
+		sim.fault('retrieve', {
+			kind: 'moved',
+			headers: { location: `${sim.fileOrigin}/v1/videos/${id}` },
+		});
 		const result = await H.runVideo({
 			parameters: H.retrieveParams(id, { options: { maxAttempts: 1 } }),
 			credential: H.simCredential(sim),
@@ -285,11 +341,21 @@ describe('the leak scan itself', () => {
 	test('S-scan: it finds the key in output, error description, error context and log metadata', () => {
 		const planted = [
 			fakeResult({ output: [{ json: { note: `x ${H.API_KEY} y` } }] }),
-			fakeResult({ error: Object.assign(new Error('boom'), { description: `Bearer ${H.API_KEY}` }) }),
-			fakeResult({ error: Object.assign(new Error('boom'), { context: { request: { headers: { authorization: H.API_KEY } } } }) }),
-			fakeResult({ logs: [{ text: 'ok', metadata: { headers: { Authorization: `Bearer ${H.API_KEY}` } } }] }),
+			fakeResult({
+				error: Object.assign(new Error('boom'), { description: `Bearer ${H.API_KEY}` }),
+			}),
+			fakeResult({
+				error: Object.assign(new Error('boom'), {
+					context: { request: { headers: { authorization: H.API_KEY } } },
+				}),
+			}),
+			fakeResult({
+				logs: [{ text: 'ok', metadata: { headers: { Authorization: `Bearer ${H.API_KEY}` } } }],
+			}),
 		];
 		for (const result of planted) expect(() => H.expectNoKeyLeak(result)).toThrow(/API key leaked/);
-		expect(() => H.expectNoKeyLeak(fakeResult({ output: [{ json: { note: 'clean ***' } }] }))).not.toThrow();
+		expect(() =>
+			H.expectNoKeyLeak(fakeResult({ output: [{ json: { note: 'clean ***' } }] })),
+		).not.toThrow();
 	});
 });

@@ -11,9 +11,9 @@ const http = require('node:http');
 const path = require('node:path');
 const { NodeApiError, NodeOperationError } = require('n8n-workflow');
 
-const { runWorkflow, credentialRef, cleanup, getStorageDir } = require('./index');
-const { HarnessTest } = require('./fixtures/HarnessTest.node');
-const { HarnessTestApi } = require('./fixtures/HarnessTestApi.credentials');
+const { runWorkflow, credentialRef, cleanup, getStorageDir } = require('../../tools/harness');
+const { HarnessTest } = require('../../tools/harness/fixtures/HarnessTest.node');
+const { HarnessTestApi } = require('../../tools/harness/fixtures/HarnessTestApi.credentials');
 
 const API_KEY = 'sk-harness-0123456789abcdef';
 const VIDEO = Buffer.alloc(256 * 1024, 0).map((_, i) => (i * 31) % 251); // deterministic bytes
@@ -25,7 +25,8 @@ let releaseSecondHalf;
 
 function listFiles(dir) {
 	if (!fs.existsSync(dir)) return [];
-	return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+	return fs
+		.readdirSync(dir, { recursive: true, withFileTypes: true })
 		.filter((e) => e.isFile() && !e.name.endsWith('.metadata'))
 		.map((e) => path.join(e.parentPath ?? e.path, e.name));
 }
@@ -70,7 +71,12 @@ function workflow(parameters, extra = {}) {
 	return {
 		nodes: [
 			{ name: 'Start', type: 'test.start', parameters: { items: [{ json: { n: 1 } }] } },
-			{ name: 'Test', type: 'test.harnessTest', parameters, credentials: credentialRef('harnessTestApi') },
+			{
+				name: 'Test',
+				type: 'test.harnessTest',
+				parameters,
+				credentials: credentialRef('harnessTestApi'),
+			},
 			{ name: 'Collect', type: 'test.collect' },
 		],
 		connections: {
@@ -97,7 +103,7 @@ test('credentials are decrypted for the node and authenticate adds the Bearer he
 });
 
 test('credentialRef maps a type to a stable id', () => {
-	expect(credentialRef()).toEqual({ cometApi: { id: '1', name: 'CometAPI' } });
+	expect(credentialRef()).toEqual({ cometVideoApi: { id: '1', name: 'CometAPI' } });
 	expect(credentialRef('harnessTestApi')).toEqual(credentialRef('harnessTestApi'));
 });
 
@@ -107,33 +113,43 @@ test('a missing credential fails the node like n8n does', async () => {
 	expect(result.error.message).toMatch(/does not exist for type "harnessTestApi"/);
 });
 
-test.each(['default', 'filesystem'])('start-node binary round-trips in %s mode', async (binaryMode) => {
-	const result = await runWorkflow({
-		...workflow({ operation: 'echo', path: '/echo' }),
-		nodes: [
-			{
-				name: 'Start',
-				type: 'test.start',
-				parameters: {
-					items: [{ json: {}, binary: { doc: { text: 'hello binary', mimeType: 'text/plain', fileName: 'a.txt' } } }],
+test.each(['default', 'filesystem'])(
+	'start-node binary round-trips in %s mode',
+	async (binaryMode) => {
+		const result = await runWorkflow({
+			...workflow({ operation: 'echo', path: '/echo' }),
+			nodes: [
+				{
+					name: 'Start',
+					type: 'test.start',
+					parameters: {
+						items: [
+							{
+								json: {},
+								binary: {
+									doc: { text: 'hello binary', mimeType: 'text/plain', fileName: 'a.txt' },
+								},
+							},
+						],
+					},
 				},
-			},
-			{ name: 'Collect', type: 'test.collect' },
-		],
-		connections: { Start: { main: [[{ node: 'Collect', type: 'main', index: 0 }]] } },
-		binaryMode,
-	});
-	expect(result.status).toBe('success');
-	const doc = result.output('Collect')[0].binary.doc;
-	expect(doc).toMatchObject({ mimeType: 'text/plain', fileName: 'a.txt', fileSize: '12 B' });
-	expect((await result.readBinary(doc)).toString()).toBe('hello binary');
-	if (binaryMode === 'default') {
-		expect(doc.id).toBeUndefined();
-		expect(result.binaryFilePath(doc)).toBeUndefined();
-	} else {
-		expect(fs.readFileSync(result.binaryFilePath(doc), 'utf8')).toBe('hello binary');
-	}
-});
+				{ name: 'Collect', type: 'test.collect' },
+			],
+			connections: { Start: { main: [[{ node: 'Collect', type: 'main', index: 0 }]] } },
+			binaryMode,
+		});
+		expect(result.status).toBe('success');
+		const doc = result.output('Collect')[0].binary.doc;
+		expect(doc).toMatchObject({ mimeType: 'text/plain', fileName: 'a.txt', fileSize: '12 B' });
+		expect((await result.readBinary(doc)).toString()).toBe('hello binary');
+		if (binaryMode === 'default') {
+			expect(doc.id).toBeUndefined();
+			expect(result.binaryFilePath(doc)).toBeUndefined();
+		} else {
+			expect(fs.readFileSync(result.binaryFilePath(doc), 'utf8')).toBe('hello binary');
+		}
+	},
+);
 
 test('default mode keeps a downloaded stream in memory (base64)', async () => {
 	const result = await runWorkflow(workflow({ operation: 'download', path: '/video' }));
@@ -162,7 +178,9 @@ test('filesystem mode streams the download into the store (file grows before the
 		}
 	};
 
-	const result = await runWorkflow(workflow({ operation: 'download', path: '/video' }, { binaryMode: 'filesystem' }));
+	const result = await runWorkflow(
+		workflow({ operation: 'download', path: '/video' }, { binaryMode: 'filesystem' }),
+	);
 
 	expect(result.status).toBe('success');
 	expect(partialFileSeen).toBe(true);
@@ -227,13 +245,15 @@ test("the package's own node type is loaded from dist via package.json", async (
 			{ name: 'Video', type: 'n8n-nodes-cometapi-video.cometVideo', credentials: credentialRef() },
 		],
 		connections: { Start: { main: [[{ node: 'Video', type: 'main', index: 0 }]] } },
-		credentials: { cometApi: { apiKey: API_KEY, baseUrl } },
+		credentials: { cometVideoApi: { apiKey: API_KEY, baseUrl } },
 	});
 	expect(result.issues?.Video?.typeUnknown).toBeUndefined();
 });
 
 test('cancelAfterMs aborts the execution signal and reports canceled', async () => {
-	const result = await runWorkflow(workflow({ operation: 'wait', waitMs: 5000 }, { cancelAfterMs: 100 }));
+	const result = await runWorkflow(
+		workflow({ operation: 'wait', waitMs: 5000 }, { cancelAfterMs: 100 }),
+	);
 
 	expect(result.status).toBe('canceled');
 	expect(result.engineSettled).toBe(true);
@@ -246,7 +266,9 @@ test('cancelAfterMs aborts the execution signal and reports canceled', async () 
 test('an AbortSignal cancels the execution too', async () => {
 	const controller = new AbortController();
 	setTimeout(() => controller.abort(), 50);
-	const result = await runWorkflow(workflow({ operation: 'wait', waitMs: 5000 }, { signal: controller.signal }));
+	const result = await runWorkflow(
+		workflow({ operation: 'wait', waitMs: 5000 }, { signal: controller.signal }),
+	);
 	expect(result.status).toBe('canceled');
 	expect(result.durationMs).toBeLessThan(2000);
 });

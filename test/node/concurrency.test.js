@@ -57,9 +57,13 @@ describe('requests in flight', () => {
 		const sim = getSim();
 		// Slow creates make the requests overlap for sure.
 		sim.fault('create', { kind: 'slow', delayMs: 150, times: 8 });
-		const result = await runVideoNode(sim, createParams({ prompt: '={{ $json.prompt }}', options: { maxInFlight: 2 } }), {
-			items: itemsWithPrompts(Array.from({ length: 8 }, (_, i) => `Shot ${i}`)),
-		});
+		const result = await runVideoNode(
+			sim,
+			createParams({ prompt: '={{ $json.prompt }}', options: { maxInFlight: 2 } }),
+			{
+				items: itemsWithPrompts(Array.from({ length: 8 }, (_, i) => `Shot ${i}`)),
+			},
+		);
 
 		expect(result.status).toBe('success');
 		expect(result.items).toHaveLength(8);
@@ -72,9 +76,13 @@ describe('requests in flight', () => {
 	test('default limit with 8 items: never more than 5 at once', async () => {
 		const sim = getSim();
 		sim.fault('create', { kind: 'slow', delayMs: 150, times: 8 });
-		const result = await runVideoNode(sim, createParams({ prompt: '={{ $json.prompt }}', waitForCompletion: false }), {
-			items: itemsWithPrompts(Array.from({ length: 8 }, (_, i) => `Shot ${i}`)),
-		});
+		const result = await runVideoNode(
+			sim,
+			createParams({ prompt: '={{ $json.prompt }}', waitForCompletion: false }),
+			{
+				items: itemsWithPrompts(Array.from({ length: 8 }, (_, i) => `Shot ${i}`)),
+			},
+		);
 
 		expect(result.status).toBe('success');
 		expect(sim.createCount()).toBe(8);
@@ -90,7 +98,10 @@ describe('order and pairing', () => {
 		sim.configure({
 			plan: (create) => ({ durationMs: 1600 - Number(/#(\d+)/.exec(create.prompt)[1]) * 150 }),
 		});
-		const prompts = Array.from({ length: 7 }, (_, i) => `Clip #${i}${[1, 4, 5].includes(i) ? ' [fail]' : ''}`);
+		const prompts = Array.from(
+			{ length: 7 },
+			(_, i) => `Clip #${i}${[1, 4, 5].includes(i) ? ' [fail]' : ''}`,
+		);
 		const result = await runVideoNode(sim, createParams({ prompt: '={{ $json.prompt }}' }), {
 			items: itemsWithPrompts(prompts),
 			node: { continueOnFail: true },
@@ -139,7 +150,10 @@ describe('polling', () => {
 		// The poll that saw "completed" is the last one and is followed straight by the download
 		// (no other request between), sooner than the next poll would have gone out: no sleep.
 		const lastPoll = sim.requests.indexOf(retrieves.at(-1));
-		expect(sim.requests.slice(lastPoll).map((request) => request.route)).toEqual(['retrieve', 'content']);
+		expect(sim.requests.slice(lastPoll).map((request) => request.route)).toEqual([
+			'retrieve',
+			'content',
+		]);
 		const content = sim.requests[lastPoll + 1];
 		expect(content.at - retrieves.at(-1).at).toBeLessThan(hintMs);
 		const createdAt = sim.jobs.get(result.items[0].json.id).createdAt;
@@ -150,7 +164,10 @@ describe('polling', () => {
 	test('Poll Interval (Seconds) caps the gap between two status checks', async () => {
 		const sim = getSim();
 		sim.configure({ jobDurationMs: 2500 });
-		const result = await runVideoNode(sim, createParams({ downloadWhenComplete: false, options: { pollIntervalSeconds: 1 } }));
+		const result = await runVideoNode(
+			sim,
+			createParams({ downloadWhenComplete: false, options: { pollIntervalSeconds: 1 } }),
+		);
 
 		expect(result.status).toBe('success');
 		const create = requestsTo(sim, 'create')[0];

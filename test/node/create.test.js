@@ -24,7 +24,8 @@ const getSim = useSimulator({ jobDurationMs: 400, videoBytes: 200 * 1024 });
 /** Every request carried the key as a Bearer token. */
 function expectAuthorized(sim) {
 	expect(sim.requests.length).toBeGreaterThan(0);
-	for (const request of sim.requests) expect(request.headers.authorization).toBe(`Bearer ${sim.apiKey}`);
+	for (const request of sim.requests)
+		expect(request.headers.authorization).toBe(`Bearer ${sim.apiKey}`);
 }
 
 /** The item carries the job's MP4 in `property`, byte for byte what the simulator served. */
@@ -43,12 +44,20 @@ async function expectVideo(sim, result, item, property = 'data') {
 describe('Create: text to video', () => {
 	test('Veo, text only: sends model and prompt, waits, downloads the MP4', async () => {
 		const sim = getSim();
-		const result = await runVideoNode(sim, createParams({ model: 'veo3-fast', prompt: 'A red kite over dunes' }));
+		const result = await runVideoNode(
+			sim,
+			createParams({ model: 'veo3-fast', prompt: 'A red kite over dunes' }),
+		);
 
 		expect(result.status).toBe('success');
 		expect(result.items).toHaveLength(1);
 		const [item] = result.items;
-		expect(item.json).toMatchObject({ status: 'completed', progress: 100, prompt: 'A red kite over dunes', error: null });
+		expect(item.json).toMatchObject({
+			status: 'completed',
+			progress: 100,
+			prompt: 'A red kite over dunes',
+			error: null,
+		});
 		expect(item.json.id).toMatch(/^task_/);
 		// The simulator answers with the backend model id, not the alias; the node passes it on.
 		expect(item.json.model).toBe('veo_3-fast');
@@ -77,7 +86,12 @@ describe('Create: text to video', () => {
 		expect(result.status).toBe('success');
 		const [item] = result.items;
 		expect(item.json.id).toMatch(/^video_/);
-		expect(item.json).toMatchObject({ status: 'completed', model: 'sora-2', size: '1280x720', seconds: '8' });
+		expect(item.json).toMatchObject({
+			status: 'completed',
+			model: 'sora-2',
+			size: '1280x720',
+			seconds: '8',
+		});
 		await expectVideo(sim, result, item);
 		expect(requestsTo(sim, 'create')[0].fields).toEqual({
 			model: 'sora-2',
@@ -92,10 +106,19 @@ describe('Create: text to video', () => {
 		const sim = getSim();
 		const result = await runVideoNode(
 			sim,
-			createParams({ model: 'sora-2-pro', size: '1792x1024', seconds: '12', waitForCompletion: false }),
+			createParams({
+				model: 'sora-2-pro',
+				size: '1792x1024',
+				seconds: '12',
+				waitForCompletion: false,
+			}),
 		);
 		expect(result.status).toBe('success');
-		expect(requestsTo(sim, 'create')[0].fields).toMatchObject({ model: 'sora-2-pro', size: '1792x1024', seconds: '12' });
+		expect(requestsTo(sim, 'create')[0].fields).toMatchObject({
+			model: 'sora-2-pro',
+			size: '1792x1024',
+			seconds: '12',
+		});
 		expect(result.items[0].json.size).toBe('1792x1024');
 	});
 
@@ -103,7 +126,13 @@ describe('Create: text to video', () => {
 		const sim = getSim();
 		const result = await runVideoNode(
 			sim,
-			createParams({ model: 'veo3.1', size: '1920x1080', seconds: '6', enhancePrompt: true, waitForCompletion: false }),
+			createParams({
+				model: 'veo3.1',
+				size: '1920x1080',
+				seconds: '6',
+				enhancePrompt: true,
+				waitForCompletion: false,
+			}),
 		);
 		expect(result.status).toBe('success');
 		expect(requestsTo(sim, 'create')[0].fields).toEqual({
@@ -119,7 +148,13 @@ describe('Create: text to video', () => {
 		const sim = getSim();
 		const result = await runVideoNode(
 			sim,
-			createParams({ model: 'custom', customModel: '  veo3-pro-frames ', size: '16x9', seconds: '8', waitForCompletion: false }),
+			createParams({
+				model: 'custom',
+				customModel: '  veo3-pro-frames ',
+				size: '16x9',
+				seconds: '8',
+				waitForCompletion: false,
+			}),
 		);
 		expect(result.status).toBe('success');
 		expect(requestsTo(sim, 'create')[0].fields).toEqual({
@@ -134,9 +169,13 @@ describe('Create: text to video', () => {
 	test('prompt from an expression, exactly 32,000 characters, is accepted', async () => {
 		const sim = getSim();
 		const prompt = 'x'.repeat(32_000);
-		const result = await runVideoNode(sim, createParams({ prompt: '={{ $json.prompt }}', waitForCompletion: false }), {
-			items: [{ json: { prompt } }],
-		});
+		const result = await runVideoNode(
+			sim,
+			createParams({ prompt: '={{ $json.prompt }}', waitForCompletion: false }),
+			{
+				items: [{ json: { prompt } }],
+			},
+		);
 		expect(result.status).toBe('success');
 		expect(requestsTo(sim, 'create')[0].fields.prompt).toBe(prompt);
 	});
@@ -148,16 +187,29 @@ describe('Create: reference images', () => {
 		const image = pngBytes();
 		const result = await runVideoNode(
 			sim,
-			createParams({ model: 'veo3.1-fast', referenceImages: 'binary', imageBinaryProperties: 'data' }),
+			createParams({
+				model: 'veo3.1-fast',
+				referenceImages: 'binary',
+				imageBinaryProperties: 'data',
+			}),
 			{ items: [{ json: {}, binary: { data: binaryEntry(image, 'image/png', 'first.png') } }] },
 		);
 
 		expect(result.status).toBe('success');
 		const [create] = requestsTo(sim, 'create');
 		expect(create.files).toEqual([
-			{ fieldName: 'input_reference', fileName: 'first.png', mimeType: 'image/png', size: image.length, sha256: sha256(image) },
+			{
+				fieldName: 'input_reference',
+				fileName: 'first.png',
+				mimeType: 'image/png',
+				size: image.length,
+				sha256: sha256(image),
+			},
 		]);
-		expect(create.fields).toEqual({ model: 'veo3.1-fast', prompt: 'A paper boat drifting down a rainy street' });
+		expect(create.fields).toEqual({
+			model: 'veo3.1-fast',
+			prompt: 'A paper boat drifting down a rainy street',
+		});
 		await expectVideo(sim, result, result.items[0]);
 	});
 
@@ -179,7 +231,11 @@ describe('Create: reference images', () => {
 		expect(result.status).toBe('success');
 		const [create] = requestsTo(sim, 'create');
 		expect(create.files).toHaveLength(1);
-		expect(create.files[0]).toMatchObject({ fileName: 'photo.jpg', mimeType: 'image/jpeg', sha256: sha256(image) });
+		expect(create.files[0]).toMatchObject({
+			fileName: 'photo.jpg',
+			mimeType: 'image/jpeg',
+			sha256: sha256(image),
+		});
 		expect(create.fields).toMatchObject({ model: 'sora-2', size: '720x1280', seconds: '4' });
 		expect(result.items[0].json.id).toMatch(/^video_/);
 	});
@@ -194,11 +250,17 @@ describe('Create: reference images', () => {
 		};
 		const result = await runVideoNode(
 			sim,
-			createParams({ referenceImages: 'binary', imageBinaryProperties: 'first, last', waitForCompletion: false }),
+			createParams({
+				referenceImages: 'binary',
+				imageBinaryProperties: 'first, last',
+				waitForCompletion: false,
+			}),
 			{ items: [{ json: {}, binary }] },
 		);
 		expect(result.status).toBe('success');
-		expect(requestsTo(sim, 'create')[0].files.map((file) => [file.fileName, file.mimeType, file.sha256])).toEqual([
+		expect(
+			requestsTo(sim, 'create')[0].files.map((file) => [file.fileName, file.mimeType, file.sha256]),
+		).toEqual([
 			['first.png', 'image/png', sha256(first)],
 			['last.jpg', 'image/jpeg', sha256(last)],
 		]);
@@ -207,11 +269,18 @@ describe('Create: reference images', () => {
 		sim.reset();
 		const swapped = await runVideoNode(
 			sim,
-			createParams({ referenceImages: 'binary', imageBinaryProperties: 'last,first', waitForCompletion: false }),
+			createParams({
+				referenceImages: 'binary',
+				imageBinaryProperties: 'last,first',
+				waitForCompletion: false,
+			}),
 			{ items: [{ json: {}, binary }] },
 		);
 		expect(swapped.status).toBe('success');
-		expect(requestsTo(sim, 'create')[0].files.map((file) => file.sha256)).toEqual([sha256(last), sha256(first)]);
+		expect(requestsTo(sim, 'create')[0].files.map((file) => file.sha256)).toEqual([
+			sha256(last),
+			sha256(first),
+		]);
 	});
 
 	test('an image whose MIME type says nothing useful is recognised by its bytes', async () => {
@@ -219,11 +288,25 @@ describe('Create: reference images', () => {
 		const image = pngBytes();
 		const result = await runVideoNode(
 			sim,
-			createParams({ referenceImages: 'binary', imageBinaryProperties: 'data', waitForCompletion: false }),
-			{ items: [{ json: {}, binary: { data: binaryEntry(image, 'application/octet-stream', 'upload.bin') } }] },
+			createParams({
+				referenceImages: 'binary',
+				imageBinaryProperties: 'data',
+				waitForCompletion: false,
+			}),
+			{
+				items: [
+					{
+						json: {},
+						binary: { data: binaryEntry(image, 'application/octet-stream', 'upload.bin') },
+					},
+				],
+			},
 		);
 		expect(result.status).toBe('success');
-		expect(requestsTo(sim, 'create')[0].files[0]).toMatchObject({ mimeType: 'image/png', sha256: sha256(image) });
+		expect(requestsTo(sim, 'create')[0].files[0]).toMatchObject({
+			mimeType: 'image/png',
+			sha256: sha256(image),
+		});
 	});
 
 	test('Veo, image URLs: sent in order as input_reference text fields, no files', async () => {
@@ -231,7 +314,12 @@ describe('Create: reference images', () => {
 		const urls = ['https://example.com/first.png', 'https://example.com/last.png?x=1'];
 		const result = await runVideoNode(
 			sim,
-			createParams({ model: 'veo3.1-pro', referenceImages: 'url', imageUrls: `${urls[0]}\n${urls[1]}`, waitForCompletion: false }),
+			createParams({
+				model: 'veo3.1-pro',
+				referenceImages: 'url',
+				imageUrls: `${urls[0]}\n${urls[1]}`,
+				waitForCompletion: false,
+			}),
 		);
 		expect(result.status).toBe('success');
 		const [create] = requestsTo(sim, 'create');
@@ -244,7 +332,11 @@ describe('Create: reference images', () => {
 		const sim = getSim();
 		const result = await runVideoNode(
 			sim,
-			createParams({ referenceImages: 'url', imageUrls: ' https://example.com/a.png ', waitForCompletion: false }),
+			createParams({
+				referenceImages: 'url',
+				imageUrls: ' https://example.com/a.png ',
+				waitForCompletion: false,
+			}),
 		);
 		expect(result.status).toBe('success');
 		expect(requestsTo(sim, 'create')[0].fields.input_reference).toBe('https://example.com/a.png');
@@ -289,7 +381,9 @@ describe('Create: wait, download, binary output', () => {
 
 	test('filesystem binary mode: the MP4 lands on disk with the served bytes', async () => {
 		const sim = getSim();
-		const result = await runVideoNode(sim, createParams({ model: 'sora-2' }), { binaryMode: 'filesystem' });
+		const result = await runVideoNode(sim, createParams({ model: 'sora-2' }), {
+			binaryMode: 'filesystem',
+		});
 		expect(result.status).toBe('success');
 		const [item] = result.items;
 		const path = result.binaryFilePath(item.binary.data);
@@ -332,10 +426,25 @@ describe('Create: wait, download, binary output', () => {
 		expect(result.status).toBe('success');
 		// Both images arrived, in order, byte for byte.
 		const [create] = requestsTo(sim, 'create');
-		expect(create.fields).toEqual({ model: 'veo3.1', prompt: 'The boat sails from the first frame to the last' });
+		expect(create.fields).toEqual({
+			model: 'veo3.1',
+			prompt: 'The boat sails from the first frame to the last',
+		});
 		expect(create.files).toEqual([
-			{ fieldName: 'input_reference', fileName: 'first.png', mimeType: 'image/png', size: first.length, sha256: sha256(first) },
-			{ fieldName: 'input_reference', fileName: 'last.png', mimeType: 'image/png', size: last.length, sha256: sha256(last) },
+			{
+				fieldName: 'input_reference',
+				fileName: 'first.png',
+				mimeType: 'image/png',
+				size: first.length,
+				sha256: sha256(first),
+			},
+			{
+				fieldName: 'input_reference',
+				fileName: 'last.png',
+				mimeType: 'image/png',
+				size: last.length,
+				sha256: sha256(last),
+			},
 		]);
 		expect(sim.createCount()).toBe(1);
 
@@ -343,7 +452,10 @@ describe('Create: wait, download, binary output', () => {
 		const [item] = result.items;
 		expect(item.json).toMatchObject({ status: 'completed', progress: 100 });
 		expect(item.json.id).toBe(sim.creates[0].id);
-		expect(item.binary.video).toMatchObject({ mimeType: 'video/mp4', fileName: `${item.json.id}.mp4` });
+		expect(item.binary.video).toMatchObject({
+			mimeType: 'video/mp4',
+			fileName: `${item.json.id}.mp4`,
+		});
 		const onDisk = fs.readFileSync(result.binaryFilePath(item.binary.video));
 		expect(onDisk.length).toBe(1024 * 1024 + 123);
 		expect(onDisk.subarray(4, 8).toString('latin1')).toBe('ftyp');

@@ -3,50 +3,77 @@
  * through n8n-workflow's own expression engine, with the credential data as `$credentials`.
  */
 const { Workflow } = require('n8n-workflow');
-const { CometApi } = require('../../dist/credentials/CometApi.credentials.js');
+const { CometVideoApi } = require('../../dist/credentials/CometVideoApi.credentials.js');
 
-const credential = new CometApi();
-const node = { id: '1', name: 'Test', type: 'test.start', typeVersion: 1, position: [0, 0], parameters: {} };
+const credential = new CometVideoApi();
+const node = {
+	id: '1',
+	name: 'Test',
+	type: 'test.start',
+	typeVersion: 1,
+	position: [0, 0],
+	parameters: {},
+};
 const workflow = new Workflow({
 	nodes: [node],
 	connections: {},
 	active: false,
-	nodeTypes: { getByName: () => ({ description: { properties: [] } }), getByNameAndVersion: () => ({ description: { properties: [] } }), getKnownTypes: () => ({}) },
+	nodeTypes: {
+		getByName: () => ({ description: { properties: [] } }),
+		getByNameAndVersion: () => ({ description: { properties: [] } }),
+		getKnownTypes: () => ({}),
+	},
 });
 
 function evaluate(expression, data) {
-	return workflow.expression.getSimpleParameterValue(node, expression, 'manual', { $credentials: data });
+	return workflow.expression.getSimpleParameterValue(node, expression, 'manual', {
+		$credentials: data,
+	});
 }
 
 const testUrl = (data) => evaluate(credential.test.request.baseURL, data);
 
 describe('CometAPI credential', () => {
-	test('keeps the chat package\'s shape: type cometApi, password field apiKey, Bearer header', () => {
-		expect(credential.name).toBe('cometApi');
+	test("keeps the chat package's shape: type cometVideoApi, password field apiKey, Bearer header", () => {
+		expect(credential.name).toBe('cometVideoApi');
 		const apiKey = credential.properties.find((property) => property.name === 'apiKey');
 		expect(apiKey.typeOptions.password).toBe(true);
-		expect(evaluate(credential.authenticate.properties.headers.Authorization, { apiKey: 'sk-abc' })).toBe('Bearer sk-abc');
+		expect(
+			evaluate(credential.authenticate.properties.headers.Authorization, { apiKey: 'sk-abc' }),
+		).toBe('Bearer sk-abc');
 	});
 
 	test('the Test button calls /v1/models on the default API when no Base URL is stored (chat package credentials)', () => {
 		expect(credential.test.request.url).toBe('/v1/models');
 		expect(testUrl({ apiKey: 'k' })).toBe('https://api.cometapi.com');
 		expect(testUrl({ apiKey: 'k', baseUrl: '' })).toBe('https://api.cometapi.com');
-		expect(testUrl({ apiKey: 'k', baseUrl: 'https://gateway.example.com/' })).toBe('https://gateway.example.com');
+		expect(testUrl({ apiKey: 'k', baseUrl: 'https://gateway.example.com/' })).toBe(
+			'https://gateway.example.com',
+		);
 	});
 
 	test('the Test button never sends the key over plain HTTP to a non-loopback host unless allowed', () => {
-		expect(testUrl({ apiKey: 'k', baseUrl: 'http://gateway.example.com' })).toBe('https://gateway.example.com');
-		expect(testUrl({ apiKey: 'k', baseUrl: 'http://localhost.evil.com:80/' })).toBe('https://localhost.evil.com:80');
-		expect(testUrl({ apiKey: 'k', baseUrl: 'http://gateway.example.com', allowHttp: true })).toBe('http://gateway.example.com');
-		expect(testUrl({ apiKey: 'k', baseUrl: 'http://127.0.0.1:8080/' })).toBe('http://127.0.0.1:8080');
-		expect(testUrl({ apiKey: 'k', baseUrl: 'http://localhost:5690' })).toBe('http://localhost:5690');
+		expect(testUrl({ apiKey: 'k', baseUrl: 'http://gateway.example.com' })).toBe(
+			'https://gateway.example.com',
+		);
+		expect(testUrl({ apiKey: 'k', baseUrl: 'http://localhost.evil.com:80/' })).toBe(
+			'https://localhost.evil.com:80',
+		);
+		expect(testUrl({ apiKey: 'k', baseUrl: 'http://gateway.example.com', allowHttp: true })).toBe(
+			'http://gateway.example.com',
+		);
+		expect(testUrl({ apiKey: 'k', baseUrl: 'http://127.0.0.1:8080/' })).toBe(
+			'http://127.0.0.1:8080',
+		);
+		expect(testUrl({ apiKey: 'k', baseUrl: 'http://localhost:5690' })).toBe(
+			'http://localhost:5690',
+		);
 		expect(testUrl({ apiKey: 'k', baseUrl: 'http://[::1]:5690' })).toBe('http://[::1]:5690');
 	});
 });
 
 describe('the credential test request against the simulator', () => {
-	const { startSimulator } = require('../simulator');
+	const { startSimulator } = require('../../tools/simulator');
 	let sim;
 	beforeAll(async () => {
 		sim = await startSimulator();
@@ -60,7 +87,9 @@ describe('the credential test request against the simulator', () => {
 		const { url, method } = credential.test.request;
 		const response = await fetch(`${testUrl(data)}${url}`, {
 			method,
-			headers: { Authorization: evaluate(credential.authenticate.properties.headers.Authorization, data) },
+			headers: {
+				Authorization: evaluate(credential.authenticate.properties.headers.Authorization, data),
+			},
 		});
 		return { status: response.status, body: await response.json() };
 	}

@@ -28,7 +28,11 @@ describe('a failed job ends the wait at once, with the reason and the id', () =>
 		expect(result.status).toBe('error');
 		expect(result.error).toBeInstanceOf(NodeApiError);
 		const [create] = sim.creates;
-		expect(result.error.message).toMatch(new RegExp(`^${escapeRegExp(`Video job ${create.id} ended with status "${status}": ${reason}`)}`));
+		expect(result.error.message).toMatch(
+			new RegExp(
+				`^${escapeRegExp(`Video job ${create.id} ended with status "${status}": ${reason}`)}`,
+			),
+		);
 		expect(result.error.description).toMatch(/create a new job/);
 		expect(result.durationMs).toBeLessThan(5000);
 		expect(requestsTo(sim, 'retrieve').length).toBeLessThanOrEqual(2);
@@ -38,10 +42,18 @@ describe('a failed job ends the wait at once, with the reason and the id', () =>
 
 	test('the provider code is passed on in the description', async () => {
 		const sim = getSim();
-		sim.configure({ plan: () => ({ outcome: 'failed', errorCode: 'content_policy', errorMessage: 'Faces are not allowed' }) });
+		sim.configure({
+			plan: () => ({
+				outcome: 'failed',
+				errorCode: 'content_policy',
+				errorMessage: 'Faces are not allowed',
+			}),
+		});
 		const result = await runVideoNode(sim, createParams({ model: 'sora-2' }));
 		expect(result.status).toBe('error');
-		expect(result.error.message).toMatch(/^Video job video_\w+ ended with status "failed": Faces are not allowed$/);
+		expect(result.error.message).toMatch(
+			/^Video job video_\w+ ended with status "failed": Faces are not allowed$/,
+		);
 		expect(result.error.description).toContain('Provider code: content_policy.');
 	});
 });
@@ -51,14 +63,22 @@ describe('timeouts and cancellation', () => {
 		const sim = getSim();
 		// timeoutMinutes 0.02 = 1.2 s. cancelAfterMs is only a safety net so a broken timeout fails
 		// fast (then the status is "canceled" and the error another one).
-		const result = await runVideoNode(sim, createParams({ prompt: 'Forever [never]', options: { timeoutMinutes: 0.02 } }), {
-			cancelAfterMs: 15_000,
-		});
+		const result = await runVideoNode(
+			sim,
+			createParams({ prompt: 'Forever [never]', options: { timeoutMinutes: 0.02 } }),
+			{
+				cancelAfterMs: 15_000,
+			},
+		);
 
 		expect(result.status).toBe('error');
 		expect(result.error).toBeInstanceOf(NodeOperationError);
 		const { id } = sim.creates[0];
-		expect(result.error.message).toMatch(new RegExp(`^Video job ${id} did not finish within 0.02 min \\(last status "(queued|in_progress)"`));
+		expect(result.error.message).toMatch(
+			new RegExp(
+				`^Video job ${id} did not finish within 0.02 min \\(last status "(queued|in_progress)"`,
+			),
+		);
 		expect(result.error.description).toContain(`Use the Retrieve operation with id ${id}`);
 		expect(result.durationMs).toBeGreaterThanOrEqual(1200);
 		expect(result.durationMs).toBeLessThan(8000);
@@ -66,7 +86,9 @@ describe('timeouts and cancellation', () => {
 
 	test('cancelling the execution while waiting: status canceled quickly, no hang, no more polls', async () => {
 		const sim = getSim();
-		const result = await runVideoNode(sim, createParams({ prompt: 'Forever [never]' }), { cancelAfterMs: 700 });
+		const result = await runVideoNode(sim, createParams({ prompt: 'Forever [never]' }), {
+			cancelAfterMs: 700,
+		});
 
 		expect(result.status).toBe('canceled');
 		expect(result.engineSettled).toBe(true);
@@ -115,7 +137,9 @@ describe('continueOnFail', () => {
 
 	test('off: the execution fails with our message, naming the jobs of the other items', async () => {
 		const sim = getSim();
-		const result = await runVideoNode(sim, createParams({ prompt: '={{ $json.prompt }}' }), { items });
+		const result = await runVideoNode(sim, createParams({ prompt: '={{ $json.prompt }}' }), {
+			items,
+		});
 
 		expect(result.status).toBe('error');
 		expect(result.error).toBeInstanceOf(NodeApiError);
@@ -125,7 +149,9 @@ describe('continueOnFail', () => {
 		);
 		const others = sim.creates.filter((create) => create !== failedJob).map((create) => create.id);
 		for (const id of others) expect(result.error.description).toContain(id);
-		expect(result.error.description).toMatch(/Jobs of the other items in this run: item \d: \w+, item \d: \w+\./);
+		expect(result.error.description).toMatch(
+			/Jobs of the other items in this run: item \d: \w+, item \d: \w+\./,
+		);
 		expect(result.items).toEqual([]);
 	});
 });
@@ -141,7 +167,12 @@ describe('bad key', () => {
 		expect(result.error.httpCode).toBe('401');
 		expect(result.error.message).toMatch(/^CometAPI could not create the video job: Invalid token/);
 		expect(result.error.description).toBe('Check the API key in the CometAPI credential.');
-		const everything = JSON.stringify({ message: result.error.message, description: result.error.description, context: result.error.context, cause: result.error.cause });
+		const everything = JSON.stringify({
+			message: result.error.message,
+			description: result.error.description,
+			context: result.error.context,
+			cause: result.error.cause,
+		});
 		expect(everything).not.toContain(badKey);
 		expect(JSON.stringify(result.run.data.resultData.error)).not.toContain(badKey);
 		for (const line of result.logs) expect(line.text).not.toContain(badKey);

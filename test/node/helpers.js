@@ -26,7 +26,11 @@ function pngBytes(size = 1500) {
 
 /** Same for JPEG (SOI + APP0 marker). */
 function jpegBytes(size = 1500) {
-	return Buffer.concat([Buffer.from('ffd8ffe000104a464946', 'hex'), crypto.randomBytes(size), Buffer.from('ffd9', 'hex')]);
+	return Buffer.concat([
+		Buffer.from('ffd8ffe000104a464946', 'hex'),
+		crypto.randomBytes(size),
+		Buffer.from('ffd9', 'hex'),
+	]);
 }
 
 /** A binary entry for the test.start node. */
@@ -36,7 +40,15 @@ function binaryEntry(buffer, mimeType, fileName) {
 
 /** Create-operation parameters, waiting and downloading unless told otherwise. */
 function createParams(overrides = {}) {
-	return shared.withOptions({ ...shared.CREATE_DEFAULTS, waitForCompletion: true, downloadWhenComplete: true, ...overrides }, FAST_OPTIONS);
+	return shared.withOptions(
+		{
+			...shared.CREATE_DEFAULTS,
+			waitForCompletion: true,
+			downloadWhenComplete: true,
+			...overrides,
+		},
+		FAST_OPTIONS,
+	);
 }
 
 /**

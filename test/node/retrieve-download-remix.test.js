@@ -9,7 +9,14 @@
 const fs = require('node:fs');
 const { NodeApiError } = require('n8n-workflow');
 
-const { createJobDirect, requestsTo, runVideoNode, sha256, untilStatus, useSimulator } = require('./helpers');
+const {
+	createJobDirect,
+	requestsTo,
+	runVideoNode,
+	sha256,
+	untilStatus,
+	useSimulator,
+} = require('./helpers');
 
 const getSim = useSimulator({ jobDurationMs: 200, videoBytes: 150 * 1024 });
 
@@ -17,7 +24,8 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
 function expectAuthorized(sim) {
 	expect(sim.requests.length).toBeGreaterThan(0);
-	for (const request of sim.requests) expect(request.headers.authorization).toBe(`Bearer ${sim.apiKey}`);
+	for (const request of sim.requests)
+		expect(request.headers.authorization).toBe(`Bearer ${sim.apiKey}`);
 }
 
 describe('Retrieve', () => {
@@ -28,7 +36,9 @@ describe('Retrieve', () => {
 		const result = await runVideoNode(sim, { operation: 'retrieve', videoId: job.id });
 
 		expect(result.status).toBe('success');
-		expect(sim.requests.map((request) => [request.route, request.path])).toEqual([['retrieve', `/v1/videos/${job.id}`]]);
+		expect(sim.requests.map((request) => [request.route, request.path])).toEqual([
+			['retrieve', `/v1/videos/${job.id}`],
+		]);
 		expectAuthorized(sim);
 		const [item] = result.items;
 		expect(item.binary).toBeUndefined();
@@ -55,9 +65,13 @@ describe('Retrieve', () => {
 	test('the video id may come from an expression (the usual Create -> Retrieve mapping)', async () => {
 		const sim = getSim();
 		const job = await createJobDirect(sim);
-		const result = await runVideoNode(sim, { operation: 'retrieve', videoId: '={{ $json.id }}' }, {
-			items: [{ json: { id: job.id } }],
-		});
+		const result = await runVideoNode(
+			sim,
+			{ operation: 'retrieve', videoId: '={{ $json.id }}' },
+			{
+				items: [{ json: { id: job.id } }],
+			},
+		);
 		expect(result.status).toBe('success');
 		expect(result.items[0].json.id).toBe(job.id);
 	});
@@ -66,29 +80,45 @@ describe('Retrieve', () => {
 		['video_url', true],
 		['metadata.url', true],
 		['none', false],
-	])('a completed job: the link is normalised to videoUrl when the server puts it in %s', async (linkField, hasLink) => {
-		const sim = getSim();
-		sim.configure({ linkField });
-		const job = await createJobDirect(sim, { model: 'sora-2', prompt: 'A lantern festival', size: '1280x720', seconds: '4' });
-		await untilStatus(sim, job.id, 'completed');
-		const result = await runVideoNode(sim, { operation: 'retrieve', videoId: job.id });
+	])(
+		'a completed job: the link is normalised to videoUrl when the server puts it in %s',
+		async (linkField, hasLink) => {
+			const sim = getSim();
+			sim.configure({ linkField });
+			const job = await createJobDirect(sim, {
+				model: 'sora-2',
+				prompt: 'A lantern festival',
+				size: '1280x720',
+				seconds: '4',
+			});
+			await untilStatus(sim, job.id, 'completed');
+			const result = await runVideoNode(sim, { operation: 'retrieve', videoId: job.id });
 
-		expect(result.status).toBe('success');
-		const { json } = result.items[0];
-		expect(json).toMatchObject({ id: job.id, status: 'completed', progress: 100, size: '1280x720', seconds: '4' });
-		expect(json.completedAt).toMatch(ISO);
-		expect(json.expiresAt).toMatch(ISO);
-		expect(json).not.toHaveProperty('metadata');
-		expect(json).not.toHaveProperty('video_url');
-		if (hasLink) {
-			expect(json.videoUrl).toMatch(new RegExp(`^${sim.url}/v1/videos/${job.id}/content\\?token=\\w+$`));
-			// The link really is the video.
-			const served = Buffer.from(await (await fetch(json.videoUrl)).arrayBuffer());
-			expect(sha256(served)).toBe(sim.videoSha256(job.id));
-		} else {
-			expect(json.videoUrl).toBeNull();
-		}
-	});
+			expect(result.status).toBe('success');
+			const { json } = result.items[0];
+			expect(json).toMatchObject({
+				id: job.id,
+				status: 'completed',
+				progress: 100,
+				size: '1280x720',
+				seconds: '4',
+			});
+			expect(json.completedAt).toMatch(ISO);
+			expect(json.expiresAt).toMatch(ISO);
+			expect(json).not.toHaveProperty('metadata');
+			expect(json).not.toHaveProperty('video_url');
+			if (hasLink) {
+				expect(json.videoUrl).toMatch(
+					new RegExp(`^${sim.url}/v1/videos/${job.id}/content\\?token=\\w+$`),
+				);
+				// The link really is the video.
+				const served = Buffer.from(await (await fetch(json.videoUrl)).arrayBuffer());
+				expect(sha256(served)).toBe(sim.videoSha256(job.id));
+			} else {
+				expect(json.videoUrl).toBeNull();
+			}
+		},
+	);
 
 	test('with waiting: polls until done, then downloads', async () => {
 		const sim = getSim();
@@ -117,9 +147,13 @@ describe('Retrieve', () => {
 		const sim = getSim();
 		const job = await createJobDirect(sim);
 		await untilStatus(sim, job.id, 'completed');
-		const result = await runVideoNode(sim, { operation: 'retrieve', videoId: job.id, waitForCompletion: true }, {
-			binaryMode: 'filesystem',
-		});
+		const result = await runVideoNode(
+			sim,
+			{ operation: 'retrieve', videoId: job.id, waitForCompletion: true },
+			{
+				binaryMode: 'filesystem',
+			},
+		);
 
 		expect(result.status).toBe('success');
 		expect(sim.requests.map((request) => request.route)).toEqual(['retrieve', 'content']);
@@ -146,18 +180,31 @@ describe('Download', () => {
 		const sim = getSim();
 		const job = await createJobDirect(sim, { model: 'sora-2-pro', prompt: 'Waves at night' });
 		await untilStatus(sim, job.id, 'completed');
-		const result = await runVideoNode(sim, { operation: 'download', videoId: job.id, binaryPropertyName: 'movie' });
+		const result = await runVideoNode(sim, {
+			operation: 'download',
+			videoId: job.id,
+			binaryPropertyName: 'movie',
+		});
 
 		expect(result.status).toBe('success');
 		const [item] = result.items;
-		expect(item.json).toMatchObject({ id: job.id, variant: 'video', fileName: `${job.id}.mp4`, mimeType: 'video/mp4' });
+		expect(item.json).toMatchObject({
+			id: job.id,
+			variant: 'video',
+			fileName: `${job.id}.mp4`,
+			mimeType: 'video/mp4',
+		});
 		expect(Object.keys(item.binary)).toEqual(['movie']);
 		expect(item.binary.movie).toMatchObject({ mimeType: 'video/mp4', fileName: `${job.id}.mp4` });
 		const bytes = await result.readBinary(item.binary.movie);
 		expect(bytes.length).toBe(150 * 1024);
 		expect(sha256(bytes)).toBe(sim.videoSha256(job.id));
 		expect(sim.requests).toHaveLength(1);
-		expect(sim.requests[0]).toMatchObject({ route: 'content', path: `/v1/videos/${job.id}/content`, query: { variant: 'video' } });
+		expect(sim.requests[0]).toMatchObject({
+			route: 'content',
+			path: `/v1/videos/${job.id}/content`,
+			query: { variant: 'video' },
+		});
 		expectAuthorized(sim);
 	});
 
@@ -168,12 +215,21 @@ describe('Download', () => {
 		const sim = getSim();
 		const job = await createJobDirect(sim, { model: 'sora-2' });
 		await untilStatus(sim, job.id, 'completed');
-		const result = await runVideoNode(sim, { operation: 'download', videoId: job.id, variant }, { binaryMode: 'filesystem' });
+		const result = await runVideoNode(
+			sim,
+			{ operation: 'download', videoId: job.id, variant },
+			{ binaryMode: 'filesystem' },
+		);
 
 		expect(result.status).toBe('success');
 		const [item] = result.items;
 		expect(sim.requests[0].query).toEqual({ variant });
-		expect(item.json).toMatchObject({ id: job.id, variant, mimeType, fileName: `${job.id}${suffix}` });
+		expect(item.json).toMatchObject({
+			id: job.id,
+			variant,
+			mimeType,
+			fileName: `${job.id}${suffix}`,
+		});
 		expect(item.binary.data).toMatchObject({ mimeType, fileName: `${job.id}${suffix}` });
 		const onDisk = fs.readFileSync(result.binaryFilePath(item.binary.data));
 		expect(sha256(onDisk)).toBe(sim.videoSha256(job.id, variant));
@@ -187,7 +243,9 @@ describe('Download', () => {
 
 		expect(result.status).toBe('error');
 		expect(result.error).toBeInstanceOf(NodeApiError);
-		expect(result.error.message).toMatch(new RegExp(`^Video ${job.id} is not ready to download: its status is "(queued|in_progress)"`));
+		expect(result.error.message).toMatch(
+			new RegExp(`^Video ${job.id} is not ready to download: its status is "(queued|in_progress)"`),
+		);
 		expect(result.error.description).toMatch(/Retrieve|Wait for Completion/);
 		expect(result.items).toEqual([]);
 		// It asked for the file once (no retries on a 400), then looked the job up to explain.
@@ -201,8 +259,12 @@ describe('Download', () => {
 		const result = await runVideoNode(sim, { operation: 'download', videoId: job.id });
 
 		expect(result.status).toBe('error');
-		expect(result.error.message).toContain(`Video ${job.id} is not ready to download: its status is "failed"`);
-		expect(result.error.description).toContain("The prompt was blocked by the provider's safety system.");
+		expect(result.error.message).toContain(
+			`Video ${job.id} is not ready to download: its status is "failed"`,
+		);
+		expect(result.error.description).toContain(
+			"The prompt was blocked by the provider's safety system.",
+		);
 		expect(result.error.description).toMatch(/Create a new one/);
 	});
 });
@@ -216,7 +278,9 @@ describe('Download robustness', () => {
 		const result = await runVideoNode(sim, { operation: 'download', videoId: job.id });
 
 		expect(result.status).toBe('success');
-		expect(sha256(await result.readBinary(result.items[0].binary.data))).toBe(sim.videoSha256(job.id));
+		expect(sha256(await result.readBinary(result.items[0].binary.data))).toBe(
+			sim.videoSha256(job.id),
+		);
 		expect(sim.redirectRequests).toHaveLength(1);
 		expect(sim.redirectRequests[0].headers.authorization).toBeUndefined();
 		expect(JSON.stringify(sim.redirectRequests[0].headers)).not.toContain(sim.apiKey);
@@ -253,7 +317,11 @@ describe('Remix (Sora)', () => {
 		const [item] = result.items;
 		expect(item.json.id).toMatch(/^video_/);
 		expect(item.json.id).not.toBe(source.id);
-		expect(item.json).toMatchObject({ status: 'queued', remixedFromVideoId: source.id, model: 'sora-2' });
+		expect(item.json).toMatchObject({
+			status: 'queued',
+			remixedFromVideoId: source.id,
+			model: 'sora-2',
+		});
 		expect(item.binary).toBeUndefined();
 		expect(sim.requests).toHaveLength(1);
 		expect(sim.requests[0]).toMatchObject({
@@ -272,13 +340,23 @@ describe('Remix (Sora)', () => {
 		await untilStatus(sim, source.id, 'completed');
 		const result = await runVideoNode(
 			sim,
-			{ operation: 'remix', videoId: source.id, prompt: 'Add snow', waitForCompletion: true, downloadWhenComplete: true },
+			{
+				operation: 'remix',
+				videoId: source.id,
+				prompt: 'Add snow',
+				waitForCompletion: true,
+				downloadWhenComplete: true,
+			},
 			{ binaryMode: 'filesystem' },
 		);
 
 		expect(result.status).toBe('success');
 		const [item] = result.items;
-		expect(item.json).toMatchObject({ status: 'completed', remixedFromVideoId: source.id, prompt: 'Add snow' });
+		expect(item.json).toMatchObject({
+			status: 'completed',
+			remixedFromVideoId: source.id,
+			prompt: 'Add snow',
+		});
 		const onDisk = fs.readFileSync(result.binaryFilePath(item.binary.data));
 		expect(sha256(onDisk)).toBe(sim.videoSha256(item.json.id));
 		expect(sha256(onDisk)).not.toBe(sim.videoSha256(source.id));
@@ -288,7 +366,12 @@ describe('Remix (Sora)', () => {
 	test('of a source that is not finished: CometAPI refuses, the error names the source', async () => {
 		const sim = getSim();
 		const source = await createJobDirect(sim, { model: 'sora-2', prompt: 'Slow one [never]' });
-		const result = await runVideoNode(sim, { operation: 'remix', videoId: source.id, prompt: 'Change it', waitForCompletion: false });
+		const result = await runVideoNode(sim, {
+			operation: 'remix',
+			videoId: source.id,
+			prompt: 'Change it',
+			waitForCompletion: false,
+		});
 		expect(result.status).toBe('error');
 		expect(result.error.message).toContain(source.id);
 		expect(result.error.message).toMatch(/not completed/);

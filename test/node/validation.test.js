@@ -7,7 +7,14 @@
 
 const { NodeOperationError } = require('n8n-workflow');
 
-const { binaryEntry, createParams, jpegBytes, pngBytes, runVideoNode, useSimulator } = require('./helpers');
+const {
+	binaryEntry,
+	createParams,
+	jpegBytes,
+	pngBytes,
+	runVideoNode,
+	useSimulator,
+} = require('./helpers');
 
 const getSim = useSimulator({ jobDurationMs: 300 });
 
@@ -20,7 +27,12 @@ const threeImages = {
 
 // [name, parameters, start items (optional), expected message]
 const cases = [
-	['empty prompt (only spaces)', createParams({ prompt: '   ' }), undefined, /^Prompt: the prompt is empty/],
+	[
+		'empty prompt (only spaces)',
+		createParams({ prompt: '   ' }),
+		undefined,
+		/^Prompt: the prompt is empty/,
+	],
 	[
 		'empty prompt from an expression',
 		createParams({ prompt: '={{ $json.text }}' }),
@@ -45,7 +57,12 @@ const cases = [
 		undefined,
 		/^Size: "720p" is not a Sora size/,
 	],
-	['1792 size on sora-2', createParams({ model: 'sora-2', size: '1792x1024' }), undefined, /^Size: 1792x1024 needs Sora 2 Pro/],
+	[
+		'1792 size on sora-2',
+		createParams({ model: 'sora-2', size: '1792x1024' }),
+		undefined,
+		/^Size: 1792x1024 needs Sora 2 Pro/,
+	],
 	[
 		'1024x1792 on a custom sora-2 model name',
 		createParams({ model: 'custom', customModel: 'sora-2', size: '1024x1792' }),
@@ -94,7 +111,14 @@ const cases = [
 	[
 		'binary that is not an image',
 		createParams({ referenceImages: 'binary', imageBinaryProperties: 'data' }),
-		[{ json: {}, binary: { data: { text: 'just some notes', mimeType: 'text/plain', fileName: 'notes.txt' } } }],
+		[
+			{
+				json: {},
+				binary: {
+					data: { text: 'just some notes', mimeType: 'text/plain', fileName: 'notes.txt' },
+				},
+			},
+		],
 		/^Binary Fields: "data" is not an image \(text\/plain, notes\.txt\)/,
 	],
 	[
@@ -105,7 +129,11 @@ const cases = [
 	],
 	[
 		'Sora with an image URL',
-		createParams({ model: 'sora-2', referenceImages: 'url', imageUrls: 'https://example.com/first.png' }),
+		createParams({
+			model: 'sora-2',
+			referenceImages: 'url',
+			imageUrls: 'https://example.com/first.png',
+		}),
 		undefined,
 		/^Image URLs: Sora models take the reference image as a file/,
 	],
@@ -171,7 +199,11 @@ describe('batches', () => {
 	test('one bad item among good ones: nothing is created for any item', async () => {
 		const sim = getSim();
 		const result = await runVideoNode(sim, createParams({ prompt: '={{ $json.text }}' }), {
-			items: [{ json: { text: 'A valid prompt' } }, { json: { text: 'Another valid one' } }, { json: { text: '' } }],
+			items: [
+				{ json: { text: 'A valid prompt' } },
+				{ json: { text: 'Another valid one' } },
+				{ json: { text: '' } },
+			],
 		});
 		expect(result.status).toBe('error');
 		expect(result.error).toBeInstanceOf(NodeOperationError);
@@ -182,14 +214,25 @@ describe('batches', () => {
 
 	test('with continueOnFail, the bad item gets an error item and the good ones run', async () => {
 		const sim = getSim();
-		const result = await runVideoNode(sim, createParams({ prompt: '={{ $json.text }}', waitForCompletion: false }), {
-			items: [{ json: { text: 'A valid prompt' } }, { json: { text: '' } }, { json: { text: 'Another valid one' } }],
-			node: { continueOnFail: true },
-		});
+		const result = await runVideoNode(
+			sim,
+			createParams({ prompt: '={{ $json.text }}', waitForCompletion: false }),
+			{
+				items: [
+					{ json: { text: 'A valid prompt' } },
+					{ json: { text: '' } },
+					{ json: { text: 'Another valid one' } },
+				],
+				node: { continueOnFail: true },
+			},
+		);
 		expect(result.status).toBe('success');
 		expect(result.items).toHaveLength(3);
 		expect(result.items[1]).toEqual({
-			json: { error: expect.stringMatching(/^Prompt: the prompt is empty/), description: expect.any(String) },
+			json: {
+				error: expect.stringMatching(/^Prompt: the prompt is empty/),
+				description: expect.any(String),
+			},
 			pairedItem: { item: 1 },
 		});
 		expect(result.items[0].json.status).toBe('queued');

@@ -3,7 +3,7 @@
  * Checks the CometAPI simulator over real HTTP (global fetch), so the suites built on it can trust it.
  */
 const crypto = require('node:crypto');
-const { startSimulator } = require('./index');
+const { startSimulator } = require('../../tools/simulator');
 
 let sim;
 let auth;
@@ -25,14 +25,23 @@ function form(fields, files = []) {
 	for (const [name, value] of Object.entries(fields)) {
 		for (const item of [].concat(value)) body.append(name, item);
 	}
-	for (const { name = 'input_reference', bytes, type = 'image/png', fileName = 'frame.png' } of files) {
+	for (const {
+		name = 'input_reference',
+		bytes,
+		type = 'image/png',
+		fileName = 'frame.png',
+	} of files) {
 		body.append(name, new Blob([bytes], { type }), fileName);
 	}
 	return body;
 }
 
 function create(fields, files) {
-	return fetch(`${sim.url}/v1/videos`, { method: 'POST', headers: auth, body: form(fields, files) });
+	return fetch(`${sim.url}/v1/videos`, {
+		method: 'POST',
+		headers: auth,
+		body: form(fields, files),
+	});
 }
 
 async function createJob(fields, files) {
@@ -55,7 +64,12 @@ async function waitFor(id, statuses = ['completed', 'failed', 'error', 'unknown'
 
 function expectEnvelope(body, type = 'comet_api_error') {
 	expect(body).toEqual({
-		error: { message: expect.stringMatching(/\(request id: \w+\)$/), type, param: '', code: expect.any(String) },
+		error: {
+			message: expect.stringMatching(/\(request id: \w+\)$/),
+			type,
+			param: '',
+			code: expect.any(String),
+		},
 	});
 }
 
@@ -77,7 +91,10 @@ describe('auth and models', () => {
 	});
 
 	test('unknown paths answer a 404 envelope', async () => {
-		const response = await fetch(`${sim.url}/v1/videos/abc/delete`, { method: 'POST', headers: auth });
+		const response = await fetch(`${sim.url}/v1/videos/abc/delete`, {
+			method: 'POST',
+			headers: auth,
+		});
 		expect(response.status).toBe(404);
 		expectEnvelope(await response.json());
 	});
@@ -93,7 +110,13 @@ describe('job lifecycle', () => {
 		});
 		sim.configure({ jobDurationMs: 300 });
 		const created = await createJob({ prompt: 'a cat' });
-		expect(created).toMatchObject({ object: 'video', status: 'queued', progress: 0, size: '16x9', seconds: '' });
+		expect(created).toMatchObject({
+			object: 'video',
+			status: 'queued',
+			progress: 0,
+			size: '16x9',
+			seconds: '',
+		});
 		expect(created.id).toMatch(/^task_/);
 		expect(created.task_id).toBe(created.id);
 		expect(created.model).not.toBe('veo3-fast');
@@ -136,14 +159,22 @@ describe('job lifecycle', () => {
 		const start = 1024 * 1024 - 7;
 		const response = await content(id, { headers: { range: `bytes=${start}-${start + 200_000}` } });
 		expect(response.status).toBe(206);
-		expect(response.headers.get('content-range')).toBe(`bytes ${start}-${start + 200_000}/${full.length}`);
-		expect(Buffer.from(await response.arrayBuffer()).equals(full.subarray(start, start + 200_001))).toBe(true);
+		expect(response.headers.get('content-range')).toBe(
+			`bytes ${start}-${start + 200_000}/${full.length}`,
+		);
+		expect(
+			Buffer.from(await response.arrayBuffer()).equals(full.subarray(start, start + 200_001)),
+		).toBe(true);
 		const tail = await content(id, { headers: { range: `bytes=${full.length - 5}-` } });
 		expect(Buffer.from(await tail.arrayBuffer()).equals(full.subarray(-5))).toBe(true);
 		expect((await content(id, { headers: { range: `bytes=${full.length}-` } })).status).toBe(416);
-		const thumbnail = await fetch(`${sim.url}/v1/videos/${id}/content?variant=thumbnail`, { headers: auth });
+		const thumbnail = await fetch(`${sim.url}/v1/videos/${id}/content?variant=thumbnail`, {
+			headers: auth,
+		});
 		expect(thumbnail.headers.get('content-type')).toBe('image/webp');
-		expect(Buffer.from(await thumbnail.arrayBuffer()).equals(sim.videoBuffer(id, 'thumbnail'))).toBe(true);
+		expect(
+			Buffer.from(await thumbnail.arrayBuffer()).equals(sim.videoBuffer(id, 'thumbnail')),
+		).toBe(true);
 	});
 
 	test('plans, prompt markers, link fields and poll hints', async () => {
@@ -151,7 +182,8 @@ describe('job lifecycle', () => {
 			jobDurationMs: 0,
 			linkField: 'metadata.url',
 			pollAfterMs: 250,
-			plan: (c) => (c.prompt.includes('boom') ? { outcome: 'error', errorMessage: 'boom' } : undefined),
+			plan: (c) =>
+				c.prompt.includes('boom') ? { outcome: 'error', errorMessage: 'boom' } : undefined,
 		});
 		const ok = await (await retrieve((await createJob({ prompt: 'fine' })).id)).json();
 		expect(ok.metadata.url).toContain(`/v1/videos/${ok.id}/content`);
@@ -169,12 +201,20 @@ describe('job lifecycle', () => {
 		sim.configure({ linkField: 'none', plan: () => ({ outcome: 'never', durationMs: 50 }) });
 		const stuck = await createJob({ prompt: 'stuck' });
 		await sleep(80);
-		expect(await (await retrieve(stuck.id)).json()).toMatchObject({ status: 'in_progress', progress: 99 });
+		expect(await (await retrieve(stuck.id)).json()).toMatchObject({
+			status: 'in_progress',
+			progress: 99,
+		});
 	});
 
 	test('remix needs a completed source and counts as a create', async () => {
 		sim.configure({ jobDurationMs: 100 });
-		const source = await createJob({ prompt: 'base', model: 'sora-2', size: '1280x720', seconds: '8' });
+		const source = await createJob({
+			prompt: 'base',
+			model: 'sora-2',
+			size: '1280x720',
+			seconds: '8',
+		});
 		expect(source.id).toMatch(/^video_/);
 		const remix = (id) =>
 			fetch(`${sim.url}/v1/videos/${id}/remix`, {
@@ -185,7 +225,11 @@ describe('job lifecycle', () => {
 		expect((await remix(source.id)).status).toBe(400);
 		await waitFor(source.id);
 		const remixed = await (await remix(source.id)).json();
-		expect(remixed).toMatchObject({ remixed_from_video_id: source.id, seconds: '8', size: '1280x720' });
+		expect(remixed).toMatchObject({
+			remixed_from_video_id: source.id,
+			seconds: '8',
+			size: '1280x720',
+		});
 		expect(sim.createCount()).toBe(2);
 		expect(sim.creates[1]).toMatchObject({ prompt: 'more', remixedFromVideoId: source.id });
 	});
@@ -226,14 +270,38 @@ describe('create validation', () => {
 			{ bytes: first, fileName: 'a.png' },
 			{ bytes: last, type: 'image/jpeg', fileName: 'b.jpg' },
 		]);
-		const sora = await createJob({ prompt: 'p', model: 'sora-2-pro', size: '1792x1024' }, [{ bytes: first }]);
-		expect(sora.size).toBe('1792x1024');
-		expect(sim.creates[0]).toMatchObject({ id: job.id, model: 'veo3.1', prompt: 'frames', fields: { seconds: '8' } });
-		expect(sim.creates[0].files).toEqual([
-			{ fieldName: 'input_reference', fileName: 'a.png', mimeType: 'image/png', size: first.length, sha256: sha256(first) },
-			{ fieldName: 'input_reference', fileName: 'b.jpg', mimeType: 'image/jpeg', size: last.length, sha256: sha256(last) },
+		const sora = await createJob({ prompt: 'p', model: 'sora-2-pro', size: '1792x1024' }, [
+			{ bytes: first },
 		]);
-		expect(sim.requests[0]).toMatchObject({ route: 'create', method: 'POST', path: '/v1/videos', status: 200 });
+		expect(sora.size).toBe('1792x1024');
+		expect(sim.creates[0]).toMatchObject({
+			id: job.id,
+			model: 'veo3.1',
+			prompt: 'frames',
+			fields: { seconds: '8' },
+		});
+		expect(sim.creates[0].files).toEqual([
+			{
+				fieldName: 'input_reference',
+				fileName: 'a.png',
+				mimeType: 'image/png',
+				size: first.length,
+				sha256: sha256(first),
+			},
+			{
+				fieldName: 'input_reference',
+				fileName: 'b.jpg',
+				mimeType: 'image/jpeg',
+				size: last.length,
+				sha256: sha256(last),
+			},
+		]);
+		expect(sim.requests[0]).toMatchObject({
+			route: 'create',
+			method: 'POST',
+			path: '/v1/videos',
+			status: 200,
+		});
 		expect(sim.requests[0].headers.authorization).toBe(auth.authorization);
 	});
 });

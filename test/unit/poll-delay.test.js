@@ -19,7 +19,9 @@ describe('nextPollDelay', () => {
 
 	test('a stalled job falls back to growing gaps instead of polling every second', () => {
 		// Jumped to 95 % early, then stuck: the rate between the last two samples is zero.
-		const delays = [3, 4, 5, 6].map((polls) => nextPollDelay(settings, polls, sample(60, 95), sample(70, 95)));
+		const delays = [3, 4, 5, 6].map((polls) =>
+			nextPollDelay(settings, polls, sample(60, 95), sample(70, 95)),
+		);
 		for (const delay of delays) expect(delay).toBeGreaterThan(2000 * 1.5 ** 3 * 0.95);
 		expect(Math.max(...delays)).toBeLessThanOrEqual(10_000);
 	});

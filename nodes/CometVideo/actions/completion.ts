@@ -32,7 +32,15 @@ export async function completeJob(
 	serverDelayMs?: number,
 ): Promise<INodeExecutionData> {
 	if (!completion.wait) return { json: job, pairedItem: { item: itemIndex } };
-	const done = await waitForJob(run.ctx.getNode(), run.api, run.pause, job, completion.wait, itemIndex, serverDelayMs);
+	const done = await waitForJob(
+		run.ctx.getNode(),
+		run.api,
+		run.pause,
+		job,
+		completion.wait,
+		itemIndex,
+		serverDelayMs,
+	);
 	if (!completion.downloadTo) return { json: done, pairedItem: { item: itemIndex } };
 	const file = await run.api.downloadContent(done.id, 'video', itemIndex);
 	return { json: done, binary: { [completion.downloadTo]: file }, pairedItem: { item: itemIndex } };

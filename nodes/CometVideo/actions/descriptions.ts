@@ -21,7 +21,8 @@ export const promptProperty: INodeProperties = {
 	required: true,
 	default: '',
 	placeholder: 'e.g. A paper boat drifting down a rainy street, cinematic, slow dolly shot',
-	description: 'What the video should show: subject, action, setting, camera, style. Up to 32,000 characters.',
+	description:
+		'What the video should show: subject, action, setting, camera, style. Up to 32,000 characters.',
 	typeOptions: { rows: 4 },
 };
 
@@ -101,7 +102,8 @@ export const optionsProperty: INodeProperties = {
 			type: 'number',
 			typeOptions: { minValue: 1 },
 			default: 60,
-			description: 'How long one request may go without an answer (or, for a download, without data)',
+			description:
+				'How long one request may go without an answer (or, for a download, without data)',
 		},
 		{
 			displayName: 'Retry Base Delay (Ms)',

@@ -14,7 +14,13 @@ export interface ExecutionSettings {
 	wait: WaitSettings;
 }
 
-function numberOption(options: IDataObject, name: string, fallback: number, min: number, max = Infinity): number {
+function numberOption(
+	options: IDataObject,
+	name: string,
+	fallback: number,
+	min: number,
+	max = Infinity,
+): number {
 	const value = Number(options[name] ?? fallback);
 	return Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : fallback;
 }

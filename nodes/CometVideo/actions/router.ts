@@ -32,15 +32,23 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const items = this.getInputData();
 	const continueOnFail = this.continueOnFail();
 
-	const requests = await Promise.all(items.map(async (_, i) => await settle(async () => await operation.prepare(this, i))));
+	const requests = await Promise.all(
+		items.map(async (_, i) => await settle(async () => await operation.prepare(this, i))),
+	);
 	const invalid = requests.find((request) => !request.ok);
 	if (invalid && !invalid.ok && !continueOnFail) throw invalid.error;
 
 	const pause = new Pause(this.getExecutionCancelSignal?.());
-	const run: RunContext = { ctx: this, api: await CometApiClient.connect(this, readExecutionSettings(this).transport, pause), pause };
+	const run: RunContext = {
+		ctx: this,
+		api: await CometApiClient.connect(this, readExecutionSettings(this).transport, pause),
+		pause,
+	};
 	const results = await Promise.all(
 		requests.map(async (request, i) =>
-			request.ok ? await settle(async () => await operation.execute(run, request.value, i)) : request,
+			request.ok
+				? await settle(async () => await operation.execute(run, request.value, i))
+				: request,
 		),
 	);
 
@@ -54,7 +62,11 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 			const id = jobIdOf(result.error);
 			const description = (result.error as { description?: string }).description;
 			return {
-				json: { error: result.error.message, ...(description ? { description } : {}), ...(id ? { id } : {}) },
+				json: {
+					error: result.error.message,
+					...(description ? { description } : {}),
+					...(id ? { id } : {}),
+				},
 				pairedItem: { item: i },
 			};
 		}),
@@ -68,11 +80,15 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 function withOtherJobs(results: Array<Settled<INodeExecutionData>>, failed: number): Error {
 	const error = results[failed] as { ok: false; error: Error & { description?: string | null } };
 	const others = results
-		.map((result, i) => ({ i, id: result.ok ? (result.value.json.id as string | undefined) : jobIdOf(result.error) }))
+		.map((result, i) => ({
+			i,
+			id: result.ok ? (result.value.json.id as string | undefined) : jobIdOf(result.error),
+		}))
 		.filter(({ i, id }) => i !== failed && id);
 	if (others.length > 0) {
 		const list = others.map(({ i, id }) => `item ${i}: ${id}`).join(', ');
-		error.error.description = `${error.error.description ?? ''} Jobs of the other items in this run: ${list}.`.trim();
+		error.error.description =
+			`${error.error.description ?? ''} Jobs of the other items in this run: ${list}.`.trim();
 	}
 	return error.error;
 }

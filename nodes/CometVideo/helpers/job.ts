@@ -20,7 +20,11 @@ export interface VideoJob extends IDataObject {
 export type JobOutcome = 'pending' | 'completed' | 'failed';
 
 function text(value: unknown): string | null {
-	return typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : null;
+	return typeof value === 'string' && value !== ''
+		? value
+		: typeof value === 'number'
+			? String(value)
+			: null;
 }
 
 /** Unix seconds (the API's unit) or an ISO string, as ISO. */
@@ -38,7 +42,9 @@ function jobError(value: unknown): VideoJob['error'] {
 }
 
 export function normalizeJob(raw: IDataObject): VideoJob {
-	const metadata = (raw.metadata && typeof raw.metadata === 'object' ? raw.metadata : {}) as IDataObject;
+	const metadata = (
+		raw.metadata && typeof raw.metadata === 'object' ? raw.metadata : {}
+	) as IDataObject;
 	const progress = Number(raw.progress);
 	return {
 		id: text(raw.id) ?? text(raw.task_id) ?? '',

@@ -94,7 +94,12 @@ export async function waitForJob(
 	}
 }
 
-function jobFailed(node: INode, job: VideoJob, itemIndex: number, api: CometApiClient): NodeApiError {
+function jobFailed(
+	node: INode,
+	job: VideoJob,
+	itemIndex: number,
+	api: CometApiClient,
+): NodeApiError {
 	const reason = api.redact(failureReason(job));
 	const error = new NodeApiError(node, { message: reason, status: job.status } as JsonObject, {
 		message: `Video job ${job.id} ended with status "${job.status}": ${reason}`,

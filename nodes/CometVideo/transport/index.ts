@@ -18,7 +18,7 @@ import { RequestLimiter } from '../helpers/limiter';
 import { encodeMultipart, type MultipartPart } from '../helpers/multipart';
 import type { Pause } from '../helpers/pause';
 
-const CREDENTIAL_TYPE = 'cometApi';
+const CREDENTIAL_TYPE = 'cometVideoApi';
 const DEFAULT_BASE_URL = 'https://api.cometapi.com';
 
 export interface TransportSettings {
@@ -138,7 +138,8 @@ function describeNetworkCode(code: string | undefined): string {
 async function readText(body: unknown, limit = ERROR_BODY_LIMIT): Promise<string> {
 	if (typeof body === 'string') return body;
 	if (Buffer.isBuffer(body)) return body.toString('utf8');
-	if (!body || typeof (body as AsyncIterable<Buffer>)[Symbol.asyncIterator] !== 'function') return '';
+	if (!body || typeof (body as AsyncIterable<Buffer>)[Symbol.asyncIterator] !== 'function')
+		return '';
 	const chunks: Buffer[] = [];
 	let size = 0;
 	try {
@@ -174,7 +175,9 @@ export class CometApiClient {
 	): Promise<CometApiClient> {
 		const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
 		const apiKey = String(credentials.apiKey ?? '');
-		const rawBaseUrl = String(credentials.baseUrl || DEFAULT_BASE_URL).trim().replace(/\/+$/, '');
+		const rawBaseUrl = String(credentials.baseUrl || DEFAULT_BASE_URL)
+			.trim()
+			.replace(/\/+$/, '');
 		let url: URL;
 		try {
 			url = new URL(rawBaseUrl);
@@ -247,44 +250,64 @@ export class CometApiClient {
 		variant: ContentVariant,
 		itemIndex: number,
 	): Promise<IBinaryData> {
-		const call: CallContext = { kind: 'read', itemIndex, jobId: id, action: `download the ${variant}` };
+		const call: CallContext = {
+			kind: 'read',
+			itemIndex,
+			jobId: id,
+			action: `download the ${variant}`,
+		};
 		const { mimeType, suffix } = CONTENT_TYPES[variant];
-		const result = await this.withRetries(async (): Promise<{ file: IBinaryData } | { notReady: NodeApiError }> => {
-			const response = await this.send(
-				{
-					method: 'GET',
-					url: `/v1/videos/${encodeURIComponent(id)}/content`,
-					qs: { variant },
-					encoding: 'stream',
-				},
-				call,
-			);
-			if (response.statusCode >= 300) {
-				const failure = this.httpFailure(response, await readText(response.body), call);
-				// Explained after this attempt has given back its request slot.
-				if (response.statusCode === 400) return { notReady: failure.error as NodeApiError };
-				throw failure;
-			}
-			const expectedBytes = Number(headerValue(response.headers, 'content-length'));
-			let binary: IBinaryData;
-			try {
-				binary = await this.ctx.helpers.prepareBinaryData(response.body as BinaryInput, `${id}${suffix}`, mimeType);
-			} catch (error) {
-				if (this.pause.isCancelled) throw this.cancelled(call);
-				const code = networkCode(error);
-				// Only a broken connection is worth downloading again; a failing store is not.
-				if (code) throw this.truncated(call, expectedBytes, undefined);
-				throw this.fail(call, false, `Could not store the downloaded file in n8n: ${(error as Error).message}`, {
-					description: "Check n8n's binary data storage (disk space, permissions).",
-				});
-			}
-			// n8n counts what it stored; a body that ended cleanly but short is still broken.
-			const storedBytes = binary.bytes;
-			if (Number.isFinite(expectedBytes) && storedBytes !== undefined && storedBytes < expectedBytes) {
-				throw this.truncated(call, expectedBytes, storedBytes);
-			}
-			return { file: binary };
-		});
+		const result = await this.withRetries(
+			async (): Promise<{ file: IBinaryData } | { notReady: NodeApiError }> => {
+				const response = await this.send(
+					{
+						method: 'GET',
+						url: `/v1/videos/${encodeURIComponent(id)}/content`,
+						qs: { variant },
+						encoding: 'stream',
+					},
+					call,
+				);
+				if (response.statusCode >= 300) {
+					const failure = this.httpFailure(response, await readText(response.body), call);
+					// Explained after this attempt has given back its request slot.
+					if (response.statusCode === 400) return { notReady: failure.error as NodeApiError };
+					throw failure;
+				}
+				const expectedBytes = Number(headerValue(response.headers, 'content-length'));
+				let binary: IBinaryData;
+				try {
+					binary = await this.ctx.helpers.prepareBinaryData(
+						response.body as BinaryInput,
+						`${id}${suffix}`,
+						mimeType,
+					);
+				} catch (error) {
+					if (this.pause.isCancelled) throw this.cancelled(call);
+					const code = networkCode(error);
+					// Only a broken connection is worth downloading again; a failing store is not.
+					if (code) throw this.truncated(call, expectedBytes, undefined);
+					throw this.fail(
+						call,
+						false,
+						`Could not store the downloaded file in n8n: ${(error as Error).message}`,
+						{
+							description: "Check n8n's binary data storage (disk space, permissions).",
+						},
+					);
+				}
+				// n8n counts what it stored; a body that ended cleanly but short is still broken.
+				const storedBytes = binary.bytes;
+				if (
+					Number.isFinite(expectedBytes) &&
+					storedBytes !== undefined &&
+					storedBytes < expectedBytes
+				) {
+					throw this.truncated(call, expectedBytes, storedBytes);
+				}
+				return { file: binary };
+			},
+		);
 		if ('notReady' in result) throw await this.explainNotReady(result.notReady, call);
 		return result.file;
 	}
@@ -319,7 +342,10 @@ export class CometApiClient {
 		return await this.withRetries(async () => {
 			// API calls never legitimately redirect: a 301 means a wrong Base URL, and following it
 			// would turn a POST into a GET.
-			const response = await this.send({ ...options, encoding: 'text', disableFollowRedirect: true }, call);
+			const response = await this.send(
+				{ ...options, encoding: 'text', disableFollowRedirect: true },
+				call,
+			);
 			const text = await readText(response.body, Infinity);
 			if (response.statusCode >= 300) throw this.httpFailure(response, text, call);
 			const raw = this.parseJson(response, text, call);
@@ -342,7 +368,8 @@ export class CometApiClient {
 				if (!(error instanceof AttemptFailure)) throw this.asNodeError(error);
 				if (!error.retryable || attemptNumber >= this.settings.maxAttempts) {
 					if (error.retryable && attemptNumber > 1) {
-						error.error.description = `${error.error.description ?? ''} (gave up after ${attemptNumber} attempts)`.trim();
+						error.error.description =
+							`${error.error.description ?? ''} (gave up after ${attemptNumber} attempts)`.trim();
 					}
 					throw error.error;
 				}
@@ -354,10 +381,16 @@ export class CometApiClient {
 	/** CometAPI's guidance: min(30 s, base · 2^n) plus up to a second of jitter. */
 	private backoffMs(attemptNumber: number): number {
 		const exponential = this.settings.retryBaseDelayMs * 2 ** (attemptNumber - 1);
-		return Math.min(MAX_BACKOFF_MS, exponential) + Math.random() * Math.min(1000, this.settings.retryBaseDelayMs);
+		return (
+			Math.min(MAX_BACKOFF_MS, exponential) +
+			Math.random() * Math.min(1000, this.settings.retryBaseDelayMs)
+		);
 	}
 
-	private async send(options: IHttpRequestOptions, call: CallContext): Promise<IN8nHttpFullResponse> {
+	private async send(
+		options: IHttpRequestOptions,
+		call: CallContext,
+	): Promise<IN8nHttpFullResponse> {
 		try {
 			return (await this.ctx.helpers.httpRequestWithAuthentication.call(this.ctx, CREDENTIAL_TYPE, {
 				...options,
@@ -384,21 +417,38 @@ export class CometApiClient {
 		// Refused means nothing reached the server, so even a create is safe to send again.
 		const certainlyNotSent = code === 'ECONNREFUSED';
 		if (call.kind === 'create' && !certainlyNotSent) {
-			return this.fail(call, false, `Could not ${call.action}: ${reason}, and a job may have been created`, {
-				description: `${this.maybeCreatedHint()}${codeNote}`,
-			});
+			return this.fail(
+				call,
+				false,
+				`Could not ${call.action}: ${reason}, and a job may have been created`,
+				{
+					description: `${this.maybeCreatedHint()}${codeNote}`,
+				},
+			);
 		}
-		return this.fail(call, RETRYABLE_NETWORK_CODES.has(code ?? ''), `Could not ${call.action}: ${reason}`, {
-			description: `Check that ${this.baseUrl} is reachable from n8n${codeNote}.`,
-		});
+		return this.fail(
+			call,
+			RETRYABLE_NETWORK_CODES.has(code ?? ''),
+			`Could not ${call.action}: ${reason}`,
+			{
+				description: `Check that ${this.baseUrl} is reachable from n8n${codeNote}.`,
+			},
+		);
 	}
 
-	private httpFailure(response: IN8nHttpFullResponse, text: string, call: CallContext): AttemptFailure {
+	private httpFailure(
+		response: IN8nHttpFullResponse,
+		text: string,
+		call: CallContext,
+	): AttemptFailure {
 		const status = response.statusCode;
 		const envelope = this.tryJson(text);
-		const apiError = (envelope?.error && typeof envelope.error === 'object' ? envelope.error : {}) as IDataObject;
+		const apiError = (
+			envelope?.error && typeof envelope.error === 'object' ? envelope.error : {}
+		) as IDataObject;
 		const apiCode = typeof apiError.code === 'string' ? apiError.code : '';
-		const transient = RETRYABLE_STATUSES.has(status) && !(status === 500 && apiCode === 'invalid_request');
+		const transient =
+			RETRYABLE_STATUSES.has(status) && !(status === 500 && apiCode === 'invalid_request');
 		// Only a 429 proves a create was turned away; after a 5xx a job may exist.
 		const retryable = call.kind === 'create' ? status === 429 : transient;
 		let message: string;
@@ -433,9 +483,14 @@ export class CometApiClient {
 	private truncated(call: CallContext, expected: number, received?: number): AttemptFailure {
 		const expectedText = Number.isFinite(expected) ? `${expected} bytes` : 'its end';
 		const receivedText = received === undefined ? '' : ` (${received} received)`;
-		return this.fail(call, true, `Could not ${call.action}: the file broke off before ${expectedText}${receivedText}`, {
-			description: 'No partial file was passed on. Run the Download operation again with the id.',
-		});
+		return this.fail(
+			call,
+			true,
+			`Could not ${call.action}: the file broke off before ${expectedText}${receivedText}`,
+			{
+				description: 'No partial file was passed on. Run the Download operation again with the id.',
+			},
+		);
 	}
 
 	private parseJson(response: IN8nHttpFullResponse, text: string, call: CallContext): IDataObject {
@@ -459,7 +514,9 @@ export class CometApiClient {
 	private tryJson(text: string): IDataObject | undefined {
 		try {
 			const value: unknown = JSON.parse(text);
-			return value && typeof value === 'object' && !Array.isArray(value) ? (value as IDataObject) : undefined;
+			return value && typeof value === 'object' && !Array.isArray(value)
+				? (value as IDataObject)
+				: undefined;
 		} catch {
 			return undefined;
 		}
@@ -467,7 +524,9 @@ export class CometApiClient {
 
 	private baseUrlHint(response: IN8nHttpFullResponse): string {
 		const location = headerValue(response.headers, 'location');
-		const type = location ? `a redirect to ${location}` : (headerValue(response.headers, 'content-type') ?? 'no content type');
+		const type = location
+			? `a redirect to ${location}`
+			: (headerValue(response.headers, 'content-type') ?? 'no content type');
 		return `It sent ${type}, which usually means the Base URL in the CometAPI credential (${this.baseUrl}) points at a web page, not the API. The usual value is ${DEFAULT_BASE_URL}.`;
 	}
 
@@ -479,12 +538,20 @@ export class CometApiClient {
 		call: CallContext,
 		retryable: boolean,
 		message: string,
-		extra: { description?: string; httpCode?: string; retryAfterMs?: number; apiError?: IDataObject } = {},
+		extra: {
+			description?: string;
+			httpCode?: string;
+			retryAfterMs?: number;
+			apiError?: IDataObject;
+		} = {},
 	): AttemptFailure {
 		const jobNote = call.jobId ? ` [job ${call.jobId}]` : '';
 		const error = new NodeApiError(
 			this.ctx.getNode(),
-			{ message: this.redact(message), ...(extra.apiError ? { error: this.redactObject(extra.apiError) } : {}) } as JsonObject,
+			{
+				message: this.redact(message),
+				...(extra.apiError ? { error: this.redactObject(extra.apiError) } : {}),
+			} as JsonObject,
 			{
 				message: this.redact(message) + jobNote,
 				description: extra.description ? this.redact(extra.description) : undefined,
@@ -502,10 +569,14 @@ export class CometApiClient {
 			: call.kind === 'create'
 				? ` ${this.maybeCreatedHint()}`
 				: '';
-		return new NodeOperationError(this.ctx.getNode(), `Stopped before CometAPI answered: the execution was cancelled`, {
-			description: `The request was to ${call.action}.${jobNote}`,
-			itemIndex: call.itemIndex,
-		});
+		return new NodeOperationError(
+			this.ctx.getNode(),
+			`Stopped before CometAPI answered: the execution was cancelled`,
+			{
+				description: `The request was to ${call.action}.${jobNote}`,
+				itemIndex: call.itemIndex,
+			},
+		);
 	}
 
 	/** Errors that are not n8n's own (a cancelled pause, a bug) still reach the user as n8n errors. */

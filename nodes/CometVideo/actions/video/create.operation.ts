@@ -20,12 +20,32 @@ const forCustom = { show: { model: [CUSTOM_MODEL] } };
 
 type FamilyFields = Partial<INodeProperties>;
 
-function sizeProperty(displayOptions: INodeProperties['displayOptions'], fields: FamilyFields): INodeProperties {
-	return { displayName: 'Size', name: 'size', type: 'options', default: '', displayOptions, ...fields };
+function sizeProperty(
+	displayOptions: INodeProperties['displayOptions'],
+	fields: FamilyFields,
+): INodeProperties {
+	return {
+		displayName: 'Size',
+		name: 'size',
+		type: 'options',
+		default: '',
+		displayOptions,
+		...fields,
+	};
 }
 
-function secondsProperty(displayOptions: INodeProperties['displayOptions'], fields: FamilyFields): INodeProperties {
-	return { displayName: 'Duration (Seconds)', name: 'seconds', type: 'options', default: '', displayOptions, ...fields };
+function secondsProperty(
+	displayOptions: INodeProperties['displayOptions'],
+	fields: FamilyFields,
+): INodeProperties {
+	return {
+		displayName: 'Duration (Seconds)',
+		name: 'seconds',
+		type: 'options',
+		default: '',
+		displayOptions,
+		...fields,
+	};
 }
 
 const properties: INodeProperties[] = [
@@ -55,14 +75,16 @@ const properties: INodeProperties[] = [
 		// refuse to run. prepare() rejects an empty name instead.
 		default: '',
 		placeholder: 'e.g. veo3.1-pro',
-		description: 'Any model alias CometAPI accepts. Names starting with "sora" follow Sora\'s rules, all others Veo\'s.',
+		description:
+			'Any model alias CometAPI accepts. Names starting with "sora" follow Sora\'s rules, all others Veo\'s.',
 		displayOptions: forCustom,
 	},
 	promptProperty,
 	// Size and duration are offered per model family: n8n shows the pair whose model matches.
 	sizeProperty(forSora, {
 		default: '720x1280',
-		description: 'Width x height. The 1792 sizes need Sora 2 Pro. A reference image should match this size.',
+		description:
+			'Width x height. The 1792 sizes need Sora 2 Pro. A reference image should match this size.',
 		options: [
 			{ name: '720x1280 (Portrait)', value: '720x1280' },
 			{ name: '1280x720 (Landscape)', value: '1280x720' },
@@ -75,7 +97,8 @@ const properties: INodeProperties[] = [
 		options: SORA_SECONDS.map((seconds) => ({ name: `${seconds} s`, value: seconds })),
 	}),
 	sizeProperty(forVeo, {
-		description: 'Resolution or orientation. Which ones a Veo model takes varies; the default leaves it to the model.',
+		description:
+			'Resolution or orientation. Which ones a Veo model takes varies; the default leaves it to the model.',
 		options: [
 			{ name: 'Model Default', value: '' },
 			{ name: '1280x720 (Landscape 720p)', value: '1280x720' },
@@ -88,10 +111,21 @@ const properties: INodeProperties[] = [
 	}),
 	secondsProperty(forVeo, {
 		description: 'Newer Veo models take 4, 6 or 8 s; older ones are fixed at 8 s',
-		options: [{ name: 'Model Default', value: '' }, ...['4', '6', '8'].map((seconds) => ({ name: `${seconds} s`, value: seconds }))],
+		options: [
+			{ name: 'Model Default', value: '' },
+			...['4', '6', '8'].map((seconds) => ({ name: `${seconds} s`, value: seconds })),
+		],
 	}),
-	sizeProperty(forCustom, { type: 'string', placeholder: 'e.g. 1280x720', description: 'Sent as is; leave empty for the model default' }),
-	secondsProperty(forCustom, { type: 'string', placeholder: 'e.g. 8', description: 'Sent as is; leave empty for the model default' }),
+	sizeProperty(forCustom, {
+		type: 'string',
+		placeholder: 'e.g. 1280x720',
+		description: 'Sent as is; leave empty for the model default',
+	}),
+	secondsProperty(forCustom, {
+		type: 'string',
+		placeholder: 'e.g. 8',
+		description: 'Sent as is; leave empty for the model default',
+	}),
 	{
 		displayName: 'Enhance Prompt',
 		name: 'enhancePrompt',
@@ -109,7 +143,11 @@ const properties: INodeProperties[] = [
 			'Veo: none = text-to-video, one = first frame, two in order = first and last frame. Sora: at most one, matching the size.',
 		options: [
 			{ name: 'None (Text to Video)', value: 'none' },
-			{ name: 'From Binary Fields', value: 'binary', description: 'Images an earlier node put on the item' },
+			{
+				name: 'From Binary Fields',
+				value: 'binary',
+				description: 'Images an earlier node put on the item',
+			},
 			{ name: 'From URLs (Veo)', value: 'url', description: 'Public image links' },
 		],
 	},
@@ -146,9 +184,11 @@ type ModelFamily = 'sora' | 'veo';
 
 /** Recognises an image by its first bytes when the binary's MIME type says nothing useful. */
 function sniffImageType(data: Buffer): string | undefined {
-	if (data.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png';
+	if (data.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])))
+		return 'image/png';
 	if (data[0] === 0xff && data[1] === 0xd8 && data[2] === 0xff) return 'image/jpeg';
-	if (data.toString('latin1', 0, 4) === 'RIFF' && data.toString('latin1', 8, 12) === 'WEBP') return 'image/webp';
+	if (data.toString('latin1', 0, 4) === 'RIFF' && data.toString('latin1', 8, 12) === 'WEBP')
+		return 'image/webp';
 	if (data.toString('latin1', 0, 4) === 'GIF8') return 'image/gif';
 	return undefined;
 }
@@ -174,17 +214,26 @@ async function readImageParts(
 	const limit = family === 'sora' ? 1 : 2;
 	const familyName = family === 'sora' ? 'Sora' : 'Veo';
 	const checkCount = (count: number) => {
-		if (count === 0) throw fail('Reference Images: no image given', 'Name at least one image, or set Reference Images to None.');
+		if (count === 0)
+			throw fail(
+				'Reference Images: no image given',
+				'Name at least one image, or set Reference Images to None.',
+			);
 		if (count > limit) {
 			throw fail(
 				`Reference Images: ${familyName} models take at most ${limit} image${limit > 1 ? 's' : ''}, but ${count} were given`,
-				family === 'veo' ? 'Veo takes a first frame, or a first and a last frame.' : 'Sora takes one image, the first frame.',
+				family === 'veo'
+					? 'Veo takes a first frame, or a first and a last frame.'
+					: 'Sora takes one image, the first frame.',
 			);
 		}
 	};
 
 	if (source === 'url') {
-		const urls = splitList(ctx.getNodeParameter('imageUrls', itemIndex, '') as string, /\s+|,(?=\s*https?:)/);
+		const urls = splitList(
+			ctx.getNodeParameter('imageUrls', itemIndex, '') as string,
+			/\s+|,(?=\s*https?:)/,
+		);
 		checkCount(urls.length);
 		if (family === 'sora') {
 			throw fail(
@@ -193,12 +242,16 @@ async function readImageParts(
 			);
 		}
 		for (const url of urls) {
-			if (!/^https?:\/\/[^\s]+$/i.test(url)) throw fail(`Image URLs: "${url}" is not an http(s) URL`);
+			if (!/^https?:\/\/[^\s]+$/i.test(url))
+				throw fail(`Image URLs: "${url}" is not an http(s) URL`);
 		}
 		return urls.map((url) => ({ name: 'input_reference', value: url }));
 	}
 
-	const names = splitList(ctx.getNodeParameter('imageBinaryProperties', itemIndex, 'data') as string, /,/);
+	const names = splitList(
+		ctx.getNodeParameter('imageBinaryProperties', itemIndex, 'data') as string,
+		/,/,
+	);
 	checkCount(names.length);
 	const item = ctx.getInputData()[itemIndex];
 	const parts: MultipartPart[] = [];
@@ -208,7 +261,9 @@ async function readImageParts(
 			const present = Object.keys(item.binary ?? {});
 			throw fail(
 				`Binary Fields: the input item has no binary field "${name}"`,
-				present.length ? `Its binary fields are: ${present.join(', ')}.` : 'The input item carries no binary data at all.',
+				present.length
+					? `Its binary fields are: ${present.join(', ')}.`
+					: 'The input item carries no binary data at all.',
 			);
 		}
 		const data = await ctx.helpers.getBinaryDataBuffer(itemIndex, name);
@@ -219,7 +274,12 @@ async function readImageParts(
 				'Reference images must be PNG, JPEG, WebP or GIF files.',
 			);
 		}
-		parts.push({ name: 'input_reference', data, fileName: binary.fileName || `${name}.${mimeType.split('/')[1]}`, mimeType });
+		parts.push({
+			name: 'input_reference',
+			data,
+			fileName: binary.fileName || `${name}.${mimeType.split('/')[1]}`,
+			mimeType,
+		});
 	}
 	return parts;
 }
@@ -237,7 +297,10 @@ function checkSoraSettings(
 		throw fail(`Size: ${size} needs Sora 2 Pro`, `${model} takes 720x1280 or 1280x720.`);
 	}
 	if (seconds && !SORA_SECONDS.includes(seconds)) {
-		throw fail(`Duration (Seconds): "${seconds}" is not a Sora duration`, `Sora takes ${SORA_SECONDS.join(', ')} seconds.`);
+		throw fail(
+			`Duration (Seconds): "${seconds}" is not a Sora duration`,
+			`Sora takes ${SORA_SECONDS.join(', ')} seconds.`,
+		);
 	}
 }
 
@@ -249,7 +312,11 @@ export const create: VideoOperation<CreateRequest> = {
 			new NodeOperationError(ctx.getNode(), message, { itemIndex, description: details });
 
 		const chosen = ctx.getNodeParameter('model', itemIndex) as string;
-		const model = (chosen === CUSTOM_MODEL ? (ctx.getNodeParameter('customModel', itemIndex, '') as string) : chosen).trim();
+		const model = (
+			chosen === CUSTOM_MODEL
+				? (ctx.getNodeParameter('customModel', itemIndex, '') as string)
+				: chosen
+		).trim();
 		if (!model) throw fail('Model Name: enter the model alias to use');
 		const family: ModelFamily = /^sora/i.test(model) ? 'sora' : 'veo';
 
@@ -272,7 +339,11 @@ export const create: VideoOperation<CreateRequest> = {
 		return { parts, completion: readCompletion(ctx, itemIndex) };
 	},
 
-	async execute(run: RunContext, request: CreateRequest, itemIndex: number): Promise<INodeExecutionData> {
+	async execute(
+		run: RunContext,
+		request: CreateRequest,
+		itemIndex: number,
+	): Promise<INodeExecutionData> {
 		const job = await run.api.createVideo(request.parts, itemIndex);
 		return await completeJob(run, job, request.completion, itemIndex);
 	},

@@ -16,7 +16,11 @@ const properties: INodeProperties[] = [
 		options: [
 			{ name: 'Video (MP4)', value: 'video' },
 			{ name: 'Thumbnail', value: 'thumbnail', description: 'Only where the provider makes one' },
-			{ name: 'Spritesheet', value: 'spritesheet', description: 'Only where the provider makes one' },
+			{
+				name: 'Spritesheet',
+				value: 'spritesheet',
+				description: 'Only where the provider makes one',
+			},
 		],
 	},
 	binaryPropertyNameProperty,
@@ -36,10 +40,14 @@ export const download: VideoOperation<DownloadRequest> = {
 	async prepare(ctx, itemIndex) {
 		const variant = ctx.getNodeParameter('variant', itemIndex, 'video') as string;
 		if (!(variant in CONTENT_TYPES)) {
-			throw new NodeOperationError(ctx.getNode(), `File: "${variant}" is not a file CometAPI serves`, {
-				itemIndex,
-				description: `Use one of: ${Object.keys(CONTENT_TYPES).join(', ')}.`,
-			});
+			throw new NodeOperationError(
+				ctx.getNode(),
+				`File: "${variant}" is not a file CometAPI serves`,
+				{
+					itemIndex,
+					description: `Use one of: ${Object.keys(CONTENT_TYPES).join(', ')}.`,
+				},
+			);
 		}
 		return {
 			id: readVideoId(ctx, itemIndex),

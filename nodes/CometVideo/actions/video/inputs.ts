@@ -25,7 +25,10 @@ const MAX_PROMPT_LENGTH = 32_000;
 export function readPrompt(ctx: IExecuteFunctions, itemIndex: number, hint: string): string {
 	const prompt = String(ctx.getNodeParameter('prompt', itemIndex, '') ?? '').trim();
 	if (!prompt) {
-		throw new NodeOperationError(ctx.getNode(), 'Prompt: the prompt is empty', { itemIndex, description: hint });
+		throw new NodeOperationError(ctx.getNode(), 'Prompt: the prompt is empty', {
+			itemIndex,
+			description: hint,
+		});
 	}
 	if (prompt.length > MAX_PROMPT_LENGTH) {
 		throw new NodeOperationError(

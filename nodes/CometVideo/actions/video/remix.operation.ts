@@ -8,7 +8,10 @@ import { readPrompt, readVideoId } from './inputs';
 
 const properties: INodeProperties[] = [
 	videoIdProperty('The ID of a completed Sora video to build on'),
-	{ ...promptProperty, description: 'What to change in the source video, e.g. "make it night time"' },
+	{
+		...promptProperty,
+		description: 'What to change in the source video, e.g. "make it night time"',
+	},
 	...completionProperties(true),
 ];
 
@@ -25,7 +28,11 @@ export const remix: VideoOperation<RemixRequest> = {
 
 	async prepare(ctx, itemIndex) {
 		const prompt = readPrompt(ctx, itemIndex, 'Describe the change to make to the source video.');
-		return { sourceId: readVideoId(ctx, itemIndex), prompt, completion: readCompletion(ctx, itemIndex) };
+		return {
+			sourceId: readVideoId(ctx, itemIndex),
+			prompt,
+			completion: readCompletion(ctx, itemIndex),
+		};
 	},
 
 	async execute(run, request, itemIndex) {

@@ -21,7 +21,11 @@ const DEFAULT_PACKAGE_DIR = path.resolve(__dirname, '../../..');
 /** Accepts a class, an instance, or an array/object of either. */
 function instantiateAll(input) {
 	if (!input) return [];
-	const list = Array.isArray(input) ? input : typeof input === 'function' ? [input] : Object.values(input);
+	const list = Array.isArray(input)
+		? input
+		: typeof input === 'function'
+			? [input]
+			: Object.values(input);
 	return list.map((entry) => (typeof entry === 'function' ? new entry() : entry));
 }
 
@@ -92,9 +96,12 @@ async function buildRegistry({ packageDir, extraNodeTypes, extraCredentialTypes 
 	const lookup = (type) => {
 		const found = nodes.get(type);
 		if (!found && packageError && packageName && type.startsWith(`${packageName}.`)) {
-			throw new UnexpectedError(`Could not load package "${packageName}": ${packageError.message}`, {
-				cause: packageError,
-			});
+			throw new UnexpectedError(
+				`Could not load package "${packageName}": ${packageError.message}`,
+				{
+					cause: packageError,
+				},
+			);
 		}
 		return found;
 	};

@@ -3,7 +3,7 @@
  * Local simulator of CometAPI's video API (see /work/shared/cometapi-video-api.md), used by the
  * jest tests, the benchmark, the offline demo and the end-to-end suite.
  *
- *   const { startSimulator } = require('./test/simulator');
+ *   const { startSimulator } = require('./tools/simulator');
  *   const sim = await startSimulator({ jobDurationMs: 200 });
  *   // ... point the client at sim.url with sim.apiKey ...
  *   await sim.close();
@@ -14,7 +14,16 @@
  */
 const crypto = require('node:crypto');
 const http = require('node:http');
-const { Job, backendModelName, isSora, maxOverlap, randomId, resolvePlan, validateCreate, validatePrompt } = require('./jobs');
+const {
+	Job,
+	backendModelName,
+	isSora,
+	maxOverlap,
+	randomId,
+	resolvePlan,
+	validateCreate,
+	validatePrompt,
+} = require('./jobs');
 const { VARIANTS, bufferOfSource, parseRange, sha256OfSource } = require('./content');
 
 const DEFAULT_OPTIONS = Object.freeze({
@@ -30,15 +39,41 @@ const DEFAULT_OPTIONS = Object.freeze({
 	plan: undefined,
 });
 // Options that configure() may change; port and host are fixed once the servers listen.
-const RUNTIME_OPTIONS = new Set(['apiKey', 'jobDurationMs', 'videoBytes', 'linkField', 'pollAfterMs', 'quiet', 'plan']);
+const RUNTIME_OPTIONS = new Set([
+	'apiKey',
+	'jobDurationMs',
+	'videoBytes',
+	'linkField',
+	'pollAfterMs',
+	'quiet',
+	'plan',
+]);
 const LINK_FIELDS = new Set(['video_url', 'metadata.url', 'none']);
 
 const FAULT_ROUTES = new Set(['create', 'retrieve', 'content', 'remix', 'models', '*']);
-const FAULT_KINDS = new Set(['status', 'reset', 'html', 'malformed-json', 'slow', 'truncate', 'redirect', 'moved']);
+const FAULT_KINDS = new Set([
+	'status',
+	'reset',
+	'html',
+	'malformed-json',
+	'slow',
+	'truncate',
+	'redirect',
+	'moved',
+]);
 const CONTENT_ONLY_FAULTS = new Set(['truncate', 'redirect']);
 
 const LINK_TTL_SECONDS = 3600;
-const MODELS = ['veo3-fast', 'veo3', 'veo3-pro', 'veo3.1-fast', 'veo3.1', 'veo3.1-pro', 'sora-2', 'sora-2-pro'];
+const MODELS = [
+	'veo3-fast',
+	'veo3',
+	'veo3-pro',
+	'veo3.1-fast',
+	'veo3.1',
+	'veo3.1-pro',
+	'sora-2',
+	'sora-2-pro',
+];
 // [code, message] used by status faults that do not name their own. 500 deliberately does not
 // use 'invalid_request': the doc makes that code mean "malformed request, do not retry".
 const STATUS_DEFAULTS = {
@@ -55,11 +90,17 @@ const STATUS_DEFAULTS = {
 
 function validateOptions(options) {
 	const { apiKey, jobDurationMs, videoBytes, linkField, pollAfterMs, plan } = options;
-	if (typeof apiKey !== 'string' || apiKey === '') throw new Error('apiKey must be a non-empty string');
-	for (const [name, value] of [['jobDurationMs', jobDurationMs], ['videoBytes', videoBytes]]) {
-		if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer`);
+	if (typeof apiKey !== 'string' || apiKey === '')
+		throw new Error('apiKey must be a non-empty string');
+	for (const [name, value] of [
+		['jobDurationMs', jobDurationMs],
+		['videoBytes', videoBytes],
+	]) {
+		if (!Number.isSafeInteger(value) || value < 0)
+			throw new Error(`${name} must be a non-negative integer`);
 	}
-	if (!LINK_FIELDS.has(linkField)) throw new Error(`linkField must be one of ${[...LINK_FIELDS].join(', ')}`);
+	if (!LINK_FIELDS.has(linkField))
+		throw new Error(`linkField must be one of ${[...LINK_FIELDS].join(', ')}`);
 	if (pollAfterMs != null && !(Number.isFinite(pollAfterMs) && pollAfterMs >= 0)) {
 		throw new Error('pollAfterMs must be a non-negative number');
 	}
@@ -73,7 +114,8 @@ function matchRoute(method, pathname) {
 	const id = match && safeDecode(match[1]);
 	if (!id) return { name: 'other' };
 	if (!match[2] && method === 'GET') return { name: 'retrieve', id };
-	if (match[2] === '/content' && (method === 'GET' || method === 'HEAD')) return { name: 'content', id };
+	if (match[2] === '/content' && (method === 'GET' || method === 'HEAD'))
+		return { name: 'content', id };
 	if (match[2] === '/remix' && method === 'POST') return { name: 'remix', id };
 	return { name: 'other' };
 }
@@ -88,7 +130,9 @@ function safeDecode(text) {
 
 /** Like the gateway's request ids: a timestamp followed by random hex. */
 function requestId() {
-	return new Date().toISOString().replace(/\D/g, '').slice(0, 14) + crypto.randomBytes(8).toString('hex');
+	return (
+		new Date().toISOString().replace(/\D/g, '').slice(0, 14) + crypto.randomBytes(8).toString('hex')
+	);
 }
 
 function sha256(buffer) {
@@ -98,7 +142,11 @@ function sha256(buffer) {
 // An "answer" is what a route decided to send, before faults get a say:
 // `{ status, headers, body }` for small bodies, `{ status, headers, source, start, end }` for files.
 function jsonAnswer(status, value, headers = {}) {
-	return { status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(value) };
+	return {
+		status,
+		headers: { 'content-type': 'application/json', ...headers },
+		body: JSON.stringify(value),
+	};
 }
 
 function errorAnswer(status, message, { code = '', type = 'comet_api_error', headers } = {}) {
@@ -113,15 +161,23 @@ function htmlAnswer(status, title, headers = {}) {
 
 function statusFaultAnswer(fault) {
 	const [code, message] = STATUS_DEFAULTS[fault.status] ?? ['', `HTTP ${fault.status}`];
-	return errorAnswer(fault.status, fault.message ?? message, { code: fault.code ?? code, headers: fault.headers });
+	return errorAnswer(fault.status, fault.message ?? message, {
+		code: fault.code ?? code,
+		headers: fault.headers,
+	});
 }
 
 /** A 200 JSON answer cut in half: the real JSON answer when there is one (so a create still made its job). */
 function malformedJsonAnswer(answer, fault) {
-	const isJson = typeof answer.body === 'string' && answer.headers['content-type'] === 'application/json';
+	const isJson =
+		typeof answer.body === 'string' && answer.headers['content-type'] === 'application/json';
 	const text = isJson ? answer.body : '{"object":"video","status":"completed","id":"';
 	const headers = { 'content-type': 'application/json', ...fault.headers };
-	return { status: fault.status ?? 200, headers, body: text.slice(0, Math.max(1, Math.floor(text.length / 2))) };
+	return {
+		status: fault.status ?? 200,
+		headers,
+		body: text.slice(0, Math.max(1, Math.floor(text.length / 2))),
+	};
 }
 
 function readBody(req) {
@@ -214,13 +270,15 @@ class Simulator {
 		if (CONTENT_ONLY_FAULTS.has(kind) && route !== 'content' && route !== '*') {
 			throw new Error(`Fault ${kind} only applies to the content route`);
 		}
-		if (kind === 'status' && !Number.isInteger(spec.status)) throw new Error('Status faults need a status');
+		if (kind === 'status' && !Number.isInteger(spec.status))
+			throw new Error('Status faults need a status');
 		if (kind === 'slow' && !(spec.delayMs >= 0)) throw new Error('Slow faults need delayMs');
 		if (kind === 'truncate' && !(Number.isInteger(spec.bytes) && spec.bytes >= 0)) {
 			throw new Error('Truncate faults need bytes');
 		}
 		const times = spec.times ?? 1;
-		if (!(Number.isInteger(times) && times > 0)) throw new Error('times must be a positive integer');
+		if (!(Number.isInteger(times) && times > 0))
+			throw new Error('times must be a positive integer');
 		this.#faults.push({ ...spec, kind, route, remaining: times });
 		return this;
 	}
@@ -329,7 +387,9 @@ class Simulator {
 			this.#inFlight -= 1;
 			if (!this.#options.quiet) {
 				const outcome = record.status ?? 'reset';
-				process.stderr.write(`[cometapi-sim] ${req.method} ${req.url} -> ${outcome} (${Date.now() - record.at} ms)\n`);
+				process.stderr.write(
+					`[cometapi-sim] ${req.method} ${req.url} -> ${outcome} (${Date.now() - record.at} ms)\n`,
+				);
 			}
 		});
 		try {
@@ -337,7 +397,11 @@ class Simulator {
 		} catch (error) {
 			if (ctx.closed) return;
 			if (res.headersSent) res.destroy();
-			else this.#send(ctx, errorAnswer(500, `Simulator error: ${error.message}`, { code: 'simulator_error' }));
+			else
+				this.#send(
+					ctx,
+					errorAnswer(500, `Simulator error: ${error.message}`, { code: 'simulator_error' }),
+				);
 		}
 	}
 
@@ -353,8 +417,10 @@ class Simulator {
 		const body = await this.#parseBody(route, req, ctx.record);
 
 		// Faults that stand in for the real answer: the route's work (a create) never happens.
-		if (fault?.kind === 'status' && !fault.acceptThenFail) return this.#send(ctx, statusFaultAnswer(fault));
-		if (fault?.kind === 'html') return this.#send(ctx, htmlAnswer(fault.status ?? 200, 'Welcome', fault.headers));
+		if (fault?.kind === 'status' && !fault.acceptThenFail)
+			return this.#send(ctx, statusFaultAnswer(fault));
+		if (fault?.kind === 'html')
+			return this.#send(ctx, htmlAnswer(fault.status ?? 200, 'Welcome', fault.headers));
 		if (fault?.kind === 'moved') {
 			const headers = { location: `${this.url}${url.pathname}/`, ...fault.headers };
 			return this.#send(ctx, htmlAnswer(fault.status ?? 301, '301 Moved Permanently', headers));
@@ -362,7 +428,11 @@ class Simulator {
 		if (fault?.kind === 'redirect') {
 			const variant = url.searchParams.get('variant') ?? 'video';
 			const location = `${this.fileOrigin}/files/${encodeURIComponent(route.id)}?variant=${encodeURIComponent(variant)}&token=${this.#linkToken(route.id)}`;
-			return this.#send(ctx, { status: fault.status ?? 302, headers: { location, ...fault.headers }, body: '' });
+			return this.#send(ctx, {
+				status: fault.status ?? 302,
+				headers: { location, ...fault.headers },
+				body: '',
+			});
 		}
 
 		// Everything else alters an answer the route really produced (so a create made its job).
@@ -391,7 +461,8 @@ class Simulator {
 		const raw = await readBody(req);
 		const type = req.headers['content-type'] ?? '';
 		if (route.name === 'create') {
-			if (!/^multipart\/form-data\s*;/i.test(type)) return { error: 'Content-Type must be multipart/form-data' };
+			if (!/^multipart\/form-data\s*;/i.test(type))
+				return { error: 'Content-Type must be multipart/form-data' };
 			let form;
 			try {
 				form = await new Response(raw, { headers: { 'content-type': type } }).formData();
@@ -426,7 +497,8 @@ class Simulator {
 			} catch {
 				return { error: 'Body must be a JSON object' };
 			}
-			if (!json || typeof json !== 'object' || Array.isArray(json)) return { error: 'Body must be a JSON object' };
+			if (!json || typeof json !== 'object' || Array.isArray(json))
+				return { error: 'Body must be a JSON object' };
 			record.fields = json;
 			return { json };
 		}
@@ -438,7 +510,12 @@ class Simulator {
 			case 'models':
 				return jsonAnswer(200, {
 					object: 'list',
-					data: MODELS.map((id) => ({ id, object: 'model', created: 1735689600, owned_by: 'cometapi' })),
+					data: MODELS.map((id) => ({
+						id,
+						object: 'model',
+						created: 1735689600,
+						owned_by: 'cometapi',
+					})),
 				});
 			case 'create':
 				return this.#create(body, ctx.record);
@@ -452,7 +529,9 @@ class Simulator {
 			case 'remix':
 				return this.#remix(route.id, body, ctx.record);
 			default:
-				return errorAnswer(404, `Invalid URL (${ctx.req.method} ${ctx.record.path})`, { code: 'not_found' });
+				return errorAnswer(404, `Invalid URL (${ctx.req.method} ${ctx.record.path})`, {
+					code: 'not_found',
+				});
 		}
 	}
 
@@ -475,10 +554,13 @@ class Simulator {
 		const promptError = validatePrompt(body.json.prompt);
 		if (promptError) return errorAnswer(400, promptError, { code: 'invalid_request' });
 		const source = this.jobs.get(sourceId);
-		if (!source) return errorAnswer(400, `Video ${sourceId} not found`, { code: 'invalid_request' });
+		if (!source)
+			return errorAnswer(400, `Video ${sourceId} not found`, { code: 'invalid_request' });
 		const { status } = source.state();
 		if (status !== 'completed') {
-			return errorAnswer(400, `Video ${sourceId} is not completed (status: ${status})`, { code: 'invalid_request' });
+			return errorAnswer(400, `Video ${sourceId} is not completed (status: ${status})`, {
+				code: 'invalid_request',
+			});
 		}
 		return this.#startJob({
 			id: randomId('video_'),
@@ -552,7 +634,8 @@ class Simulator {
 			if (this.#options.linkField === 'metadata.url') view.metadata = { url: link };
 		}
 		const headers = {};
-		if (this.#options.pollAfterMs != null) headers['openai-poll-after-ms'] = String(this.#options.pollAfterMs);
+		if (this.#options.pollAfterMs != null)
+			headers['openai-poll-after-ms'] = String(this.#options.pollAfterMs);
 		return jsonAnswer(200, view, headers);
 	}
 
@@ -578,7 +661,12 @@ class Simulator {
 		}
 		if (!range) return { status: 200, headers, source, start: 0, end: source.size - 1 };
 		const contentRange = `bytes ${range.start}-${range.end}/${source.size}`;
-		return { status: 206, headers: { ...headers, 'content-range': contentRange }, source, ...range };
+		return {
+			status: 206,
+			headers: { ...headers, 'content-range': contentRange },
+			source,
+			...range,
+		};
 	}
 
 	/** Sends an answer; `truncateAt` sends only that many body bytes and then drops the connection. */
@@ -587,7 +675,10 @@ class Simulator {
 		ctx.record.status = answer.status;
 		if (answer.source) return this.#stream(ctx, answer, truncateAt);
 		const body = answer.body ?? '';
-		ctx.res.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(body) });
+		ctx.res.writeHead(answer.status, {
+			...answer.headers,
+			'content-length': Buffer.byteLength(body),
+		});
 		ctx.res.end(body);
 		return undefined;
 	}
@@ -643,7 +734,8 @@ class Simulator {
 		const id = match && safeDecode(match[1]);
 		const job = id && this.jobs.get(id);
 		let answer;
-		if (!job || (req.method !== 'GET' && req.method !== 'HEAD')) answer = errorAnswer(404, 'Not found');
+		if (!job || (req.method !== 'GET' && req.method !== 'HEAD'))
+			answer = errorAnswer(404, 'Not found');
 		else if (url.searchParams.get('token') !== this.#linkToken(id)) {
 			answer = errorAnswer(403, 'Link signature does not match', { code: 'forbidden' });
 		} else answer = this.#contentAnswer(job, record.query.variant, req.headers.range);

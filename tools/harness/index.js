@@ -3,15 +3,15 @@
 /**
  * Runs n8n workflows in-process with n8n-core's real `WorkflowExecute` engine.
  *
- *   const { runWorkflow, credentialRef } = require('./test/harness');
+ *   const { runWorkflow, credentialRef } = require('./tools/harness');
  *   const result = await runWorkflow({
  *     nodes: [
  *       { name: 'Start', type: 'test.start', parameters: { items: [{ json: { a: 1 } }] } },
  *       { name: 'Video', type: 'n8n-nodes-cometapi-video.cometVideo', parameters: {...},
- *         credentials: credentialRef('cometApi') },
+ *         credentials: credentialRef('cometVideoApi') },
  *     ],
  *     connections: { Start: { main: [[{ node: 'Video', type: 'main', index: 0 }]] } },
- *     credentials: { cometApi: { apiKey: 'k', baseUrl: 'http://127.0.0.1:1234' } },
+ *     credentials: { cometVideoApi: { apiKey: 'k', baseUrl: 'http://127.0.0.1:1234' } },
  *   });
  *
  * See README.md in this folder for the full contract.
@@ -201,7 +201,8 @@ async function runWorkflow({
 			workflowId: workflowData.id,
 			logs: scope.logs,
 			readBinary: async (binaryData) => await binaryDataService.getAsBuffer(binaryData),
-			binaryFilePath: (binaryData) => (binaryData?.id ? binaryDataService.getPath(binaryData.id) : undefined),
+			binaryFilePath: (binaryData) =>
+				binaryData?.id ? binaryDataService.getPath(binaryData.id) : undefined,
 		};
 		const done = (run, canceled, error, extra = {}) => {
 			const runData = run?.data?.resultData?.runData ?? {};
@@ -232,7 +233,9 @@ async function runWorkflow({
 			// rejects the run before it starts. Its message doesn't say *what* is wrong, so
 			// attach the per-node issues the engine computed (same check, re-run).
 			if (error instanceof WorkflowHasIssuesError && startNode) {
-				const issues = workflowExecute.checkReadyForExecution(workflow, { startNode: startNode.name });
+				const issues = workflowExecute.checkReadyForExecution(workflow, {
+					startNode: startNode.name,
+				});
 				error.issues = issues;
 				error.description ??= JSON.stringify(issues);
 				return done(undefined, false, error, { issues });
@@ -286,7 +289,8 @@ async function runWorkflow({
 		}
 		// Already-settled promises race in argument order: the hook's run data if it fired.
 		const hookRun = await Promise.race([finished.promise, Promise.resolve(undefined)]);
-		const run = engineResult?.value && typeof engineResult.value === 'object' ? engineResult.value : hookRun;
+		const run =
+			engineResult?.value && typeof engineResult.value === 'object' ? engineResult.value : hookRun;
 
 		const resultError = run?.data?.resultData?.error;
 		const lastNode = run?.data?.resultData?.lastNodeExecuted;

@@ -30,7 +30,8 @@ function patternFor(id) {
 		const block = blockFor(`video:${id}`);
 		pattern = Buffer.allocUnsafe(CHUNK + BLOCK);
 		for (let offset = 0; offset < pattern.length; offset += BLOCK) block.copy(pattern, offset);
-		if (patternCache.size >= PATTERN_CACHE_MAX) patternCache.delete(patternCache.keys().next().value);
+		if (patternCache.size >= PATTERN_CACHE_MAX)
+			patternCache.delete(patternCache.keys().next().value);
 		patternCache.set(id, pattern);
 	}
 	return pattern;
@@ -111,7 +112,11 @@ function thumbnailSource(id) {
 function spritesheetSource(id) {
 	const soi = Buffer.from('ffd8ffe000104a46494600010100000100010000', 'hex');
 	const filler = blockFor(`spritesheet:${id}`).subarray(0, 8192);
-	return bufferSource(Buffer.concat([soi, filler, Buffer.from('ffd9', 'hex')]), 'image/jpeg', 'jpg');
+	return bufferSource(
+		Buffer.concat([soi, filler, Buffer.from('ffd9', 'hex')]),
+		'image/jpeg',
+		'jpg',
+	);
 }
 
 const VARIANTS = {
@@ -128,7 +133,9 @@ function sha256OfSource(source) {
 
 function bufferOfSource(source) {
 	if (source.size > MAX_BUFFER_BYTES) {
-		throw new Error(`File is ${source.size} bytes; use videoSha256() for files over ${MAX_BUFFER_BYTES} bytes`);
+		throw new Error(
+			`File is ${source.size} bytes; use videoSha256() for files over ${MAX_BUFFER_BYTES} bytes`,
+		);
 	}
 	return source.size > 0 ? Buffer.concat([...source.chunks(0, source.size - 1)]) : Buffer.alloc(0);
 }

@@ -7,13 +7,13 @@ import type {
 } from 'n8n-workflow';
 
 /**
- * Same type name and `apiKey` field as the existing CometAPI chat package, so one stored
- * credential serves both; our extra fields are optional and default to the public API.
+ * A type name of our own: n8n keeps only one credential type per name, so sharing `cometApi` with
+ * CometAPI's chat package let whichever package loaded last replace the other's fields.
  */
-export class CometApi implements ICredentialType {
-	name = 'cometApi';
+export class CometVideoApi implements ICredentialType {
+	name = 'cometVideoApi';
 
-	displayName = 'CometAPI';
+	displayName = 'Comet Video API';
 
 	icon: Icon = {
 		light: 'file:../nodes/CometVideo/cometVideo.svg',
@@ -30,7 +30,8 @@ export class CometApi implements ICredentialType {
 			typeOptions: { password: true },
 			required: true,
 			default: '',
-			description: 'Your CometAPI key (starts with sk-), from the API keys page of the CometAPI console',
+			description:
+				'Your CometAPI key (starts with sk-), from the API keys page of the CometAPI console',
 		},
 		{
 			displayName: 'Base URL',

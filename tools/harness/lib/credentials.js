@@ -24,8 +24,8 @@ const {
 } = require('n8n-workflow');
 
 /** Stable id per credential type, so `credentialRef()` works before any run exists. */
-const idsByType = new Map([['cometApi', '1']]);
-const namesByType = new Map([['cometApi', 'CometAPI']]);
+const idsByType = new Map([['cometVideoApi', '1']]);
+const namesByType = new Map([['cometVideoApi', 'CometAPI']]);
 
 function credentialIdFor(type) {
 	if (!idsByType.has(type)) idsByType.set(type, String(idsByType.size + 1));
@@ -33,13 +33,20 @@ function credentialIdFor(type) {
 }
 
 /** What a node's `credentials` field holds in n8n workflow JSON for this type. */
-function credentialRef(type = 'cometApi') {
+function credentialRef(type = 'cometVideoApi') {
 	return { [type]: { id: credentialIdFor(type), name: namesByType.get(type) ?? type } };
 }
 
 // Mirrors the CLI: credential expressions without an execution context are resolved
 // against a throw-away workflow with a single placeholder node.
-const mockNode = { id: 'mock', name: '', typeVersion: 1, type: 'mock', position: [0, 0], parameters: {} };
+const mockNode = {
+	id: 'mock',
+	name: '',
+	typeVersion: 1,
+	type: 'mock',
+	position: [0, 0],
+	parameters: {},
+};
 const emptyNodeTypes = {
 	getByName: () => undefined,
 	getByNameAndVersion: () => undefined,
@@ -89,13 +96,20 @@ class HarnessCredentialsHelper extends ICredentialsHelper {
 
 		if (typeof authenticate === 'object' && authenticate.type === 'generic') {
 			if (!workflow || !node) {
-				throw new UnexpectedError('Workflow and node are required for declarative credential authentication');
+				throw new UnexpectedError(
+					'Workflow and node are required for declarative credential authentication',
+				);
 			}
 			requestOptions.headers ??= {};
 			for (const [outerKey, outerValue] of Object.entries(authenticate.properties)) {
 				for (const [key, value] of Object.entries(outerValue)) {
 					const keyResolved = this.resolveValue(key, { $credentials: credentials }, workflow, node);
-					const valueResolved = this.resolveValue(value, { $credentials: credentials }, workflow, node);
+					const valueResolved = this.resolveValue(
+						value,
+						{ $credentials: credentials },
+						workflow,
+						node,
+					);
 					requestOptions[outerKey] ??= {};
 					requestOptions[outerKey][keyResolved] = valueResolved;
 				}
@@ -168,7 +182,13 @@ class HarnessCredentialsHelper extends ICredentialsHelper {
 			if (['oAuth1Api', 'oAuth2Api'].includes(type)) {
 				return [
 					...credentialType.properties,
-					{ displayName: 'oauthTokenData', name: 'oauthTokenData', type: 'json', required: false, default: {} },
+					{
+						displayName: 'oauthTokenData',
+						name: 'oauthTokenData',
+						type: 'json',
+						required: false,
+						default: {},
+					},
 				];
 			}
 			return credentialType.properties;
@@ -181,7 +201,15 @@ class HarnessCredentialsHelper extends ICredentialsHelper {
 		return combined;
 	}
 
-	async getDecrypted(additionalData, nodeCredentials, type, mode, executeData, raw, expressionResolveValues) {
+	async getDecrypted(
+		additionalData,
+		nodeCredentials,
+		type,
+		mode,
+		executeData,
+		raw,
+		expressionResolveValues,
+	) {
 		const credentials = await this.getCredentials(nodeCredentials, type);
 		const decryptedDataOriginal = credentials.getData();
 		if (raw === true) return decryptedDataOriginal;
@@ -195,10 +223,24 @@ class HarnessCredentialsHelper extends ICredentialsHelper {
 		);
 	}
 
-	applyDefaultsAndOverwrites(additionalData, decryptedDataOriginal, type, mode, executeData, expressionResolveValues) {
+	applyDefaultsAndOverwrites(
+		additionalData,
+		decryptedDataOriginal,
+		type,
+		mode,
+		executeData,
+		expressionResolveValues,
+	) {
 		const properties = this.getCredentialsProperties(type);
 		// No credential overwrites in the harness; defaults come from the type's properties.
-		let decryptedData = NodeHelpers.getNodeParameters(properties, { ...decryptedDataOriginal }, true, false, null, null);
+		let decryptedData = NodeHelpers.getNodeParameters(
+			properties,
+			{ ...decryptedDataOriginal },
+			true,
+			false,
+			null,
+			null,
+		);
 		if (decryptedDataOriginal.oauthTokenData !== undefined) {
 			decryptedData.oauthTokenData = decryptedDataOriginal.oauthTokenData;
 		}
@@ -227,7 +269,12 @@ class HarnessCredentialsHelper extends ICredentialsHelper {
 				throw e;
 			}
 		} else {
-			const workflow = new Workflow({ nodes: [mockNode], connections: {}, active: false, nodeTypes: emptyNodeTypes });
+			const workflow = new Workflow({
+				nodes: [mockNode],
+				connections: {},
+				active: false,
+				nodeTypes: emptyNodeTypes,
+			});
 			decryptedData = workflow.expression.getComplexParameterValue(
 				mockNode,
 				decryptedData,

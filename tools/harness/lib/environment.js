@@ -56,7 +56,9 @@ class CapturingLogger {
 			// A fully expanded rendering, so a secret hidden inside an error object in the
 			// metadata is still found by a plain substring search.
 			text: `${level}: ${typeof message === 'string' ? message : util.inspect(message, { depth: 6 })}${
-				metadata === undefined ? '' : ` ${util.inspect(metadata, { depth: 6, breakLength: Infinity })}`
+				metadata === undefined
+					? ''
+					: ` ${util.inspect(metadata, { depth: 6, breakLength: Infinity })}`
 			}`,
 		};
 		(scope ? scope.logs : orphanLogs).push(entry);
@@ -155,7 +157,10 @@ async function createEnvironment() {
 		mode,
 		availableModes: ['filesystem'],
 		localStoragePath: storageDir,
-		signingSecret: crypto.createHash('sha256').update(`url-signing:${instanceSettings.encryptionKey}`).digest('base64'),
+		signingSecret: crypto
+			.createHash('sha256')
+			.update(`url-signing:${instanceSettings.encryptionKey}`)
+			.digest('base64'),
 		dbMaxFileSize: 512,
 	});
 	const configs = { default: makeConfig('default'), filesystem: makeConfig('filesystem') };
@@ -169,8 +174,14 @@ async function createEnvironment() {
 	}
 
 	const currentMode = () => executionScope.getStore()?.binaryMode ?? 'default';
-	Container.set(BinaryDataService, routeByExecution(() => binary[currentMode()]));
-	Container.set(BinaryDataConfig, routeByExecution(() => configs[currentMode()]));
+	Container.set(
+		BinaryDataService,
+		routeByExecution(() => binary[currentMode()]),
+	);
+	Container.set(
+		BinaryDataConfig,
+		routeByExecution(() => configs[currentMode()]),
+	);
 
 	unrefServiceTimers();
 
@@ -187,7 +198,11 @@ async function createEnvironment() {
 function unrefServiceTimers() {
 	const services = [
 		['n8n-core/dist/execution-engine/ssh-clients-manager', 'SSHClientsManager', 'cleanupTimer'],
-		['n8n-core/dist/execution-engine/scheduled-task-manager', 'ScheduledTaskManager', 'logInterval'],
+		[
+			'n8n-core/dist/execution-engine/scheduled-task-manager',
+			'ScheduledTaskManager',
+			'logInterval',
+		],
 	];
 	for (const [modulePath, className, timerField] of services) {
 		try {

@@ -3,7 +3,7 @@
 /**
  * Runs the CometAPI simulator as a standalone process (for the e2e suite and the offline demo):
  *
- *   node test/simulator/cli.js [--port N] [--host H] [--job-ms N] [--video-bytes N] [--api-key K]
+ *   node tools/simulator/cli.js [--port N] [--host H] [--job-ms N] [--video-bytes N] [--api-key K]
  *                              [--link-field video_url|metadata.url|none] [--poll-after-ms N] [--quiet]
  *
  * Prints `COMETAPI_SIMULATOR_URL=http://HOST:PORT` once listening, logs one line per request to

@@ -13,9 +13,15 @@ const MAX_PROMPT_CHARS = 32000;
 const QUEUED_SHARE = 0.1;
 
 const DEFAULT_ERRORS = {
-	failed: { code: 'moderation_blocked', message: "The prompt was blocked by the provider's safety system." },
+	failed: {
+		code: 'moderation_blocked',
+		message: "The prompt was blocked by the provider's safety system.",
+	},
 	error: { code: 'generation_failed', message: 'The provider failed to generate the video.' },
-	unknown: { code: 'unknown_status', message: 'The provider returned a status the gateway does not know.' },
+	unknown: {
+		code: 'unknown_status',
+		message: 'The provider returned a status the gateway does not know.',
+	},
 };
 
 // Prompt markers let processes that cannot pass a plan function (the e2e suite drives a real n8n
@@ -84,17 +90,21 @@ function validateCreate(fields, references) {
 		if (seconds !== undefined && !SORA_SECONDS.has(seconds)) {
 			return { error: `seconds must be one of ${[...SORA_SECONDS].join(', ')}` };
 		}
-		if (references.length > 1) return { error: 'at most one input_reference is allowed for Sora models' };
+		if (references.length > 1)
+			return { error: 'at most one input_reference is allowed for Sora models' };
 		if (references.some((ref) => ref.type !== 'file' || !ref.mimeType.startsWith('image/'))) {
 			return { error: 'input_reference must be an image file' };
 		}
 		size ??= '720x1280';
 		seconds ??= '4';
 	} else {
-		if (references.length > 2) return { error: 'at most two input_reference images are allowed (first and last frame)' };
+		if (references.length > 2)
+			return { error: 'at most two input_reference images are allowed (first and last frame)' };
 		for (const ref of references) {
 			if (ref.type === 'file' && !ref.mimeType.startsWith('image/')) {
-				return { error: `input_reference must be an image, got ${ref.mimeType || 'no content type'}` };
+				return {
+					error: `input_reference must be an image, got ${ref.mimeType || 'no content type'}`,
+				};
 			}
 			if (ref.type === 'text' && !/^https?:\/\/\S+$/i.test(ref.value)) {
 				return { error: 'input_reference text must be an http(s) image URL' };
@@ -167,7 +177,10 @@ class Job {
 			return { status: outcome, progress: outcome === 'unknown' ? 0 : 100 };
 		}
 		if (elapsed < durationMs * QUEUED_SHARE) return { status: 'queued', progress: 0 };
-		return { status: 'in_progress', progress: Math.min(99, Math.floor((elapsed / durationMs) * 100)) };
+		return {
+			status: 'in_progress',
+			progress: Math.min(99, Math.floor((elapsed / durationMs) * 100)),
+		};
 	}
 
 	/** `{ code, message }` for failed/error/unknown jobs whose plan includes an error object. */

