@@ -481,13 +481,14 @@ describe('5. the credential Test button never sends the key over plain HTTP', ()
 		expect({ resolved, protocol }).toEqual({ resolved, protocol: 'https:' });
 	});
 
-	test('5: the usual spellings resolve as before', () => {
+	test('5: the usual spellings resolve as before; plain HTTP is refused, not upgraded', () => {
 		expect(testBaseUrl({ apiKey: 'k' })).toBe('https://api.cometapi.com');
 		expect(testBaseUrl({ apiKey: 'k', baseUrl: 'https://gateway.example.com/' })).toBe(
 			'https://gateway.example.com',
 		);
+		// Refused as the node refuses it: a host under .invalid never resolves, so no key leaves.
 		expect(testBaseUrl({ apiKey: 'k', baseUrl: 'http://gateway.example.com' })).toBe(
-			'https://gateway.example.com',
+			'https://plain-http-refused-tick-allow-plain-http.invalid',
 		);
 		expect(
 			testBaseUrl({ apiKey: 'k', baseUrl: 'http://gateway.example.com', allowHttp: true }),
