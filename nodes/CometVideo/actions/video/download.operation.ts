@@ -1,12 +1,10 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
-import type { ContentVariant } from '../../transport';
+import { CONTENT_VARIANTS, type ContentVariant } from '../../transport';
 import { binaryPropertyNameProperty, videoIdProperty } from '../descriptions';
 import type { VideoOperation } from '../types';
 import { readVideoId } from './inputs';
-
-const VARIANTS: ContentVariant[] = ['video', 'thumbnail', 'spritesheet'];
 
 const properties: INodeProperties[] = [
 	videoIdProperty('The ID of a completed job'),
@@ -41,13 +39,13 @@ export const download: VideoOperation<DownloadRequest> = {
 
 	async prepare(ctx, itemIndex) {
 		const variant = ctx.getNodeParameter('variant', itemIndex, 'video') as string;
-		if (!VARIANTS.includes(variant as ContentVariant)) {
+		if (!CONTENT_VARIANTS.includes(variant as ContentVariant)) {
 			throw new NodeOperationError(
 				ctx.getNode(),
 				`File: "${variant}" is not a file CometAPI serves`,
 				{
 					itemIndex,
-					description: `Use one of: ${VARIANTS.join(', ')}.`,
+					description: `Use one of: ${CONTENT_VARIANTS.join(', ')}.`,
 				},
 			);
 		}
