@@ -13,7 +13,7 @@
  *    an author email outside the reserved example domains; n8n strict mode; provenance on every
  *    publish; a CHANGELOG.md section for the version.
  *
- *   npx ts-node --transpile-only scripts/check-release.ts
+ *   node --require tsx/cjs scripts/check-release.ts
  */
 
 import { spawnSync } from 'node:child_process';

@@ -9,7 +9,7 @@
  * the file patterns the CLI uses for each. Every finding is printed (paths relative to the
  * repository or the tarball); the exit code is 1 when either check fails.
  *
- *   npx ts-node --transpile-only scripts/scan-package.ts [--source-only | --tarball-only]
+ *   node --require tsx/cjs scripts/scan-package.ts [--source-only | --tarball-only]
  */
 
 import { spawnSync } from 'node:child_process';
