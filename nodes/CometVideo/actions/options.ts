@@ -3,103 +3,87 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import type { TransportSettings } from '../transport';
 import type { WaitSettings } from './completion';
 
-interface NumberOption {
-	displayName: string;
-	default: number;
-	min: number;
-	max: number;
-	/** Whole numbers only (counts). */
-	whole?: boolean;
-	description: string;
-}
-
 /**
- * The Options collection, defined once: the editor's fields and the reader below are both built
- * from this table, so they share their bounds.
+ * The Options collection, defined once: these fields are what the editor shows, and the reader
+ * below takes each option's default and bounds from them. (Written out literally: n8n's scanner
+ * checks every default.) Number Precision 0 marks a whole number.
  */
-const OPTIONS = {
-	maxAttempts: {
-		displayName: 'Max Attempts per Request',
-		default: 5,
-		min: 1,
-		max: 10,
-		whole: true,
-		description:
-			'How often a status check or download is tried when CometAPI is busy or the connection drops. A create is repeated only when CometAPI certainly did not receive it, never when a job may exist.',
-	},
-	maxDownloadSizeMb: {
-		displayName: 'Max Download Size (MB)',
-		default: 4096,
-		min: 1,
-		max: 1_048_576,
-		description:
-			'A file larger than this is refused (before it is stored, when the server says its size up front)',
-	},
-	maxInFlight: {
-		displayName: 'Max Requests in Flight',
-		default: 5,
-		min: 1,
-		max: 50,
-		whole: true,
-		description:
-			'How many requests to CometAPI this n8n process sends at once with this API key, across all items and all running executions (the smallest value set by any of them applies). CometAPI suggests about 5 per key; in queue mode each worker has its own budget.',
-	},
-	pollIntervalSeconds: {
-		displayName: 'Poll Interval (Seconds)',
-		default: 10,
-		min: 1,
-		max: 3600,
-		description:
-			'The longest gap between two status checks of a job, also when CometAPI asks for a longer one. Jobs that report progress are checked about when they should finish; others first after 2 s, then at growing gaps up to this.',
-	},
-	requestTimeoutSeconds: {
-		displayName: 'Request Timeout (Seconds)',
-		default: 60,
-		min: 1,
-		max: 3600,
-		description:
-			'How long one API call may take in all, and how long a download may go without receiving data',
-	},
-	retryBaseDelayMs: {
-		displayName: 'Retry Base Delay (Ms)',
-		default: 1000,
-		min: 0,
-		max: 30_000,
-		whole: true,
-		description:
-			'First pause before a retry; it doubles each attempt up to 30 s, plus up to 1 s of jitter. A Retry-After from CometAPI takes precedence.',
-	},
-	timeoutMinutes: {
-		displayName: 'Timeout (Minutes)',
-		default: 30,
-		min: 0.01,
-		max: 1440,
-		description:
-			'How long to wait for a job before giving up. The job keeps running; Retrieve can pick it up later with its ID.',
-	},
-} satisfies Record<string, NumberOption>;
-
-type OptionName = keyof typeof OPTIONS;
-
 export const optionsProperty: INodeProperties = {
 	displayName: 'Options',
 	name: 'options',
 	type: 'collection',
 	placeholder: 'Add option',
 	default: {},
-	options: Object.entries(OPTIONS).map(([name, option]: [string, NumberOption]) => ({
-		displayName: option.displayName,
-		name,
-		type: 'number',
-		default: option.default,
-		typeOptions: {
-			minValue: option.min,
-			maxValue: option.max,
-			numberPrecision: option.whole ? 0 : 2,
+	options: [
+		{
+			displayName: 'Max Attempts per Request',
+			name: 'maxAttempts',
+			type: 'number',
+			typeOptions: { minValue: 1, maxValue: 10, numberPrecision: 0 },
+			default: 5,
+			description:
+				'How often a status check or download is tried when CometAPI is busy or the connection drops. A create is repeated only when CometAPI certainly did not receive it, never when a job may exist.',
 		},
-		description: option.description,
-	})),
+		{
+			displayName: 'Max Download Size (MB)',
+			name: 'maxDownloadSizeMb',
+			type: 'number',
+			typeOptions: { minValue: 1, maxValue: 1048576, numberPrecision: 0 },
+			default: 4096,
+			description:
+				'A file larger than this is refused (before it is stored, when the server says its size up front)',
+		},
+		{
+			displayName: 'Max Requests in Flight',
+			name: 'maxInFlight',
+			type: 'number',
+			typeOptions: { minValue: 1, maxValue: 50, numberPrecision: 0 },
+			default: 5,
+			description:
+				'How many requests to CometAPI this n8n process sends at once with this API key, across all items and all running executions (the smallest value set by any of them applies). CometAPI suggests about 5 per key; in queue mode each worker has its own budget.',
+		},
+		{
+			displayName: 'Poll Interval (Seconds)',
+			name: 'pollIntervalSeconds',
+			type: 'number',
+			typeOptions: { minValue: 1, maxValue: 3600 },
+			default: 10,
+			description:
+				'The longest gap between two status checks of a job, also when CometAPI asks for a longer one. Jobs that report progress are checked about when they should finish; others first after 2 s, then at growing gaps up to this.',
+		},
+		{
+			displayName: 'Request Timeout (Seconds)',
+			name: 'requestTimeoutSeconds',
+			type: 'number',
+			typeOptions: { minValue: 1, maxValue: 3600 },
+			default: 60,
+			description:
+				'How long one API call may take in all, and how long a download may go without receiving 64 kB',
+		},
+		{
+			displayName: 'Retry Base Delay (Ms)',
+			name: 'retryBaseDelayMs',
+			type: 'number',
+			typeOptions: { minValue: 0, maxValue: 30000, numberPrecision: 0 },
+			default: 1000,
+			description:
+				'First pause before a retry; it doubles each attempt up to 30 s, plus up to 1 s of jitter. A Retry-After from CometAPI takes precedence.',
+		},
+		{
+			displayName: 'Timeout (Minutes)',
+			name: 'timeoutMinutes',
+			type: 'number',
+			typeOptions: { minValue: 0.01, maxValue: 1440, numberPrecision: 2 },
+			default: 30,
+			description:
+				'How long to wait for a job before giving up. The job keeps running; Retrieve can pick it up later with its ID.',
+		},
+	],
 };
+
+const OPTION_FIELDS = new Map(
+	(optionsProperty.options as INodeProperties[]).map((field) => [field.name, field]),
+);
 
 /** What the Options collection sets for one execution of the node. */
 export interface ExecutionSettings {
@@ -114,12 +98,14 @@ export interface ExecutionSettings {
  */
 export function readExecutionSettings(ctx: IExecuteFunctions): ExecutionSettings {
 	const given = ctx.getNodeParameter('options', 0, {}) as IDataObject;
-	const read = (name: OptionName): number => {
-		const option: NumberOption = OPTIONS[name];
-		const value = Number(given[name] ?? option.default);
-		if (!Number.isFinite(value)) return option.default;
-		const clamped = Math.min(option.max, Math.max(option.min, value));
-		return option.whole ? Math.round(clamped) : clamped;
+	const read = (name: string): number => {
+		const field = OPTION_FIELDS.get(name) as INodeProperties;
+		const { minValue = -Infinity, maxValue = Infinity, numberPrecision } = field.typeOptions ?? {};
+		const fallback = field.default as number;
+		const value = Number(given[name] ?? fallback);
+		if (!Number.isFinite(value)) return fallback;
+		const clamped = Math.min(maxValue, Math.max(minValue, value));
+		return numberPrecision === 0 ? Math.round(clamped) : clamped;
 	};
 	return {
 		transport: {

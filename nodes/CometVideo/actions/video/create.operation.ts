@@ -35,7 +35,7 @@ const properties: INodeProperties[] = [
 		default: { mode: 'list', value: DEFAULT_MODEL },
 		required: true,
 		description:
-			'Veo (Google) or Sora (OpenAI) model. Ids starting with "sora" follow Sora\'s rules, all others Veo\'s.',
+			'Veo (Google) or Sora (OpenAI) model. IDs starting with "sora" follow Sora\'s rules, all others Veo\'s.',
 		modes: [
 			{
 				displayName: 'From List',
@@ -83,13 +83,13 @@ const properties: INodeProperties[] = [
 		description:
 			'Resolution or orientation. Which ones a Veo model takes varies; the default leaves it to the model.',
 		options: [
-			{ name: 'Model Default', value: '' },
 			{ name: '1280x720 (Landscape 720p)', value: '1280x720' },
-			{ name: '720x1280 (Portrait 720p)', value: '720x1280' },
+			{ name: '16x9 (Landscape, Older Models)', value: '16x9' },
 			{ name: '1920x1080 (Landscape 1080p)', value: '1920x1080' },
 			{ name: '3840x2160 (Landscape 4K)', value: '3840x2160' },
-			{ name: '16x9 (Landscape, Older Models)', value: '16x9' },
+			{ name: '720x1280 (Portrait 720p)', value: '720x1280' },
 			{ name: '9x16 (Portrait, Older Models)', value: '9x16' },
+			{ name: 'Model Default', value: '' },
 		],
 		displayOptions: forVeo,
 	},
