@@ -91,12 +91,15 @@ export type VideoResult = WorkflowResult & {
 	items: VideoItem[];
 };
 
+/** The server a run talks to: a simulator, or any server with a key and a URL. */
+export type VideoServer = Pick<Simulator, 'apiKey' | 'url'>;
+
 /**
  * Runs Start -> Comet Video in a real n8n execution, with the credential pointing at `sim`.
  * FAST_OPTIONS go under the parameters' own options.
  */
 export async function runVideoNode(
-	sim: Simulator,
+	sim: VideoServer,
 	parameters: VideoParameters,
 	{ credential = {}, items = [{ json: {} }], continueOnFail = false, ...harness }: VideoRun = {},
 ): Promise<VideoResult> {
