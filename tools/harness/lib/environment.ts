@@ -1,5 +1,3 @@
-'use strict';
-
 /**
  * One-time, process-wide setup of the services n8n-core pulls from the DI container
  * while executing a workflow.
@@ -13,28 +11,42 @@
  * That keeps concurrent runs with different binary modes correct.
  */
 
-const { AsyncLocalStorage } = require('node:async_hooks');
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const crypto = require('node:crypto');
-const util = require('node:util');
+import { AsyncLocalStorage } from 'node:async_hooks';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as util from 'node:util';
 
-const { Container } = require('@n8n/di');
-const { Logger } = require('@n8n/backend-common');
-const { LoggerProxy } = require('n8n-workflow');
-const {
-	BinaryDataService,
-	BinaryDataConfig,
-	InstanceSettings,
-	ErrorReporter,
-} = require('n8n-core');
+import { Logger } from '@n8n/backend-common';
+import { Container } from '@n8n/di';
+import { BinaryDataConfig, BinaryDataService, ErrorReporter, InstanceSettings } from 'n8n-core';
+import { LoggerProxy, type LogMetadata, type Logger as WorkflowLogger } from 'n8n-workflow';
 
-/** Holds `{ logs, binaryMode, echoLogs }` for the execution whose async chain we are in. */
-const executionScope = new AsyncLocalStorage();
+import { unrefServiceTimers } from './n8n-core-internals';
+
+export type BinaryMode = 'default' | 'filesystem';
+
+/** One line n8n logged. */
+export interface LogEntry {
+	level: string;
+	message: string;
+	metadata: LogMetadata | undefined;
+	/** Fully expanded rendering (metadata included), for secret scanning. */
+	text: string;
+}
+
+/** What belongs to the execution whose async chain we are in. */
+export interface ExecutionScope {
+	logs: LogEntry[];
+	binaryMode: BinaryMode;
+	echoLogs: boolean;
+}
+
+export const executionScope = new AsyncLocalStorage<ExecutionScope>();
 
 /** Log entries emitted outside any execution (e.g. while loading node packages). */
-const orphanLogs = [];
+const orphanLogs: LogEntry[] = [];
 
 /**
  * Logger handed to n8n (both the DI `Logger` and n8n-workflow's `LoggerProxy`).
@@ -42,14 +54,12 @@ const orphanLogs = [];
  * for leaked secrets, and stays silent unless asked to echo (HARNESS_LOG=1 or the
  * `printLogs` run option) because n8n's debug output is very chatty.
  */
-class CapturingLogger {
-	constructor() {
-		this.echoAll = /^(1|true|yes)$/i.test(process.env.HARNESS_LOG ?? '');
-	}
+class CapturingLogger implements WorkflowLogger {
+	private readonly echoAll = /^(1|true|yes)$/i.test(process.env.HARNESS_LOG ?? '');
 
-	record(level, message, metadata) {
+	record(level: string, message: unknown, metadata?: LogMetadata): void {
 		const scope = executionScope.getStore();
-		const entry = {
+		const entry: LogEntry = {
 			level,
 			message: typeof message === 'string' ? message : util.inspect(message),
 			metadata,
@@ -62,30 +72,27 @@ class CapturingLogger {
 			}`,
 		};
 		(scope ? scope.logs : orphanLogs).push(entry);
-		if (this.echoAll || scope?.echoLogs) {
-			// eslint-disable-next-line no-console
-			console.log(`[n8n ${level}] ${entry.text}`);
-		}
+		if (this.echoAll || scope?.echoLogs) console.log(`[n8n ${level}] ${entry.text}`);
 	}
 
-	error(message, metadata) {
+	error(message: string, metadata?: LogMetadata): void {
 		this.record('error', message, metadata);
 	}
-	warn(message, metadata) {
+	warn(message: string, metadata?: LogMetadata): void {
 		this.record('warn', message, metadata);
 	}
-	info(message, metadata) {
+	info(message: string, metadata?: LogMetadata): void {
 		this.record('info', message, metadata);
 	}
-	debug(message, metadata) {
+	debug(message: string, metadata?: LogMetadata): void {
 		this.record('debug', message, metadata);
 	}
-	verbose(message, metadata) {
+	verbose(message: string, metadata?: LogMetadata): void {
 		this.record('verbose', message, metadata);
 	}
 	// n8n services call `logger.scoped('binary-data')` etc.; scoping only filters output,
 	// which we don't need, so every scope shares the same capture.
-	scoped() {
+	scoped(): this {
 		return this;
 	}
 }
@@ -95,54 +102,60 @@ class CapturingLogger {
  * Used so `Container.get(BinaryDataService)` inside n8n-core hits the service that
  * matches the running workflow's binary mode.
  */
-function routeByExecution(pick) {
-	return new Proxy(
-		{},
-		{
-			get(_target, prop) {
-				const target = pick();
-				const value = target[prop];
-				return typeof value === 'function' ? value.bind(target) : value;
-			},
-			has(_target, prop) {
-				return prop in pick();
-			},
+function routeByExecution<T extends object>(pick: () => T): T {
+	return new Proxy({} as T, {
+		get(_target, prop) {
+			const target = pick();
+			const value: unknown = Reflect.get(target, prop);
+			return typeof value === 'function' ? value.bind(target) : value;
 		},
-	);
+		has(_target, prop) {
+			return prop in pick();
+		},
+	});
 }
 
-let environmentPromise;
+/** The services every execution shares, and where they write. */
+export interface Environment {
+	tempRoot: string;
+	/** Folder of filesystem-mode binary data. */
+	storageDir: string;
+	binary: Record<BinaryMode, BinaryDataService>;
+	instanceSettings: InstanceSettings;
+}
 
-/**
- * Idempotent: builds the shared environment on first call.
- * Returns `{ logger, storageDir, binary: { default, filesystem }, tempRoot }`.
- */
-function ensureEnvironment() {
+let environmentPromise: Promise<Environment> | undefined;
+
+/** Idempotent: builds the shared environment on first call. */
+export function ensureEnvironment(): Promise<Environment> {
 	environmentPromise ??= createEnvironment();
 	return environmentPromise;
 }
 
-async function createEnvironment() {
+async function createEnvironment(): Promise<Environment> {
 	// Everything the harness writes (instance settings file, filesystem binary store)
 	// lives in one temp folder, never in the user's ~/.n8n.
 	const tempRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-harness-'));
 	tempRootCreated = tempRoot;
 	const storageDir = path.join(tempRoot, 'binaryData');
 
-	const logger = new CapturingLogger();
+	// n8n's DI Logger is a class with private state; the capture stands in for it through the
+	// methods services call.
+	const logger = new CapturingLogger() as unknown as Logger;
 	Container.set(Logger, logger);
 	LoggerProxy.init(logger);
 
 	// Construct InstanceSettings directly with a config object instead of letting the
 	// container build it from env vars: its constructor otherwise reads/creates
 	// ~/.n8n/config. The random key is what Cipher uses to encrypt our credentials.
+	const instanceSettingsConfig = {
+		n8nFolder: path.join(tempRoot, '.n8n'),
+		userHome: tempRoot,
+		encryptionKey: crypto.randomBytes(24).toString('base64'),
+		enforceSettingsFilePermissions: false,
+	};
 	const instanceSettings = new InstanceSettings(
-		{
-			n8nFolder: path.join(tempRoot, '.n8n'),
-			userHome: tempRoot,
-			encryptionKey: crypto.randomBytes(24).toString('base64'),
-			enforceSettingsFilePermissions: false,
-		},
+		instanceSettingsConfig as ConstructorParameters<typeof InstanceSettings>[0],
 		logger,
 	);
 	Container.set(InstanceSettings, instanceSettings);
@@ -153,7 +166,7 @@ async function createEnvironment() {
 
 	// One real BinaryDataService per mode. Config is a plain object because the real
 	// BinaryDataConfig is env-driven; these are exactly the fields the service reads.
-	const makeConfig = (mode) => ({
+	const makeConfig = (mode: BinaryMode): BinaryDataConfig => ({
 		mode,
 		availableModes: ['filesystem'],
 		localStoragePath: storageDir,
@@ -163,17 +176,20 @@ async function createEnvironment() {
 			.digest('base64'),
 		dbMaxFileSize: 512,
 	});
-	const configs = { default: makeConfig('default'), filesystem: makeConfig('filesystem') };
-	const binary = {};
-	for (const mode of Object.keys(configs)) {
-		binary[mode] = new BinaryDataService(configs[mode], errorReporter, logger);
-		// init() always sets up the filesystem manager (so ids of the form
-		// "filesystem-v2:..." can be read back in either mode); only `mode` decides
-		// where new data is written.
-		await binary[mode].init();
-	}
+	const configs: Record<BinaryMode, BinaryDataConfig> = {
+		default: makeConfig('default'),
+		filesystem: makeConfig('filesystem'),
+	};
+	const binary = {
+		default: new BinaryDataService(configs.default, errorReporter, logger),
+		filesystem: new BinaryDataService(configs.filesystem, errorReporter, logger),
+	};
+	// init() always sets up the filesystem manager (so ids of the form "filesystem-v2:..." can
+	// be read back in either mode); only `mode` decides where new data is written.
+	await binary.default.init();
+	await binary.filesystem.init();
 
-	const currentMode = () => executionScope.getStore()?.binaryMode ?? 'default';
+	const currentMode = (): BinaryMode => executionScope.getStore()?.binaryMode ?? 'default';
 	Container.set(
 		BinaryDataService,
 		routeByExecution(() => binary[currentMode()]),
@@ -185,39 +201,13 @@ async function createEnvironment() {
 
 	unrefServiceTimers();
 
-	return { logger, tempRoot, storageDir, binary, instanceSettings };
+	return { tempRoot, storageDir, binary, instanceSettings };
 }
 
-/**
- * Every node execution context builds its SSH-tunnel and scheduling helpers, which pulls
- * SSHClientsManager and ScheduledTaskManager out of the container. Their constructors
- * start long-lived `setInterval`s meant for a server process; left alone they keep Jest
- * (and scripts) from exiting. We create them up front and unref those timers. Neither
- * class is exported from n8n-core's index, hence the deep requires.
- */
-function unrefServiceTimers() {
-	const services = [
-		['n8n-core/dist/execution-engine/ssh-clients-manager', 'SSHClientsManager', 'cleanupTimer'],
-		[
-			'n8n-core/dist/execution-engine/scheduled-task-manager',
-			'ScheduledTaskManager',
-			'logInterval',
-		],
-	];
-	for (const [modulePath, className, timerField] of services) {
-		try {
-			const service = Container.get(require(modulePath)[className]);
-			service[timerField]?.unref?.();
-		} catch {
-			// Layout changed in another n8n-core version: worst case Jest needs --forceExit.
-		}
-	}
-}
-
-let tempRootCreated; // known synchronously, for the process 'exit' handler
+let tempRootCreated: string | undefined; // known synchronously, for the process 'exit' handler
 
 /** Deletes the temp folder (binary files, settings). Safe to call more than once. */
-async function disposeEnvironment() {
+export async function disposeEnvironment(): Promise<void> {
 	if (!environmentPromise) return;
 	const pending = environmentPromise;
 	environmentPromise = undefined;
@@ -226,15 +216,7 @@ async function disposeEnvironment() {
 }
 
 /** Synchronous variant for `process.on('exit')`, where async work can't run. */
-function disposeEnvironmentSync() {
+export function disposeEnvironmentSync(): void {
 	if (tempRootCreated) fs.rmSync(tempRootCreated, { recursive: true, force: true });
 	environmentPromise = undefined;
 }
-
-module.exports = {
-	ensureEnvironment,
-	disposeEnvironment,
-	disposeEnvironmentSync,
-	executionScope,
-	orphanLogs,
-};

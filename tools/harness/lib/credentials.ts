@@ -1,5 +1,3 @@
-'use strict';
-
 /**
  * Credential storage + a credentials helper that behaves like n8n's CLI
  * `CredentialsHelper` (packages/cli/src/credentials-helper.ts) for the parts a node
@@ -13,33 +11,54 @@
  * The database is replaced by an in-memory map keyed by (id, type).
  */
 
-const { Credentials, getAdditionalKeys } = require('n8n-core');
-const {
+import { Credentials, getAdditionalKeys } from 'n8n-core';
+import {
 	ICredentialsHelper,
 	NodeHelpers,
-	Workflow,
-	UserError,
 	UnexpectedError,
+	UserError,
+	Workflow,
 	isExpression,
-} = require('n8n-workflow');
+	type ICredentialDataDecryptedObject,
+	type ICredentialsEncrypted,
+	type ICredentialsExpressionResolveValues,
+	type ICredentialType,
+	type IExecuteData,
+	type IHttpRequestHelper,
+	type IHttpRequestOptions,
+	type INode,
+	type INodeCredentials,
+	type INodeCredentialsDetails,
+	type INodeParameters,
+	type INodeProperties,
+	type INodeTypes,
+	type IRequestOptionsSimplified,
+	type IWorkflowDataProxyAdditionalKeys,
+	type IWorkflowExecuteAdditionalData,
+	type WorkflowExecuteMode,
+} from 'n8n-workflow';
 
 /** Stable id per credential type, so `credentialRef()` works before any run exists. */
 const idsByType = new Map([['cometVideoApi', '1']]);
 const namesByType = new Map([['cometVideoApi', 'CometAPI']]);
 
-function credentialIdFor(type) {
-	if (!idsByType.has(type)) idsByType.set(type, String(idsByType.size + 1));
-	return idsByType.get(type);
+export function credentialIdFor(type: string): string {
+	let id = idsByType.get(type);
+	if (id === undefined) {
+		id = String(idsByType.size + 1);
+		idsByType.set(type, id);
+	}
+	return id;
 }
 
 /** What a node's `credentials` field holds in n8n workflow JSON for this type. */
-function credentialRef(type = 'cometVideoApi') {
+export function credentialRef(type = 'cometVideoApi'): INodeCredentials {
 	return { [type]: { id: credentialIdFor(type), name: namesByType.get(type) ?? type } };
 }
 
 // Mirrors the CLI: credential expressions without an execution context are resolved
 // against a throw-away workflow with a single placeholder node.
-const mockNode = {
+const mockNode: INode = {
 	id: 'mock',
 	name: '',
 	typeVersion: 1,
@@ -47,28 +66,34 @@ const mockNode = {
 	position: [0, 0],
 	parameters: {},
 };
+// No node types at all: n8n's interface promises one per name, nothing asks this one.
 const emptyNodeTypes = {
 	getByName: () => undefined,
 	getByNameAndVersion: () => undefined,
 	getKnownTypes: () => ({}),
-};
+} as unknown as INodeTypes;
 
 class CredentialNotFoundError extends UserError {
-	constructor(id, type) {
+	constructor(id: string, type: string) {
 		super(`Credential with ID "${id}" does not exist for type "${type}".`);
 	}
 }
 
-class HarnessCredentialsHelper extends ICredentialsHelper {
+export class HarnessCredentialsHelper extends ICredentialsHelper {
+	private readonly credentialTypes: Map<string, ICredentialType>;
+	/** `${id}|${type}` -> the encrypted record, like a database row */
+	private readonly store = new Map<string, ICredentialsEncrypted>();
+
 	/**
-	 * @param {Map<string, object>} credentialTypes name -> ICredentialType instance
-	 * @param {Record<string, object>} plainCredentials type -> decrypted data
+	 * @param credentialTypes name -> credential type
+	 * @param plainCredentials type -> decrypted data (stored encrypted under credentialRef's id)
 	 */
-	constructor(credentialTypes, plainCredentials = {}) {
+	constructor(
+		credentialTypes: Map<string, ICredentialType>,
+		plainCredentials: Record<string, ICredentialDataDecryptedObject | null | undefined> = {},
+	) {
 		super();
 		this.credentialTypes = credentialTypes;
-		/** `${id}|${type}` -> { id, name, type, data: <encrypted string> } */
-		this.store = new Map();
 		for (const [type, data] of Object.entries(plainCredentials)) {
 			if (data === undefined || data === null) continue;
 			const { id, name } = credentialRef(type)[type];
@@ -78,14 +103,20 @@ class HarnessCredentialsHelper extends ICredentialsHelper {
 		}
 	}
 
-	getCredentialType(typeName) {
+	getCredentialType(typeName: string): ICredentialType {
 		const type = this.credentialTypes.get(typeName);
 		if (!type) throw new UnexpectedError(`Unknown credential type "${typeName}"`);
 		return type;
 	}
 
-	async authenticate(credentials, typeName, incomingRequestOptions, workflow, node) {
-		const requestOptions = incomingRequestOptions;
+	async authenticate(
+		credentials: ICredentialDataDecryptedObject,
+		typeName: string,
+		incomingRequestOptions: IHttpRequestOptions | IRequestOptionsSimplified,
+		workflow: Workflow,
+		node: INode,
+	): Promise<IHttpRequestOptions> {
+		const requestOptions = incomingRequestOptions as IHttpRequestOptions;
 		const credentialType = this.getCredentialType(typeName);
 		const { authenticate } = credentialType;
 		if (!authenticate) return requestOptions;
@@ -101,8 +132,9 @@ class HarnessCredentialsHelper extends ICredentialsHelper {
 				);
 			}
 			requestOptions.headers ??= {};
+			const target = requestOptions as unknown as Record<string, Record<string, string>>;
 			for (const [outerKey, outerValue] of Object.entries(authenticate.properties)) {
-				for (const [key, value] of Object.entries(outerValue)) {
+				for (const [key, value] of Object.entries(outerValue as Record<string, string>)) {
 					const keyResolved = this.resolveValue(key, { $credentials: credentials }, workflow, node);
 					const valueResolved = this.resolveValue(
 						value,
@@ -110,15 +142,20 @@ class HarnessCredentialsHelper extends ICredentialsHelper {
 						workflow,
 						node,
 					);
-					requestOptions[outerKey] ??= {};
-					requestOptions[outerKey][keyResolved] = valueResolved;
+					target[outerKey] ??= {};
+					target[outerKey][keyResolved] = valueResolved;
 				}
 			}
 		}
 		return requestOptions;
 	}
 
-	resolveValue(parameterValue, additionalKeys, workflow, node) {
+	resolveValue(
+		parameterValue: string,
+		additionalKeys: IWorkflowDataProxyAdditionalKeys,
+		workflow: Workflow,
+		node: INode,
+	): string {
 		if (!isExpression(parameterValue)) return parameterValue;
 		const value = workflow.expression.getSimpleParameterValue(
 			node,
@@ -131,7 +168,13 @@ class HarnessCredentialsHelper extends ICredentialsHelper {
 		return value ? value.toString() : '';
 	}
 
-	async preAuthentication(helpers, credentials, typeName, node, credentialsExpired) {
+	async preAuthentication(
+		helpers: IHttpRequestHelper,
+		credentials: ICredentialDataDecryptedObject,
+		typeName: string,
+		node: INode,
+		credentialsExpired: boolean,
+	): Promise<ICredentialDataDecryptedObject | undefined> {
 		const credentialType = this.getCredentialType(typeName);
 		const expirable = credentialType.properties.find(
 			(p) => p.type === 'hidden' && p.typeOptions?.expirable === true,
@@ -147,36 +190,42 @@ class HarnessCredentialsHelper extends ICredentialsHelper {
 			await this.updateCredentials(node.credentials[credentialType.name], credentialType.name, {
 				...credentials,
 				...output,
-			});
+			} as ICredentialDataDecryptedObject);
 		}
 		return Object.assign(credentials, output);
 	}
 
-	getParentTypes(typeName) {
+	getParentTypes(typeName: string): string[] {
 		const type = this.credentialTypes.get(typeName);
 		if (!type?.extends) return [];
-		const parents = [];
+		const parents: string[] = [];
 		for (const parent of type.extends) {
 			parents.push(parent, ...this.getParentTypes(parent));
 		}
 		return parents;
 	}
 
-	getStored(nodeCredentials, type) {
+	getStored(
+		nodeCredentials: INodeCredentialsDetails | undefined,
+		type: string,
+	): ICredentialsEncrypted & { id: string } {
 		if (!nodeCredentials?.id) {
 			throw new UserError(`Credential "${nodeCredentials?.name}" of type "${type}" has no ID.`);
 		}
 		const stored = this.store.get(`${nodeCredentials.id}|${type}`);
 		if (!stored) throw new CredentialNotFoundError(nodeCredentials.id, type);
-		return stored;
+		return { ...stored, id: nodeCredentials.id };
 	}
 
-	async getCredentials(nodeCredentials, type) {
+	async getCredentials(
+		nodeCredentials: INodeCredentialsDetails,
+		type: string,
+	): Promise<Credentials> {
 		const { id, name, data } = this.getStored(nodeCredentials, type);
 		return new Credentials({ id, name }, type, data);
 	}
 
-	getCredentialsProperties(type) {
+	getCredentialsProperties(type: string): INodeProperties[] {
 		const credentialType = this.getCredentialType(type);
 		if (credentialType.extends === undefined) {
 			if (['oAuth1Api', 'oAuth2Api'].includes(type)) {
@@ -193,7 +242,7 @@ class HarnessCredentialsHelper extends ICredentialsHelper {
 			}
 			return credentialType.properties;
 		}
-		const combined = [];
+		const combined: INodeProperties[] = [];
 		for (const parent of credentialType.extends) {
 			NodeHelpers.mergeNodeProperties(combined, this.getCredentialsProperties(parent));
 		}
@@ -202,14 +251,14 @@ class HarnessCredentialsHelper extends ICredentialsHelper {
 	}
 
 	async getDecrypted(
-		additionalData,
-		nodeCredentials,
-		type,
-		mode,
-		executeData,
-		raw,
-		expressionResolveValues,
-	) {
+		additionalData: IWorkflowExecuteAdditionalData,
+		nodeCredentials: INodeCredentialsDetails,
+		type: string,
+		mode: WorkflowExecuteMode,
+		executeData?: IExecuteData,
+		raw?: boolean,
+		expressionResolveValues?: ICredentialsExpressionResolveValues,
+	): Promise<ICredentialDataDecryptedObject> {
 		const credentials = await this.getCredentials(nodeCredentials, type);
 		const decryptedDataOriginal = credentials.getData();
 		if (raw === true) return decryptedDataOriginal;
@@ -224,25 +273,26 @@ class HarnessCredentialsHelper extends ICredentialsHelper {
 	}
 
 	applyDefaultsAndOverwrites(
-		additionalData,
-		decryptedDataOriginal,
-		type,
-		mode,
-		executeData,
-		expressionResolveValues,
-	) {
+		additionalData: IWorkflowExecuteAdditionalData,
+		decryptedDataOriginal: ICredentialDataDecryptedObject,
+		type: string,
+		mode: WorkflowExecuteMode,
+		executeData?: IExecuteData,
+		expressionResolveValues?: ICredentialsExpressionResolveValues,
+	): ICredentialDataDecryptedObject {
 		const properties = this.getCredentialsProperties(type);
 		// No credential overwrites in the harness; defaults come from the type's properties.
+		// Credential data is parameter data to n8n's expression engine (the CLI casts likewise).
 		let decryptedData = NodeHelpers.getNodeParameters(
 			properties,
-			{ ...decryptedDataOriginal },
+			{ ...decryptedDataOriginal } as INodeParameters,
 			true,
 			false,
 			null,
 			null,
-		);
+		) as INodeParameters;
 		if (decryptedDataOriginal.oauthTokenData !== undefined) {
-			decryptedData.oauthTokenData = decryptedDataOriginal.oauthTokenData;
+			decryptedData.oauthTokenData = decryptedDataOriginal.oauthTokenData as INodeParameters;
 		}
 
 		// Same additional keys the CLI passes ($vars, $execution, ...), built from the
@@ -263,9 +313,9 @@ class HarnessCredentialsHelper extends ICredentialsHelper {
 					executeData,
 					false,
 					decryptedData,
-				);
+				) as INodeParameters;
 			} catch (e) {
-				e.message += ' [Error resolving credentials]';
+				(e as Error).message += ' [Error resolving credentials]';
 				throw e;
 			}
 		} else {
@@ -283,23 +333,29 @@ class HarnessCredentialsHelper extends ICredentialsHelper {
 				undefined,
 				undefined,
 				decryptedData,
-			);
+			) as INodeParameters;
 		}
-		return decryptedData;
+		return decryptedData as ICredentialDataDecryptedObject;
 	}
 
-	async updateCredentials(nodeCredentials, type, data) {
+	async updateCredentials(
+		nodeCredentials: INodeCredentialsDetails,
+		type: string,
+		data: ICredentialDataDecryptedObject,
+	): Promise<void> {
 		const stored = this.getStored(nodeCredentials, type);
 		const credentials = new Credentials({ id: stored.id, name: stored.name }, type);
 		credentials.setData(data);
 		this.store.set(`${stored.id}|${type}`, credentials.getDataToSave());
 	}
 
-	async updateCredentialsOauthTokenData(nodeCredentials, type, data) {
+	async updateCredentialsOauthTokenData(
+		nodeCredentials: INodeCredentialsDetails,
+		type: string,
+		data: ICredentialDataDecryptedObject,
+	): Promise<void> {
 		const credentials = await this.getCredentials(nodeCredentials, type);
 		credentials.updateData({ oauthTokenData: data.oauthTokenData });
 		this.store.set(`${credentials.id}|${type}`, credentials.getDataToSave());
 	}
 }
-
-module.exports = { HarnessCredentialsHelper, credentialRef, credentialIdFor };

@@ -1,5 +1,3 @@
-'use strict';
-
 /**
  * Many items at once: jobs overlap (wall time about one job, not the sum), requests in flight
  * stay under the limit, outputs keep input order and pairing under mixed success and failure,
@@ -7,7 +5,11 @@
  * executions against the simulator.
  */
 
-const { createParams, requestsTo, runVideoNode, sha256, useSimulator } = require('./helpers');
+import { sha256 } from '../../tools/files';
+import type { StartItem } from '../../tools/harness';
+import type { RequestRecord } from '../../tools/simulator';
+import { createParams, jobOf, requestsTo, runVideoNode } from '../helpers';
+import { useSimulator } from './helpers';
 
 const getSim = useSimulator({ jobDurationMs: 500, videoBytes: 64 * 1024 });
 
@@ -18,12 +20,12 @@ beforeAll(async () => {
 	await runVideoNode(sim, createParams({ waitForCompletion: false }));
 });
 
-function itemsWithPrompts(prompts) {
+function itemsWithPrompts(prompts: string[]): StartItem[] {
 	return prompts.map((prompt, index) => ({ json: { prompt, index } }));
 }
 
 /** Gaps (ms) between consecutive requests of one route. */
-function gaps(requests) {
+function gaps(requests: RequestRecord[]): number[] {
 	return requests.slice(1).map((request, i) => request.at - requests[i].at);
 }
 
@@ -46,7 +48,9 @@ describe('overlap', () => {
 		for (const [i, item] of result.items.entries()) {
 			expect(item.pairedItem).toEqual({ item: i });
 			expect(item.json).toMatchObject({ status: 'completed', prompt: prompts[i] });
-			expect(sha256(await result.readBinary(item.binary.data))).toBe(sim.videoSha256(item.json.id));
+			expect(sha256(await result.readBinary(item.binary?.data))).toBe(
+				sim.videoSha256(item.json.id),
+			);
 		}
 		expect(new Set(result.items.map((item) => item.json.id)).size).toBe(6);
 	});
@@ -96,7 +100,7 @@ describe('order and pairing', () => {
 		const sim = getSim();
 		// Later items finish first, so completion order is the reverse of input order.
 		sim.configure({
-			plan: (create) => ({ durationMs: 1600 - Number(/#(\d+)/.exec(create.prompt)[1]) * 150 }),
+			plan: (create) => ({ durationMs: 1600 - Number(/#(\d+)/.exec(create.prompt)?.[1]) * 150 }),
 		});
 		const prompts = Array.from(
 			{ length: 7 },
@@ -104,12 +108,12 @@ describe('order and pairing', () => {
 		);
 		const result = await runVideoNode(sim, createParams({ prompt: '={{ $json.prompt }}' }), {
 			items: itemsWithPrompts(prompts),
-			node: { continueOnFail: true },
+			continueOnFail: true,
 		});
 
 		expect(result.status).toBe('success');
 		expect(result.items).toHaveLength(7);
-		const idOf = (prompt) => sim.creates.find((create) => create.prompt === prompt).id;
+		const idOf = (prompt: string) => sim.creates.find((create) => create.prompt === prompt)?.id;
 		for (const [i, item] of result.items.entries()) {
 			expect(item.pairedItem).toEqual({ item: i });
 			const id = idOf(prompts[i]);
@@ -121,7 +125,9 @@ describe('order and pairing', () => {
 				expect(item.binary).toBeUndefined();
 			} else {
 				expect(item.json).toMatchObject({ id, status: 'completed', prompt: prompts[i] });
-				expect(sha256(await result.readBinary(item.binary.data))).toBe(sim.videoSha256(id));
+				expect(sha256(await result.readBinary(item.binary?.data))).toBe(
+					sim.videoSha256(item.json.id),
+				);
 			}
 		}
 		expect(sim.createCount()).toBe(7);
@@ -149,15 +155,16 @@ describe('polling', () => {
 		}
 		// The poll that saw "completed" is the last one and is followed straight by the download
 		// (no other request between), sooner than the next poll would have gone out: no sleep.
-		const lastPoll = sim.requests.indexOf(retrieves.at(-1));
+		const lastRetrieve = retrieves[retrieves.length - 1];
+		const lastPoll = sim.requests.indexOf(lastRetrieve);
 		expect(sim.requests.slice(lastPoll).map((request) => request.route)).toEqual([
 			'retrieve',
 			'content',
 		]);
 		const content = sim.requests[lastPoll + 1];
-		expect(content.at - retrieves.at(-1).at).toBeLessThan(hintMs);
-		const createdAt = sim.jobs.get(result.items[0].json.id).createdAt;
-		expect(retrieves.at(-1).at - createdAt).toBeLessThan(jobMs + hintMs + 800);
+		expect(content.at - lastRetrieve.at).toBeLessThan(hintMs);
+		const { createdAt } = jobOf(sim, result.items[0].json.id);
+		expect(lastRetrieve.at - createdAt).toBeLessThan(jobMs + hintMs + 800);
 		expect(result.durationMs).toBeLessThan(jobMs + 4000);
 	});
 

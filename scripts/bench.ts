@@ -1,10 +1,8 @@
-#!/usr/bin/env node
-'use strict';
 /**
  * Benchmark of the Comet Video node against the CometAPI simulator, inside real n8n workflow
  * executions (tools/harness). `npm run bench` builds first; then:
  *
- *   node scripts/bench.js [--job-seconds 10] [--items 1,10,50] [--baseline-items 1,10,50]
+ *   npx tsx scripts/bench.ts [--job-seconds 10] [--items 1,10,50] [--baseline-items 1,10,50]
  *                         [--downloads-mib 100,1024] [--memory-mode-mib 100] [--reps 2]
  *                         [--video-kib 64] [--latency-ms 250] [--skip-concurrency] [--skip-downloads]
  *                         [--quick] [--json FILE]
@@ -17,7 +15,7 @@
  * `--baseline-items` lists the N whose one-at-a-time baseline is measured; for the others the
  * baseline is extrapolated (N × the mean single-item execution) and marked so.
  *
- * 1. Concurrency (simulator in a child process, scripts/bench/sim-server.js, its request log and
+ * 1. Concurrency (simulator in a child process, scripts/bench/sim-server.ts, its request log and
  *    in-flight counter read over IPC): one execution of Create (wait on, download on, default
  *    options) with N items, beside a baseline of N sequential single-item executions in the same
  *    process. One more run of the largest N with --latency-ms added to every simulator answer,
@@ -27,22 +25,32 @@
  *    stream.pipeline copy of the same URL to disk; peak RSS growth over the RSS just before the
  *    download; the stored bytes hashed and compared with the simulator's content generator.
  */
-const os = require('node:os');
-const fs = require('node:fs');
-const path = require('node:path');
-const { fork, spawn, spawnSync } = require('node:child_process');
+import { fork, spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 
-const {
-	ROOT,
+import { sha256 } from '../tools/files';
+import { runWorkflow, type RunWorkflowOptions, type WorkflowResult } from '../tools/harness';
+import type { RuntimeOptions, SimulatorOptions } from '../tools/simulator';
+import { TYPESCRIPT_NODE_FLAGS, typeScriptNodeArgs } from '../tools/typescript-runner';
+import type { DownloadResult, DownloadSpec } from './bench/download';
+
+import {
 	MiB,
-	median,
-	listOf,
-	sha256,
-	expectedVideoSha256,
-	startSimulatorProcess,
 	createJob,
+	expectedVideoSha256,
+	listOf,
 	markdownTable,
-} = require('./bench/lib');
+	median,
+	startSimulatorProcess,
+} from './bench/lib';
+import type {
+	CommandMessage,
+	ReplyMessage,
+	SimulatorCommands,
+	SimulatorStats,
+} from './bench/sim-server';
 
 const NODE_TYPE = 'n8n-nodes-cometapi-video.cometVideo';
 const DEFAULT_MAX_IN_FLIGHT = 5; // nodes/CometVideo/actions/router.ts
@@ -51,8 +59,8 @@ const API_KEY = 'sk-bench-key';
 
 // ------------------------------------------------------------------------------------------ args
 
-function parseArgs(argv) {
-	const flags = {};
+function parseArgs(argv: string[]) {
+	const flags: Record<string, string | true> = {};
 	for (let i = 0; i < argv.length; i++) {
 		const arg = argv[i];
 		if (!arg.startsWith('--')) throw new Error(`Unexpected argument: ${arg}`);
@@ -84,8 +92,13 @@ function parseArgs(argv) {
 	]);
 	for (const name of Object.keys(flags))
 		if (!known.has(name)) throw new Error(`Unknown flag --${name}`);
-	const env = (name) => process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`];
-	const pick = (name, quick, normal) => flags[name] ?? env(name) ?? (flags.quick ? quick : normal);
+	const env = (name: string) => process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`];
+	const flagValue = (name: string) => {
+		const value = flags[name];
+		return typeof value === 'string' ? value : undefined;
+	};
+	const pick = (name: string, quick: string, normal: string) =>
+		flagValue(name) ?? env(name) ?? (flags.quick ? quick : normal);
 
 	const items = listOf(pick('items', '1,10', '1,10,50'));
 	const config = {
@@ -101,17 +114,74 @@ function parseArgs(argv) {
 		latencyMs: Number(pick('latency-ms', '250', '250')),
 		skipConcurrency: flags['skip-concurrency'] === true,
 		skipDownloads: flags['skip-downloads'] === true,
-		json: flags.json ?? env('json'),
+		json: flagValue('json') ?? env('json'),
 	};
 	if (!(config.jobSeconds >= 0)) throw new Error('--job-seconds must be a number ≥ 0');
 	return config;
 }
 
+type Config = ReturnType<typeof parseArgs>;
+type RunWorkflow = (options: RunWorkflowOptions) => Promise<WorkflowResult>;
+
+/** One execution with N items. */
+interface NodeRun {
+	wallMs: number;
+	status: WorkflowResult['status'];
+	error: string | undefined;
+	verified: string | undefined;
+	stats: SimulatorStats;
+}
+
+/** N single-item executions one after the other, measured or extrapolated. */
+interface BaselineRun {
+	wallMs: number;
+	measured: boolean;
+	meanRunMs: number;
+	runs?: number[];
+	verified?: string;
+	stats?: SimulatorStats;
+}
+
+type MeasuredBaseline = BaselineRun & { runs: number[]; verified: string; stats: SimulatorStats };
+
+interface ConcurrencyRow {
+	n: number;
+	node: NodeRun;
+	baseline?: BaselineRun;
+	latencyMs?: number;
+	/** Row title in the table, instead of N. */
+	label?: string;
+}
+
+interface Concurrency {
+	jobSeconds: number;
+	videoBytes: number;
+	rows: ConcurrencyRow[];
+	latencyRows: ConcurrencyRow[];
+}
+
+/** All repetitions of one download variant at one size. */
+interface DownloadEntry {
+	sizeMiB: number;
+	bytes: number;
+	kind: DownloadSpec['kind'];
+	binaryMode: DownloadSpec['binaryMode'];
+	runs: DownloadResult[];
+	expectedSha256: string;
+}
+
+/** The simulator process of the concurrency part, as the bench drives it. */
+type SimulatorServer = { url: string; apiKey: string } & {
+	[K in keyof SimulatorCommands]: (
+		...args: Parameters<SimulatorCommands[K]>
+	) => Promise<Awaited<ReturnType<SimulatorCommands[K]>>>;
+};
+
 // ------------------------------------------------------------------------------------ formatting
 
-const s = (ms) => (ms / 1000).toFixed(2);
-const mib = (bytes) => (bytes / MiB).toFixed(1);
-const log = (...args) => process.stderr.write(`${args.join(' ')}\n`);
+const s = (ms: number) => (ms / 1000).toFixed(2);
+const mib = (bytes: number) => (bytes / MiB).toFixed(1);
+const log = (...args: string[]) => process.stderr.write(`${args.join(' ')}\n`);
 
 function machine() {
 	const cpus = os.cpus();
@@ -130,7 +200,10 @@ function machine() {
 
 // ----------------------------------------------------------------------------------- concurrency
 
-function createWorkflow(n, credentials) {
+function createWorkflow(
+	n: number,
+	credentials: RunWorkflowOptions['credentials'],
+): RunWorkflowOptions {
 	return {
 		nodes: [
 			{
@@ -159,16 +232,17 @@ function createWorkflow(n, credentials) {
 	};
 }
 
-/** The simulator in a child process (scripts/bench/sim-server.js), driven over IPC. */
-async function startSimulatorServer(options) {
-	const child = fork(path.join(__dirname, 'bench/sim-server.js'), [JSON.stringify(options)], {
+/** The simulator in a child process (scripts/bench/sim-server.ts), driven over IPC. */
+async function startSimulatorServer(options: Partial<SimulatorOptions>): Promise<SimulatorServer> {
+	const child = fork(path.join(__dirname, 'bench/sim-server.ts'), [JSON.stringify(options)], {
 		stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+		execArgv: [...TYPESCRIPT_NODE_FLAGS],
 	});
-	const pending = new Map();
+	const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
 	let nextId = 0;
-	const ready = new Promise((resolve, reject) => {
+	const ready = new Promise<{ url: string; apiKey: string }>((resolve, reject) => {
 		child.once('exit', (code) => reject(new Error(`simulator process exited (${code})`)));
-		child.on('message', (message) => {
+		child.on('message', (message: ReplyMessage) => {
 			if (message.ready) return resolve(message);
 			const waiter = pending.get(message.id);
 			pending.delete(message.id);
@@ -177,23 +251,23 @@ async function startSimulatorServer(options) {
 		});
 	});
 	const { url, apiKey } = await ready;
-	const call = (cmd, ...args) =>
-		new Promise((resolve, reject) => {
+	const call = <T>(message: Omit<CommandMessage, 'id'>) =>
+		new Promise<T>((resolve, reject) => {
 			const id = ++nextId;
-			pending.set(id, { resolve, reject });
-			child.send({ id, cmd, args });
+			pending.set(id, { resolve: (value) => resolve(value as T), reject });
+			child.send({ ...message, id });
 		});
 	return {
 		url,
 		apiKey,
-		reset: () => call('reset'),
-		configure: (partial) => call('configure', partial),
-		latency: (ms) => call('latency', ms),
-		stats: () => call('stats'),
-		sha256: (ids) => call('sha256', ids),
+		reset: () => call({ cmd: 'reset', args: [] }),
+		configure: (partial: Partial<RuntimeOptions>) => call({ cmd: 'configure', args: [partial] }),
+		latency: (ms: number) => call({ cmd: 'latency', args: [ms] }),
+		stats: () => call({ cmd: 'stats', args: [] }),
+		sha256: (ids: string[]) => call({ cmd: 'sha256', args: [ids] }),
 		async close() {
 			const exited = new Promise((resolve) => child.once('exit', resolve));
-			await call('close').catch(() => undefined);
+			await call({ cmd: 'close', args: [] }).catch(() => undefined);
 			await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
 			if (child.exitCode === null) child.kill('SIGTERM');
 		},
@@ -201,20 +275,29 @@ async function startSimulatorServer(options) {
 }
 
 /** Checks every output item carries its job's exact video; returns 'ok' or what is wrong. */
-async function verifyOutput(result, sim, expected) {
+async function verifyOutput(
+	result: WorkflowResult,
+	sim: SimulatorServer,
+	expected: number,
+): Promise<string> {
 	const items = result.output('Video');
 	if (items.length !== expected) return `${items.length}/${expected} items`;
-	const shas = await sim.sha256(items.map((item) => item.json.id));
+	const shas = await sim.sha256(items.map((item) => String(item.json.id)));
 	for (const item of items) {
 		const binary = item.binary?.data;
 		if (!binary) return `item without binary (${item.json?.error ?? 'no error'})`;
 		const buffer = await result.readBinary(binary);
-		if (sha256(buffer) !== shas[item.json.id]) return `wrong bytes for ${item.json.id}`;
+		if (sha256(buffer) !== shas[String(item.json.id)]) return `wrong bytes for ${item.json.id}`;
 	}
 	return 'ok';
 }
 
-async function nodeRun(runWorkflow, sim, credentials, n) {
+async function nodeRun(
+	runWorkflow: RunWorkflow,
+	sim: SimulatorServer,
+	credentials: RunWorkflowOptions['credentials'],
+	n: number,
+): Promise<NodeRun> {
 	await sim.reset();
 	const started = performance.now();
 	const result = await runWorkflow(createWorkflow(n, credentials));
@@ -229,11 +312,16 @@ async function nodeRun(runWorkflow, sim, credentials, n) {
 	};
 }
 
-async function baselineRun(runWorkflow, sim, credentials, n) {
+async function baselineRun(
+	runWorkflow: RunWorkflow,
+	sim: SimulatorServer,
+	credentials: RunWorkflowOptions['credentials'],
+	n: number,
+): Promise<MeasuredBaseline> {
 	await sim.reset();
 	const started = performance.now();
-	const failures = [];
-	const runs = [];
+	const failures: (string | undefined)[] = [];
+	const runs: number[] = [];
 	for (let i = 0; i < n; i++) {
 		const t0 = performance.now();
 		const one = await runWorkflow(createWorkflow(1, credentials));
@@ -255,8 +343,7 @@ async function baselineRun(runWorkflow, sim, credentials, n) {
 	};
 }
 
-async function runConcurrency(config) {
-	const { runWorkflow } = require(path.join(ROOT, 'tools/harness'));
+async function runConcurrency(config: Config): Promise<Concurrency> {
 	const jobMs = Math.round(config.jobSeconds * 1000);
 	const sim = await startSimulatorServer({
 		jobDurationMs: jobMs,
@@ -264,19 +351,19 @@ async function runConcurrency(config) {
 		apiKey: API_KEY,
 	});
 	const credentials = { cometVideoApi: { apiKey: API_KEY, baseUrl: sim.url } };
-	const rows = [];
-	const latencyRows = [];
+	const rows: ConcurrencyRow[] = [];
+	const latencyRows: ConcurrencyRow[] = [];
 	try {
 		// Warm-up: module loading, the engine's first run and the first connections.
 		await sim.configure({ jobDurationMs: 0 });
 		const warm = await runWorkflow(createWorkflow(1, credentials));
 		if (warm.status !== 'success') throw new Error(`warm-up failed: ${warm.error?.message}`);
 
-		const singleRunMs = [];
+		const singleRunMs: number[] = [];
 		const ns = [...new Set([...config.items, ...config.baselineItems])].sort((a, b) => a - b);
 		for (const n of ns) {
-			let node;
-			let baseline;
+			let node: NodeRun | undefined;
+			let baseline: BaselineRun | undefined;
 			if (config.items.includes(n)) {
 				log(`concurrency: N=${n}, one execution with ${n} items (T=${config.jobSeconds} s)…`);
 				node = await nodeRun(runWorkflow, sim, credentials, n);
@@ -286,11 +373,12 @@ async function runConcurrency(config) {
 			}
 			if (config.baselineItems.includes(n)) {
 				log(`concurrency: N=${n}, baseline of ${n} single-item executions…`);
-				baseline = await baselineRun(runWorkflow, sim, credentials, n);
-				singleRunMs.push(...baseline.runs);
+				const measured = await baselineRun(runWorkflow, sim, credentials, n);
+				singleRunMs.push(...measured.runs);
 				log(
-					`  ${s(baseline.wallMs)} s, ${baseline.verified}, max in flight ${baseline.stats.maxInFlight}`,
+					`  ${s(measured.wallMs)} s, ${measured.verified}, max in flight ${measured.stats.maxInFlight}`,
 				);
+				baseline = measured;
 			}
 			if (node) rows.push({ n, node, baseline });
 		}
@@ -326,7 +414,7 @@ async function runConcurrency(config) {
 	};
 }
 
-function concurrencyTable(concurrency) {
+function concurrencyTable(concurrency: Concurrency): string {
 	const T = concurrency.jobSeconds;
 	const header = [
 		'N items',
@@ -389,21 +477,27 @@ function concurrencyTable(concurrency) {
 
 // ------------------------------------------------------------------------------------- downloads
 
-function runChild(spec) {
+function runChild(spec: DownloadSpec): Promise<DownloadResult> {
 	// Dirty pages of the previous measurement should not be written back during this one.
 	spawnSync('sync');
 	return new Promise((resolve, reject) => {
 		const child = spawn(
 			process.execPath,
-			['--expose-gc', path.join(__dirname, 'bench/download-child.js'), JSON.stringify(spec)],
+			[
+				'--expose-gc',
+				...typeScriptNodeArgs(
+					path.join(__dirname, `bench/download-${spec.kind}.ts`),
+					JSON.stringify(spec),
+				),
+			],
 			{
 				stdio: ['ignore', 'pipe', 'pipe'],
 			},
 		);
 		let out = '';
 		let err = '';
-		child.stdout.on('data', (chunk) => (out += chunk));
-		child.stderr.on('data', (chunk) => (err += chunk));
+		child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+		child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
 		child.once('error', reject);
 		child.once('exit', (code) => {
 			const line = out.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
@@ -411,14 +505,14 @@ function runChild(spec) {
 				return reject(
 					new Error(`download child exited ${code} without a result: ${err.trim() || out.trim()}`),
 				);
-			resolve(JSON.parse(line.slice('BENCH_RESULT '.length)));
+			resolve(JSON.parse(line.slice('BENCH_RESULT '.length)) as DownloadResult);
 		});
 	});
 }
 
-async function runDownloads(config) {
+async function runDownloads(config: Config): Promise<DownloadEntry[]> {
 	const tiny = await startSimulatorProcess({ videoBytes: 64 * 1024 });
-	const results = [];
+	const results: DownloadEntry[] = [];
 	try {
 		const sizes = [...new Set([...config.downloadsMiB, ...config.memoryModeMiB])].sort(
 			(a, b) => a - b,
@@ -434,7 +528,7 @@ async function runDownloads(config) {
 				log(`downloads: ${sizeMiB} MiB, hashing the expected content…`);
 				const expected = expectedVideoSha256(id, bytes);
 				const base = { url: big.url, tinyUrl: tiny.url, apiKey, id, tinyId, bytes };
-				const variants = [];
+				const variants: Pick<DownloadSpec, 'kind' | 'binaryMode'>[] = [];
 				if (config.downloadsMiB.includes(sizeMiB)) {
 					variants.push(
 						{ kind: 'plain', binaryMode: 'filesystem' },
@@ -445,7 +539,9 @@ async function runDownloads(config) {
 					variants.push({ kind: 'node', binaryMode: 'default' });
 				if (!variants.some((v) => v.kind === 'plain'))
 					variants.unshift({ kind: 'plain', binaryMode: 'filesystem' });
-				const runs = new Map(variants.map((v) => [`${v.kind}:${v.binaryMode}`, []]));
+				const runs = new Map<string, DownloadResult[]>(
+					variants.map((v) => [`${v.kind}:${v.binaryMode}`, []]),
+				);
 				for (let rep = 0; rep < config.reps; rep++) {
 					// Alternate the variants so drift in machine load hits them alike.
 					const order = rep % 2 === 0 ? variants : [...variants].reverse();
@@ -463,7 +559,7 @@ async function runDownloads(config) {
 									: `FAILED ${result.error}`
 							}`,
 						);
-						runs.get(key).push(result);
+						runs.get(key)?.push(result);
 					}
 				}
 				for (const variant of variants) {
@@ -472,7 +568,7 @@ async function runDownloads(config) {
 						sizeMiB,
 						bytes,
 						...variant,
-						runs: runs.get(key),
+						runs: runs.get(key) ?? [],
 						expectedSha256: expected,
 					});
 				}
@@ -486,14 +582,14 @@ async function runDownloads(config) {
 	return results;
 }
 
-function summarise(entry) {
+function summarise(entry: DownloadEntry) {
 	const ok = entry.runs.filter((r) => r.ok);
 	return {
 		ok: ok.length === entry.runs.length && ok.length > 0,
 		seconds: median(ok.map((r) => r.seconds)),
 		growthBytes: Math.max(...ok.map((r) => r.memory.growthBytes)),
 		secondGrowthBytes: Math.max(...ok.map((r) => r.second?.memory?.growthBytes ?? NaN)),
-		secondSeconds: median(ok.filter((r) => r.second?.ok).map((r) => r.second.seconds)),
+		secondSeconds: median(ok.filter((r) => r.second?.ok).map((r) => r.second?.seconds ?? NaN)),
 		baselineBytes: median(ok.map((r) => r.memory.baselineBytes)),
 		verified:
 			ok.length > 0 && ok.every((r) => r.bytesOk && r.shaOk && (!r.second || r.second.shaOk)),
@@ -501,7 +597,7 @@ function summarise(entry) {
 	};
 }
 
-function downloadTable(downloads, reps) {
+function downloadTable(downloads: DownloadEntry[], reps: number): string {
 	const header = [
 		'size',
 		'what',
@@ -555,7 +651,7 @@ function downloadTable(downloads, reps) {
 
 // ------------------------------------------------------------------------------------------ main
 
-async function main() {
+async function main(): Promise<void> {
 	const config = parseArgs(process.argv.slice(2));
 	if (config.help) {
 		process.stdout.write(fs.readFileSync(__filename, 'utf8').split('*/')[0] + '*/\n');
@@ -563,8 +659,8 @@ async function main() {
 	}
 	const startedAt = Date.now();
 	const before = machine();
-	let concurrency;
-	let downloads;
+	let concurrency: Concurrency | undefined;
+	let downloads: DownloadEntry[] | undefined;
 	if (!config.skipConcurrency && config.items.length) concurrency = await runConcurrency(config);
 	if (!config.skipDownloads && (config.downloadsMiB.length || config.memoryModeMiB.length))
 		downloads = await runDownloads(config);
@@ -602,7 +698,7 @@ async function main() {
 					: '.'),
 		);
 		out.push(
-			"- The simulator runs in its own process (scripts/bench/sim-server.js); first poll = from the job's creation to its first status request, " +
+			"- The simulator runs in its own process (scripts/bench/sim-server.ts); first poll = from the job's creation to its first status request, " +
 				"from the simulator's request log (min–max in brackets). Requests per job and max in flight are counted by the simulator " +
 				'(max in flight: node run / baseline run). The latency row delays every answer of the simulator by that much, so requests queue at the limit.',
 		);

@@ -1,20 +1,13 @@
-'use strict';
-
 /**
  * Bad input: every case must fail with a NodeOperationError that names the field, before any
  * request reaches CometAPI (a create costs money). Each case runs a real workflow execution.
  */
 
-const { NodeOperationError } = require('n8n-workflow');
+import { NodeOperationError } from 'n8n-workflow';
 
-const {
-	binaryEntry,
-	createParams,
-	jpegBytes,
-	pngBytes,
-	runVideoNode,
-	useSimulator,
-} = require('./helpers');
+import type { StartItem } from '../../tools/harness';
+import { createParams, runVideoNode, type VideoParameters } from '../helpers';
+import { binaryEntry, jpegBytes, pngBytes, useSimulator } from './helpers';
 
 const getSim = useSimulator({ jobDurationMs: 300 });
 
@@ -25,8 +18,14 @@ const threeImages = {
 	c: binaryEntry(jpegBytes(), 'image/jpeg', 'c.jpg'),
 };
 
-// [name, parameters, start items (optional), expected message]
-const cases = [
+type BadInputCase = [
+	name: string,
+	parameters: VideoParameters,
+	items: StartItem[] | undefined,
+	message: RegExp,
+];
+
+const cases: BadInputCase[] = [
 	[
 		'empty prompt (only spaces)',
 		createParams({ prompt: '   ' }),
@@ -188,7 +187,7 @@ describe('bad input fails before any request, naming the field', () => {
 
 		expect(result.status).toBe('error');
 		expect(result.error).toBeInstanceOf(NodeOperationError);
-		expect(result.error.message).toMatch(message);
+		expect(result.error?.message).toMatch(message);
 		expect(result.items).toEqual([]);
 		expect(sim.requests).toHaveLength(0);
 		expect(sim.createCount()).toBe(0);
@@ -207,8 +206,8 @@ describe('batches', () => {
 		});
 		expect(result.status).toBe('error');
 		expect(result.error).toBeInstanceOf(NodeOperationError);
-		expect(result.error.message).toMatch(/^Prompt: the prompt is empty/);
-		expect(result.error.context.itemIndex).toBe(2);
+		expect(result.error?.message).toMatch(/^Prompt: the prompt is empty/);
+		expect(result.error?.context.itemIndex).toBe(2);
 		expect(sim.requests).toHaveLength(0);
 	});
 
@@ -223,7 +222,7 @@ describe('batches', () => {
 					{ json: { text: '' } },
 					{ json: { text: 'Another valid one' } },
 				],
-				node: { continueOnFail: true },
+				continueOnFail: true,
 			},
 		);
 		expect(result.status).toBe('success');
@@ -237,7 +236,9 @@ describe('batches', () => {
 		});
 		expect(result.items[0].json.status).toBe('queued');
 		expect(result.items[2].json.status).toBe('queued');
-		expect(result.items.map((item) => item.pairedItem.item)).toEqual([0, 1, 2]);
+		expect(result.items.map((item) => item.pairedItem)).toEqual(
+			[0, 1, 2].map((item) => ({ item })),
+		);
 		expect(sim.createCount()).toBe(2);
 		expect(sim.creates.map((create) => create.prompt)).toEqual(
 			expect.arrayContaining(['A valid prompt', 'Another valid one']),

@@ -1,18 +1,18 @@
-'use strict';
-
 /**
  * Jobs that fail, waits that time out or are cancelled, continueOnFail, a bad key and the
  * create retry policy, each in a real workflow execution against the simulator.
  */
 
-const { NodeApiError, NodeOperationError } = require('n8n-workflow');
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-const { createParams, requestsTo, runVideoNode, sha256, useSimulator } = require('./helpers');
+import { sha256 } from '../../tools/files';
+import { createParams, requestsTo, runVideoNode } from '../helpers';
+import { useSimulator } from './helpers';
 
 const getSim = useSimulator({ jobDurationMs: 400, videoBytes: 64 * 1024 });
 
-const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('a failed job ends the wait at once, with the reason and the id', () => {
 	test.each([
@@ -28,12 +28,12 @@ describe('a failed job ends the wait at once, with the reason and the id', () =>
 		expect(result.status).toBe('error');
 		expect(result.error).toBeInstanceOf(NodeApiError);
 		const [create] = sim.creates;
-		expect(result.error.message).toMatch(
+		expect(result.error?.message).toMatch(
 			new RegExp(
 				`^${escapeRegExp(`Video job ${create.id} ended with status "${status}": ${reason}`)}`,
 			),
 		);
-		expect(result.error.description).toMatch(/create a new job/);
+		expect(result.error?.description).toMatch(/create a new job/);
 		expect(result.durationMs).toBeLessThan(5000);
 		expect(requestsTo(sim, 'retrieve').length).toBeLessThanOrEqual(2);
 		expect(requestsTo(sim, 'content')).toHaveLength(0);
@@ -51,10 +51,10 @@ describe('a failed job ends the wait at once, with the reason and the id', () =>
 		});
 		const result = await runVideoNode(sim, createParams({ model: 'sora-2' }));
 		expect(result.status).toBe('error');
-		expect(result.error.message).toMatch(
+		expect(result.error?.message).toMatch(
 			/^Video job video_\w+ ended with status "failed": Faces are not allowed$/,
 		);
-		expect(result.error.description).toContain('Provider code: content_policy.');
+		expect(result.error?.description).toContain('Provider code: content_policy.');
 	});
 });
 
@@ -74,12 +74,12 @@ describe('timeouts and cancellation', () => {
 		expect(result.status).toBe('error');
 		expect(result.error).toBeInstanceOf(NodeOperationError);
 		const { id } = sim.creates[0];
-		expect(result.error.message).toMatch(
+		expect(result.error?.message).toMatch(
 			new RegExp(
 				`^Video job ${id} did not finish within 0.02 min \\(last status "(queued|in_progress)"`,
 			),
 		);
-		expect(result.error.description).toContain(`Use the Retrieve operation with id ${id}`);
+		expect(result.error?.description).toContain(`Use the Retrieve operation with id ${id}`);
 		expect(result.durationMs).toBeGreaterThanOrEqual(1200);
 		expect(result.durationMs).toBeLessThan(8000);
 	});
@@ -112,7 +112,7 @@ describe('continueOnFail', () => {
 		const sim = getSim();
 		const result = await runVideoNode(sim, createParams({ prompt: '={{ $json.prompt }}' }), {
 			items,
-			node: { continueOnFail: true },
+			continueOnFail: true,
 		});
 
 		expect(result.status).toBe('success');
@@ -120,9 +120,9 @@ describe('continueOnFail', () => {
 		const failedJob = sim.creates.find((create) => create.prompt.includes('[fail]'));
 		expect(result.items[1]).toEqual({
 			json: {
-				error: `Video job ${failedJob.id} ended with status "failed": The prompt was blocked by the provider's safety system.`,
+				error: `Video job ${failedJob?.id} ended with status "failed": The prompt was blocked by the provider's safety system.`,
 				description: expect.stringContaining('Provider code: moderation_blocked.'),
-				id: failedJob.id,
+				id: failedJob?.id,
 			},
 			pairedItem: { item: 1 },
 		});
@@ -130,7 +130,9 @@ describe('continueOnFail', () => {
 			const item = result.items[index];
 			expect(item.pairedItem).toEqual({ item: index });
 			expect(item.json).toMatchObject({ status: 'completed', prompt: items[index].json.prompt });
-			expect(sha256(await result.readBinary(item.binary.data))).toBe(sim.videoSha256(item.json.id));
+			expect(sha256(await result.readBinary(item.binary?.data))).toBe(
+				sim.videoSha256(item.json.id),
+			);
 		}
 		expect(sim.createCount()).toBe(3);
 	});
@@ -144,12 +146,12 @@ describe('continueOnFail', () => {
 		expect(result.status).toBe('error');
 		expect(result.error).toBeInstanceOf(NodeApiError);
 		const failedJob = sim.creates.find((create) => create.prompt.includes('[fail]'));
-		expect(result.error.message).toBe(
-			`Video job ${failedJob.id} ended with status "failed": The prompt was blocked by the provider's safety system.`,
+		expect(result.error?.message).toBe(
+			`Video job ${failedJob?.id} ended with status "failed": The prompt was blocked by the provider's safety system.`,
 		);
 		const others = sim.creates.filter((create) => create !== failedJob).map((create) => create.id);
-		for (const id of others) expect(result.error.description).toContain(id);
-		expect(result.error.description).toMatch(
+		for (const id of others) expect(result.error?.description).toContain(id);
+		expect(result.error?.description).toMatch(
 			/Jobs of the other items in this run: item \d: \w+, item \d: \w+\./,
 		);
 		expect(result.items).toEqual([]);
@@ -160,21 +162,23 @@ describe('bad key', () => {
 	test('401: a NodeApiError with a clear message, the key nowhere in it, no retry', async () => {
 		const sim = getSim();
 		const badKey = 'sk-this-key-is-wrong-0123456789';
-		const result = await runVideoNode(sim, createParams(), { apiKey: badKey });
+		const result = await runVideoNode(sim, createParams(), { credential: { apiKey: badKey } });
 
 		expect(result.status).toBe('error');
 		expect(result.error).toBeInstanceOf(NodeApiError);
-		expect(result.error.httpCode).toBe('401');
-		expect(result.error.message).toMatch(/^CometAPI could not create the video job: Invalid token/);
-		expect(result.error.description).toBe('Check the API key in the CometAPI credential.');
+		expect(result.error?.httpCode).toBe('401');
+		expect(result.error?.message).toMatch(
+			/^CometAPI could not create the video job: Invalid token/,
+		);
+		expect(result.error?.description).toBe('Check the API key in the CometAPI credential.');
 		const everything = JSON.stringify({
-			message: result.error.message,
-			description: result.error.description,
-			context: result.error.context,
-			cause: result.error.cause,
+			message: result.error?.message,
+			description: result.error?.description,
+			context: result.error?.context,
+			cause: result.error?.cause,
 		});
 		expect(everything).not.toContain(badKey);
-		expect(JSON.stringify(result.run.data.resultData.error)).not.toContain(badKey);
+		expect(JSON.stringify(result.run?.data.resultData.error)).not.toContain(badKey);
 		for (const line of result.logs) expect(line.text).not.toContain(badKey);
 		// The key was sent as a Bearer token, once: a 401 is not retried.
 		expect(sim.requests).toHaveLength(1);
@@ -202,8 +206,8 @@ describe('create retry policy (a create costs money)', () => {
 
 		expect(result.status).toBe('error');
 		expect(result.error).toBeInstanceOf(NodeApiError);
-		expect(result.error.message).toMatch(/a job may have been created/);
-		expect(result.error.description).toMatch(/not sent again/);
+		expect(result.error?.message).toMatch(/a job may have been created/);
+		expect(result.error?.description).toMatch(/not sent again/);
 		expect(requestsTo(sim, 'create')).toHaveLength(1);
 		expect(sim.createCount()).toBe(1);
 	});
@@ -216,9 +220,9 @@ describe('create retry policy (a create costs money)', () => {
 		expect(result.status).toBe('success');
 		const retrieves = requestsTo(sim, 'retrieve');
 		expect(retrieves[0].status).toBe(503);
-		expect(retrieves.at(-1).status).toBe(200);
+		expect(retrieves.at(-1)?.status).toBe(200);
 		expect(sim.createCount()).toBe(1);
 		const [item] = result.items;
-		expect(sha256(await result.readBinary(item.binary.data))).toBe(sim.videoSha256(item.json.id));
+		expect(sha256(await result.readBinary(item.binary?.data))).toBe(sim.videoSha256(item.json.id));
 	});
 });

@@ -1,8 +1,8 @@
 /** The poll schedule on its own: when the next status check of a job goes out. */
-const { nextPollDelay } = require('../../dist/nodes/CometVideo/helpers/waiter.js');
+import { nextPollDelay } from '../../dist/nodes/CometVideo/helpers/waiter';
 
 const settings = { maxPollIntervalMs: 10_000, timeoutMs: 600_000 };
-const sample = (seconds, progress) => ({ at: seconds * 1000, progress });
+const sample = (seconds: number, progress: number) => ({ at: seconds * 1000, progress });
 
 describe('nextPollDelay', () => {
 	test('aims just past the estimated finish while progress moves', () => {

@@ -1,40 +1,36 @@
-'use strict';
-
 /**
  * Create: every input pattern, what reaches CometAPI (fields, files in order, auth), and what
  * comes back (job JSON, MP4 binary) in both binary data modes. Every test runs a real n8n
  * workflow execution over HTTP against the simulator.
  */
 
-const fs = require('node:fs');
+import * as fs from 'node:fs';
 
-const {
-	binaryEntry,
+import { sha256 } from '../../tools/files';
+import type { Simulator } from '../../tools/simulator';
+import {
 	createParams,
-	jpegBytes,
-	pngBytes,
 	requestsTo,
 	runVideoNode,
-	sha256,
-	useSimulator,
-} = require('./helpers');
+	type VideoItem,
+	type VideoResult,
+} from '../helpers';
+import { binaryEntry, expectAuthorized, jpegBytes, pngBytes, useSimulator } from './helpers';
 
 const getSim = useSimulator({ jobDurationMs: 400, videoBytes: 200 * 1024 });
 
-/** Every request carried the key as a Bearer token. */
-function expectAuthorized(sim) {
-	expect(sim.requests.length).toBeGreaterThan(0);
-	for (const request of sim.requests)
-		expect(request.headers.authorization).toBe(`Bearer ${sim.apiKey}`);
-}
-
 /** The item carries the job's MP4 in `property`, byte for byte what the simulator served. */
-async function expectVideo(sim, result, item, property = 'data') {
+async function expectVideo(
+	sim: Simulator,
+	result: VideoResult,
+	item: VideoItem,
+	property = 'data',
+) {
 	const { id } = item.json;
 	const binary = item.binary?.[property];
 	expect(binary).toBeDefined();
-	expect(binary.mimeType).toBe('video/mp4');
-	expect(binary.fileName).toBe(`${id}.mp4`);
+	expect(binary?.mimeType).toBe('video/mp4');
+	expect(binary?.fileName).toBe(`${id}.mp4`);
 	const bytes = await result.readBinary(binary);
 	expect(bytes.length).toBe(sim.videoBuffer(id).length);
 	expect(sha256(bytes)).toBe(sim.videoSha256(id));
@@ -375,7 +371,7 @@ describe('Create: wait, download, binary output', () => {
 		const result = await runVideoNode(sim, createParams({ binaryPropertyName: 'clip' }));
 		expect(result.status).toBe('success');
 		const [item] = result.items;
-		expect(Object.keys(item.binary)).toEqual(['clip']);
+		expect(Object.keys(item.binary ?? {})).toEqual(['clip']);
 		await expectVideo(sim, result, item, 'clip');
 	});
 
@@ -386,12 +382,12 @@ describe('Create: wait, download, binary output', () => {
 		});
 		expect(result.status).toBe('success');
 		const [item] = result.items;
-		const path = result.binaryFilePath(item.binary.data);
+		const path = result.binaryFilePath(item.binary?.data);
 		expect(path).toBeTruthy();
 		const onDisk = fs.readFileSync(path);
 		expect(sha256(onDisk)).toBe(sim.videoSha256(item.json.id));
 		// Stored as a reference, not inline base64.
-		expect(item.binary.data.id).toMatch(/^filesystem/);
+		expect(item.binary?.data.id).toMatch(/^filesystem/);
 		await expectVideo(sim, result, item);
 	});
 
@@ -452,11 +448,11 @@ describe('Create: wait, download, binary output', () => {
 		const [item] = result.items;
 		expect(item.json).toMatchObject({ status: 'completed', progress: 100 });
 		expect(item.json.id).toBe(sim.creates[0].id);
-		expect(item.binary.video).toMatchObject({
+		expect(item.binary?.video).toMatchObject({
 			mimeType: 'video/mp4',
 			fileName: `${item.json.id}.mp4`,
 		});
-		const onDisk = fs.readFileSync(result.binaryFilePath(item.binary.video));
+		const onDisk = fs.readFileSync(result.binaryFilePath(item.binary?.video));
 		expect(onDisk.length).toBe(1024 * 1024 + 123);
 		expect(onDisk.subarray(4, 8).toString('latin1')).toBe('ftyp');
 		expect(sha256(onDisk)).toBe(sim.videoSha256(item.json.id));

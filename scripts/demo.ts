@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * `npm run demo`: turns one prompt into an MP4 in ./out, through n8n's workflow engine and the
  * Comet Video node. Offline by default (a local CometAPI simulator); with COMETAPI_API_KEY set
@@ -8,12 +7,11 @@
  *   npm run demo -- "a paper boat on a rainy street"
  *   COMETAPI_API_KEY=sk-... COMETAPI_MODEL=veo3-fast npm run demo -- "..."
  */
-'use strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 
-const fs = require('node:fs');
-const path = require('node:path');
-const { runWorkflow, credentialRef, cleanup } = require('../tools/harness');
-const { startSimulator } = require('../tools/simulator');
+import { cleanup, credentialRef, runWorkflow, type RunWorkflowOptions } from '../tools/harness';
+import { startSimulator, type Simulator } from '../tools/simulator';
 
 const prompt =
 	process.argv.slice(2).join(' ') ||
@@ -21,7 +19,7 @@ const prompt =
 const realKey = process.env.COMETAPI_API_KEY;
 const outDir = path.resolve(__dirname, '..', 'out');
 
-function demoWorkflow(model) {
+function demoWorkflow(model: string): RunWorkflowOptions {
 	return {
 		nodes: [
 			{ name: 'Prompt', type: 'test.start', parameters: { items: [{ json: { prompt } }] } },
@@ -43,16 +41,24 @@ function demoWorkflow(model) {
 	};
 }
 
-async function main() {
-	const simulator = realKey
-		? undefined
-		: await startSimulator({ jobDurationMs: 4000, videoBytes: 2 * 1024 * 1024 });
-	const credentials = realKey
-		? { apiKey: realKey, baseUrl: process.env.COMETAPI_BASE_URL || 'https://api.cometapi.com' }
-		: { apiKey: simulator.apiKey, baseUrl: simulator.url };
+/** The real CometAPI when a key is given, else a simulator started for the demo. */
+async function connect(): Promise<{
+	credentials: { apiKey: string; baseUrl: string };
+	simulator?: Simulator;
+}> {
+	if (realKey) {
+		const baseUrl = process.env.COMETAPI_BASE_URL || 'https://api.cometapi.com';
+		return { credentials: { apiKey: realKey, baseUrl } };
+	}
+	const simulator = await startSimulator({ jobDurationMs: 4000, videoBytes: 2 * 1024 * 1024 });
+	return { simulator, credentials: { apiKey: simulator.apiKey, baseUrl: simulator.url } };
+}
+
+async function main(): Promise<void> {
+	const { credentials, simulator } = await connect();
 	const model = process.env.COMETAPI_MODEL || 'veo3-fast';
 	console.log(
-		`Comet Video demo: ${realKey ? `real CometAPI at ${credentials.baseUrl}` : `CometAPI simulator at ${simulator.url}`}`,
+		`Comet Video demo: ${realKey ? `real CometAPI at ${credentials.baseUrl}` : `CometAPI simulator at ${credentials.baseUrl}`}`,
 	);
 	console.log(`Model ${model}, prompt: "${prompt}"`);
 	try {
@@ -62,15 +68,16 @@ async function main() {
 			binaryMode: 'filesystem',
 		});
 		if (result.status !== 'success') {
-			const error = result.error || {};
+			const error = result.error;
 			throw new Error(
-				`The workflow ended with status ${result.status}: ${error.message}${error.description ? `\n${error.description}` : ''}`,
+				`The workflow ended with status ${result.status}: ${error?.message}${error?.description ? `\n${error.description}` : ''}`,
 			);
 		}
 		const [item] = result.output('Comet Video');
-		const video = item.binary.video;
+		const video = item.binary?.video;
+		if (!video) throw new Error('The node gave no video');
 		fs.mkdirSync(outDir, { recursive: true });
-		const target = path.join(outDir, video.fileName);
+		const target = path.join(outDir, video.fileName ?? `${item.json.id}.mp4`);
 		// Copy the file n8n stored, never the whole video through memory.
 		await fs.promises.copyFile(result.binaryFilePath(video), target);
 		const { size } = fs.statSync(target);
@@ -86,7 +93,7 @@ async function main() {
 	}
 }
 
-main().catch((error) => {
+main().catch((error: Error) => {
 	console.error(`Demo failed: ${error.message}`);
 	process.exitCode = 1;
 });

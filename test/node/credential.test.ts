@@ -2,11 +2,13 @@
  * The CometAPI credential as n8n evaluates it: the Test button's URL and the auth header go
  * through n8n-workflow's own expression engine, with the credential data as `$credentials`.
  */
-const { Workflow } = require('n8n-workflow');
-const { CometVideoApi } = require('../../dist/credentials/CometVideoApi.credentials.js');
+import { Workflow, type IAuthenticateGeneric, type INode, type INodeTypes } from 'n8n-workflow';
+
+import { CometVideoApi } from '../../dist/credentials/CometVideoApi.credentials';
+import { useSimulator } from '../helpers';
 
 const credential = new CometVideoApi();
-const node = {
+const node: INode = {
 	id: '1',
 	name: 'Test',
 	type: 'test.start',
@@ -18,29 +20,32 @@ const workflow = new Workflow({
 	nodes: [node],
 	connections: {},
 	active: false,
+	// One stand-in type with no parameters: the expressions below only read $credentials.
 	nodeTypes: {
 		getByName: () => ({ description: { properties: [] } }),
 		getByNameAndVersion: () => ({ description: { properties: [] } }),
 		getKnownTypes: () => ({}),
-	},
+	} as unknown as INodeTypes,
 });
 
-function evaluate(expression, data) {
+type CredentialData = { apiKey: string; baseUrl?: string; allowHttp?: boolean };
+
+function evaluate(expression: string | undefined, data: CredentialData) {
 	return workflow.expression.getSimpleParameterValue(node, expression, 'manual', {
 		$credentials: data,
 	});
 }
 
-const testUrl = (data) => evaluate(credential.test.request.baseURL, data);
+const authorizationHeader = (credential.authenticate as IAuthenticateGeneric).properties.headers
+	?.Authorization as string;
+const testUrl = (data: CredentialData) => evaluate(credential.test.request.baseURL, data);
 
 describe('CometAPI credential', () => {
 	test("keeps the chat package's shape: type cometVideoApi, password field apiKey, Bearer header", () => {
 		expect(credential.name).toBe('cometVideoApi');
 		const apiKey = credential.properties.find((property) => property.name === 'apiKey');
-		expect(apiKey.typeOptions.password).toBe(true);
-		expect(
-			evaluate(credential.authenticate.properties.headers.Authorization, { apiKey: 'sk-abc' }),
-		).toBe('Bearer sk-abc');
+		expect(apiKey?.typeOptions?.password).toBe(true);
+		expect(evaluate(authorizationHeader, { apiKey: 'sk-abc' })).toBe('Bearer sk-abc');
 	});
 
 	test('the Test button calls /v1/models on the default API when no Base URL is stored (chat package credentials)', () => {
@@ -73,29 +78,23 @@ describe('CometAPI credential', () => {
 });
 
 describe('the credential test request against the simulator', () => {
-	const { startSimulator } = require('../../tools/simulator');
-	let sim;
-	beforeAll(async () => {
-		sim = await startSimulator();
-	});
-	afterAll(async () => {
-		await sim.close();
-	});
+	const getSim = useSimulator();
 
-	async function runCredentialTest(apiKey) {
-		const data = { apiKey, baseUrl: sim.url };
+	async function runCredentialTest(apiKey: string) {
+		const data = { apiKey, baseUrl: getSim().url };
 		const { url, method } = credential.test.request;
 		const response = await fetch(`${testUrl(data)}${url}`, {
 			method,
 			headers: {
-				Authorization: evaluate(credential.authenticate.properties.headers.Authorization, data),
+				Authorization: String(evaluate(authorizationHeader, data)),
 			},
 		});
-		return { status: response.status, body: await response.json() };
+		const body = (await response.json()) as { object?: string; error?: { message: string } };
+		return { status: response.status, body };
 	}
 
 	test('passes with the right key', async () => {
-		const { status, body } = await runCredentialTest(sim.apiKey);
+		const { status, body } = await runCredentialTest(getSim().apiKey);
 		expect(status).toBe(200);
 		expect(body.object).toBe('list');
 	});
@@ -103,6 +102,6 @@ describe('the credential test request against the simulator', () => {
 	test('fails clearly with a wrong key', async () => {
 		const { status, body } = await runCredentialTest('sk-wrong');
 		expect(status).toBe(401);
-		expect(body.error.message).toMatch(/key|token/i);
+		expect(body.error?.message).toMatch(/key|token/i);
 	});
 });

@@ -1,4 +1,3 @@
-'use strict';
 /**
  * Security of the API key, in real n8n workflow executions against the simulator:
  *   - servers that echo the key (error messages, error codes, provider failure reasons): it is
@@ -11,9 +10,12 @@
  *   - answers that are not the API (HTML, odd URLs) are explained, not reported as parser errors.
  * Every run also gets the shared scan (H.expectNoKeyLeak) over everything the user can read.
  */
-const fs = require('node:fs');
+import * as fs from 'node:fs';
 
-const H = require('./helpers');
+import type { INodeExecutionData } from 'n8n-workflow';
+
+import type { RequestRecord, Simulator } from '../../tools/simulator';
+import * as H from './helpers';
 
 const getSim = H.useSimulator();
 
@@ -44,7 +46,7 @@ function loopbackAlias() {
 	return undefined;
 }
 
-function authHeaders(requests) {
+function authHeaders(requests: RequestRecord[]) {
 	return requests
 		.map((request) => request.headers.authorization)
 		.filter((value) => value !== undefined);
@@ -54,15 +56,12 @@ describe('the key is redacted wherever a server echoes it', () => {
 	test('S-401-echo: a 401 whose message echoes the key shows "***" instead, and points at the credential', async () => {
 		const sim = getSim();
 		sim.fault('create', { status: 401, message: `Invalid token ${H.API_KEY}` });
-		const result = await H.runVideo({
-			parameters: H.createParams(),
-			credential: H.simCredential(sim),
-		});
+		const result = await H.runVideoNode(sim, H.createParams({ waitForCompletion: false }));
 
 		H.expectNoKeyLeak(result);
 		expect(result.status).toBe('error');
-		expect(result.error.message).toMatch(/Invalid token \*\*\*/);
-		expect(result.error.description).toMatch(/Check the API key in the CometAPI credential/);
+		expect(result.error?.message).toMatch(/Invalid token \*\*\*/);
+		expect(result.error?.description).toMatch(/Check the API key in the CometAPI credential/);
 		expect(sim.createCount()).toBe(0);
 		// The key did reach the API itself, as the Bearer header (the scan is not vacuous).
 		expect(authHeaders(sim.requests)).toEqual([`Bearer ${H.API_KEY}`]);
@@ -71,9 +70,7 @@ describe('the key is redacted wherever a server echoes it', () => {
 	test('S-401-echo-cof: the same with Continue On Fail: the output item is redacted too', async () => {
 		const sim = getSim();
 		sim.fault('create', { status: 401, message: `Invalid token ${H.API_KEY}` });
-		const result = await H.runVideo({
-			parameters: H.createParams(),
-			credential: H.simCredential(sim),
+		const result = await H.runVideoNode(sim, H.createParams({ waitForCompletion: false }), {
 			continueOnFail: true,
 		});
 
@@ -92,15 +89,12 @@ describe('the key is redacted wherever a server echoes it', () => {
 			message: `upstream refused key ${H.API_KEY}`,
 			times: 3,
 		});
-		const result = await H.runVideo({
-			parameters: H.retrieveParams(id),
-			credential: H.simCredential(sim),
-		});
+		const result = await H.runVideoNode(sim, H.retrieveParams(id));
 
 		H.expectNoKeyLeak(result);
 		expect(result.status).toBe('error');
-		expect(result.error.message).toMatch(/upstream refused key \*\*\*/);
-		expect(result.error.message).toContain(id);
+		expect(result.error?.message).toMatch(/upstream refused key \*\*\*/);
+		expect(result.error?.message).toContain(id);
 		expect(H.requestsTo(sim, 'retrieve')).toHaveLength(3);
 	});
 
@@ -109,15 +103,12 @@ describe('the key is redacted wherever a server echoes it', () => {
 		sim.configure({
 			plan: () => ({ outcome: 'failed', errorMessage: `provider rejected ${H.API_KEY}` }),
 		});
-		const result = await H.runVideo({
-			parameters: H.createParams({ waitForCompletion: true, downloadWhenComplete: true }),
-			credential: H.simCredential(sim),
-		});
+		const result = await H.runVideoNode(sim, H.createParams());
 
 		H.expectNoKeyLeak(result);
 		expect(result.status).toBe('error');
-		expect(result.error.message).toMatch(/ended with status "failed": provider rejected \*\*\*/);
-		expect(result.error.message).toContain(sim.creates[0].id);
+		expect(result.error?.message).toMatch(/ended with status "failed": provider rejected \*\*\*/);
+		expect(result.error?.message).toContain(sim.creates[0].id);
 		expect(sim.createCount()).toBe(1);
 	});
 
@@ -127,17 +118,14 @@ describe('the key is redacted wherever a server echoes it', () => {
 			plan: () => ({ outcome: 'failed', errorMessage: `provider rejected ${H.API_KEY}` }),
 		});
 		const id = await H.seedJob(sim);
-		const result = await H.runVideo({
-			parameters: H.downloadParams(id),
-			credential: H.simCredential(sim),
-		});
+		const result = await H.runVideoNode(sim, H.downloadParams(id));
 
 		H.expectNoKeyLeak(result);
 		expect(result.status).toBe('error');
-		expect(result.error.message).toMatch(
+		expect(result.error?.message).toMatch(
 			new RegExp(`Video ${id} is not ready to download: its status is "failed"`),
 		);
-		expect(result.error.description).toMatch(/provider rejected \*\*\*/);
+		expect(result.error?.description).toMatch(/provider rejected \*\*\*/);
 	});
 });
 
@@ -146,10 +134,7 @@ describe('downloads redirected to another origin', () => {
 		const sim = getSim();
 		const id = await H.seedJob(sim);
 		sim.fault('content', { kind: 'redirect' });
-		const result = await H.runVideo({
-			parameters: H.downloadParams(id),
-			credential: H.simCredential(sim),
-		});
+		const result = await H.runVideoNode(sim, H.downloadParams(id));
 
 		H.expectNoKeyLeak(result);
 		expect(result.status).toBe('success');
@@ -161,17 +146,14 @@ describe('downloads redirected to another origin', () => {
 		expect(sim.redirectRequests[0].headers.authorization).toBeUndefined();
 		expect(JSON.stringify(sim.redirectRequests[0].headers)).not.toContain(H.API_KEY);
 		const [item] = result.output(H.NODE_NAME);
-		const bytes = await result.readBinary(item.binary.data);
+		const bytes = await result.readBinary(item.binary?.data);
 		expect(bytes.equals(sim.videoBuffer(id))).toBe(true);
 	});
 
 	test('S-redirect-wait: the same inside Create + wait + download', async () => {
 		const sim = getSim();
 		sim.fault('content', { kind: 'redirect' });
-		const result = await H.runVideo({
-			parameters: H.createParams({ waitForCompletion: true, downloadWhenComplete: true }),
-			credential: H.simCredential(sim),
-		});
+		const result = await H.runVideoNode(sim, H.createParams());
 
 		H.expectNoKeyLeak(result);
 		expect(result.status).toBe('success');
@@ -180,8 +162,8 @@ describe('downloads redirected to another origin', () => {
 		expect(sim.redirectRequests[0].headers.authorization).toBeUndefined();
 		const [item] = result.output(H.NODE_NAME);
 		expect(item.json.id).toBe(sim.creates[0].id);
-		const bytes = await result.readBinary(item.binary.data);
-		expect(bytes.equals(sim.videoBuffer(item.json.id))).toBe(true);
+		const bytes = await result.readBinary(item.binary?.data);
+		expect(bytes.equals(sim.videoBuffer(String(item.json.id)))).toBe(true);
 	});
 });
 
@@ -194,7 +176,7 @@ describe('the key travels only over https, unless loopback or "Allow Plain HTTP"
 			// up as requests this simulator received, never as traffic (or a DNS query) leaving it.
 			const getLanSim = H.useSimulator();
 
-			function lanUrl(lanSim) {
+			function lanUrl(lanSim: Simulator) {
 				return `http://${alias}:${new URL(lanSim.url).port}`;
 			}
 
@@ -202,17 +184,16 @@ describe('the key travels only over https, unless loopback or "Allow Plain HTTP"
 				const lanSim = getLanSim();
 				// The job exists there: a request that got through would succeed.
 				const id = await H.seedJob(lanSim);
-				const result = await H.runVideo({
-					parameters: H.retrieveParams(id),
+				const result = await H.runVideoNode(lanSim, H.retrieveParams(id), {
 					credential: { apiKey: H.API_KEY, baseUrl: lanUrl(lanSim) },
 				});
 
 				H.expectNoKeyLeak(result);
 				expect(result.status).toBe('error');
-				expect(result.error.message).toMatch(/plain HTTP/);
-				expect(result.error.message).toMatch(/unencrypted/);
-				expect(result.error.description).toMatch(/https:\/\//);
-				expect(result.error.description).toMatch(/Allow Plain HTTP/);
+				expect(result.error?.message).toMatch(/plain HTTP/);
+				expect(result.error?.message).toMatch(/unencrypted/);
+				expect(result.error?.description).toMatch(/https:\/\//);
+				expect(result.error?.description).toMatch(/Allow Plain HTTP/);
 				expect(lanSim.requests).toHaveLength(0);
 			});
 
@@ -227,23 +208,25 @@ describe('the key travels only over https, unless loopback or "Allow Plain HTTP"
 				],
 			])('%s', async (_name, { items, wait, slash }) => {
 				const lanSim = getLanSim();
-				const result = await H.runVideo({
-					parameters: H.createParams({ waitForCompletion: wait, downloadWhenComplete: wait }),
-					items,
-					credential: { apiKey: H.API_KEY, baseUrl: `${lanUrl(lanSim)}${slash}` },
-				});
+				const result = await H.runVideoNode(
+					lanSim,
+					H.createParams({ waitForCompletion: wait, downloadWhenComplete: wait }),
+					{
+						items: H.numberedItems(items),
+						credential: { apiKey: H.API_KEY, baseUrl: `${lanUrl(lanSim)}${slash}` },
+					},
+				);
 
 				H.expectNoKeyLeak(result);
 				expect(result.status).toBe('error');
-				expect(result.error.message).toMatch(/plain HTTP/);
+				expect(result.error?.message).toMatch(/plain HTTP/);
 				expect(lanSim.requests).toHaveLength(0);
 				expect(lanSim.createCount()).toBe(0);
 			});
 
 			test('S-lan-allowed: with "Allow Plain HTTP" the same server gets the request and the job is made', async () => {
 				const lanSim = getLanSim();
-				const result = await H.runVideo({
-					parameters: H.createParams(),
+				const result = await H.runVideoNode(lanSim, H.createParams({ waitForCompletion: false }), {
 					credential: { apiKey: H.API_KEY, baseUrl: lanUrl(lanSim), allowHttp: true },
 				});
 
@@ -258,8 +241,7 @@ describe('the key travels only over https, unless loopback or "Allow Plain HTTP"
 	test('S-loopback: plain http to 127.0.0.1 is allowed without the checkbox (every other case relies on it)', async () => {
 		const sim = getSim();
 		const id = await H.seedJob(sim);
-		const result = await H.runVideo({
-			parameters: H.retrieveParams(id),
+		const result = await H.runVideoNode(sim, H.retrieveParams(id), {
 			credential: { apiKey: H.API_KEY, baseUrl: sim.url },
 		});
 		H.expectNoKeyLeak(result);
@@ -269,25 +251,24 @@ describe('the key travels only over https, unless loopback or "Allow Plain HTTP"
 
 	test('S-scheme: a Base URL that is not http(s) is refused before any request', async () => {
 		const sim = getSim();
-		const result = await H.runVideo({
-			parameters: H.createParams(),
+		const result = await H.runVideoNode(sim, H.createParams({ waitForCompletion: false }), {
 			credential: { apiKey: H.API_KEY, baseUrl: `ftp://127.0.0.1:${new URL(sim.url).port}` },
 		});
 		H.expectNoKeyLeak(result);
 		expect(result.status).toBe('error');
-		expect(result.error.message).toMatch(/must start with https:\/\//);
+		expect(result.error?.message).toMatch(/must start with https:\/\//);
 		expect(sim.requests).toHaveLength(0);
 	});
 
 	test('S-invalid-url: a Base URL that is not a URL is explained', async () => {
-		const result = await H.runVideo({
-			parameters: H.createParams(),
+		const sim = getSim();
+		const result = await H.runVideoNode(sim, H.createParams({ waitForCompletion: false }), {
 			credential: { apiKey: H.API_KEY, baseUrl: 'api.cometapi.com' },
 		});
 		H.expectNoKeyLeak(result);
 		expect(result.status).toBe('error');
-		expect(result.error.message).toMatch(/is not a valid URL/);
-		expect(result.error.description).toMatch(/https:\/\/api\.cometapi\.com/);
+		expect(result.error?.message).toMatch(/is not a valid URL/);
+		expect(result.error?.description).toMatch(/https:\/\/api\.cometapi\.com/);
 	});
 });
 
@@ -296,16 +277,13 @@ describe('answers that are not the API', () => {
 		const sim = getSim();
 		const id = await H.seedJob(sim);
 		sim.fault('retrieve', { kind: 'html', times: 3 });
-		const result = await H.runVideo({
-			parameters: H.retrieveParams(id),
-			credential: H.simCredential(sim),
-		});
+		const result = await H.runVideoNode(sim, H.retrieveParams(id));
 
 		H.expectNoKeyLeak(result);
 		expect(result.status).toBe('error');
 		expect(H.errorText(result)).toMatch(/Base URL in the CometAPI credential/);
 		expect(H.errorText(result)).not.toMatch(/Unexpected token|SyntaxError/);
-		expect(result.error.message).toContain(id);
+		expect(result.error?.message).toContain(id);
 	});
 
 	test('S-moved-cross-origin: a 301 to another origin on a JSON call does not carry the key there', async () => {
@@ -315,10 +293,7 @@ describe('answers that are not the API', () => {
 			kind: 'moved',
 			headers: { location: `${sim.fileOrigin}/v1/videos/${id}` },
 		});
-		const result = await H.runVideo({
-			parameters: H.retrieveParams(id, { options: { maxAttempts: 1 } }),
-			credential: H.simCredential(sim),
-		});
+		const result = await H.runVideoNode(sim, H.retrieveParams(id, { options: { maxAttempts: 1 } }));
 
 		H.expectNoKeyLeak(result);
 		expect(result.status).toBe('error');
@@ -329,12 +304,16 @@ describe('answers that are not the API', () => {
 			expect(request.headers.authorization).toBeUndefined();
 			expect(JSON.stringify(request)).not.toContain(H.API_KEY);
 		}
-		expect(result.error.message).toContain(id);
+		expect(result.error?.message).toContain(id);
 	});
 });
 
 describe('the leak scan itself', () => {
-	function fakeResult({ output = [], error, logs = [] }) {
+	function fakeResult({
+		output = [],
+		error,
+		logs = [],
+	}: Partial<Pick<H.RunView, 'error' | 'logs'>> & { output?: INodeExecutionData[] }): H.RunView {
 		return { output: () => output, error, logs, run: { data: {} } };
 	}
 

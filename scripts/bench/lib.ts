@@ -1,28 +1,29 @@
-'use strict';
 /**
- * Small helpers shared by scripts/bench.js and its child processes: argument parsing, the
- * simulator as a separate process, job creation, hashing, RSS sampling and table formatting.
+ * Small helpers shared by scripts/bench.ts and its child processes: argument parsing, the
+ * simulator as a separate process, job creation, RSS sampling and table formatting.
  */
-const crypto = require('node:crypto');
-const fs = require('node:fs');
-const path = require('node:path');
-const { spawn } = require('node:child_process');
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const MiB = 1024 * 1024;
+import { VARIANTS, sha256OfSource } from '../../tools/simulator/content';
+import { typeScriptNodeArgs } from '../../tools/typescript-runner';
 
-function sleep(ms) {
+export const ROOT = path.resolve(__dirname, '..', '..');
+export const MiB = 1024 * 1024;
+
+export function sleep(ms: number): Promise<void> {
 	return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function median(values) {
+export function median(values: number[]): number {
 	if (values.length === 0) return NaN;
 	const sorted = [...values].sort((a, b) => a - b);
 	const mid = Math.floor(sorted.length / 2);
 	return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-function listOf(text) {
+export function listOf(text: string | undefined | null): number[] {
 	if (text === undefined || text === null || text === '') return [];
 	return String(text)
 		.split(',')
@@ -32,30 +33,26 @@ function listOf(text) {
 		.filter((n) => Number.isFinite(n) && n > 0);
 }
 
-/** sha256 (hex) of a file, streamed. */
-function sha256File(file) {
-	return new Promise((resolve, reject) => {
-		const hash = crypto.createHash('sha256');
-		fs.createReadStream(file, { highWaterMark: 4 * MiB })
-			.on('data', (chunk) => hash.update(chunk))
-			.on('error', reject)
-			.on('end', () => resolve(hash.digest('hex')));
-	});
-}
-
-function sha256(buffer) {
-	return crypto.createHash('sha256').update(buffer).digest('hex');
-}
-
 /** The sha256 the simulator's content route serves for a job (its own deterministic generator). */
-function expectedVideoSha256(id, bytes) {
-	const { VARIANTS, sha256OfSource } = require(path.join(ROOT, 'tools/simulator/content'));
+export function expectedVideoSha256(id: string, bytes: number): string {
 	return sha256OfSource(VARIANTS.video(id, bytes));
 }
 
+/** A simulator in its own process. */
+export interface SimulatorProcess {
+	url: string;
+	pid: number | undefined;
+	stop(): Promise<void>;
+}
+
 /** Starts tools/simulator/cli.ts and resolves once it prints its URL. */
-function startSimulatorProcess({ jobMs = 0, videoBytes }) {
-	const { typeScriptNodeArgs } = require(path.join(ROOT, 'tools/typescript-runner'));
+export function startSimulatorProcess({
+	jobMs = 0,
+	videoBytes,
+}: {
+	jobMs?: number;
+	videoBytes: number;
+}): Promise<SimulatorProcess> {
 	const args = typeScriptNodeArgs(
 		path.join(ROOT, 'tools/simulator/cli.ts'),
 		'--port',
@@ -68,10 +65,10 @@ function startSimulatorProcess({ jobMs = 0, videoBytes }) {
 	);
 	const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
 	let stderr = '';
-	child.stderr.on('data', (chunk) => (stderr += chunk));
+	child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
 	return new Promise((resolve, reject) => {
 		let out = '';
-		const onData = (chunk) => {
+		const onData = (chunk: Buffer) => {
 			out += chunk;
 			const match = /COMETAPI_SIMULATOR_URL=(\S+)/.exec(out);
 			if (match) {
@@ -96,7 +93,11 @@ function startSimulatorProcess({ jobMs = 0, videoBytes }) {
 }
 
 /** Creates a job on a simulator directly (outside any measurement); returns its id. */
-async function createJob(url, apiKey, prompt = 'benchmark video') {
+export async function createJob(
+	url: string,
+	apiKey: string,
+	prompt = 'benchmark video',
+): Promise<string> {
 	const form = new FormData();
 	form.set('model', 'veo3-fast');
 	form.set('prompt', prompt);
@@ -105,7 +106,7 @@ async function createJob(url, apiKey, prompt = 'benchmark video') {
 		headers: { authorization: `Bearer ${apiKey}` },
 		body: form,
 	});
-	const body = await response.json();
+	const body = (await response.json()) as { id?: string };
 	if (!response.ok || !body.id)
 		throw new Error(`create failed: HTTP ${response.status} ${JSON.stringify(body)}`);
 	return body.id;
@@ -116,12 +117,21 @@ async function createJob(url, apiKey, prompt = 'benchmark video') {
  * resets the kernel's high-water mark (VmHWM, via /proc/self/clear_refs) so the peak is exact
  * even between samples.
  */
-class RssTracker {
-	constructor(intervalMs = 10) {
-		this.intervalMs = intervalMs;
-	}
+export class RssTracker {
+	private hwmReset = false;
+	private baseline = 0;
+	private peak = 0;
+	private arrayBuffersAtPeak = 0;
+	private baselineArrayBuffers = 0;
+	private heapTotalAtPeak = 0;
+	private baselineHeapTotal = 0;
+	private samples = 0;
+	private maxGapMs = 0;
+	private timer: NodeJS.Timeout | undefined;
 
-	static hwmBytes() {
+	constructor(private readonly intervalMs = 10) {}
+
+	static hwmBytes(): number | undefined {
 		try {
 			const match = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
 			return match ? Number(match[1]) * 1024 : undefined;
@@ -130,7 +140,7 @@ class RssTracker {
 		}
 	}
 
-	start() {
+	start(): void {
 		let hwmReset = false;
 		try {
 			fs.writeFileSync('/proc/self/clear_refs', '5');
@@ -163,7 +173,7 @@ class RssTracker {
 		}, this.intervalMs);
 	}
 
-	stop() {
+	stop(): MemoryReport {
 		clearInterval(this.timer);
 		this.peak = Math.max(this.peak, process.memoryUsage.rss());
 		const hwm = this.hwmReset ? RssTracker.hwmBytes() : undefined;
@@ -183,12 +193,25 @@ class RssTracker {
 	}
 }
 
+/** Peak memory of one measurement (see RssTracker). */
+export interface MemoryReport {
+	baselineBytes: number;
+	sampledPeakBytes: number;
+	hwmPeakBytes: number | undefined;
+	peakBytes: number;
+	growthBytes: number;
+	arrayBufferGrowthAtPeakBytes: number;
+	heapTotalGrowthAtPeakBytes: number;
+	samples: number;
+	maxSampleGapMs: number;
+}
+
 /** Markdown table from a header row and rows of cells. */
-function markdownTable(header, rows) {
+export function markdownTable(header: unknown[], rows: unknown[][]): string {
 	const widths = header.map((cell, i) =>
 		Math.max(String(cell).length, ...rows.map((row) => String(row[i] ?? '').length)),
 	);
-	const line = (cells) =>
+	const line = (cells: unknown[]) =>
 		`| ${cells.map((cell, i) => String(cell ?? '').padEnd(widths[i])).join(' | ')} |`;
 	return [
 		line(header),
@@ -196,18 +219,3 @@ function markdownTable(header, rows) {
 		...rows.map(line),
 	].join('\n');
 }
-
-module.exports = {
-	ROOT,
-	MiB,
-	sleep,
-	median,
-	listOf,
-	sha256,
-	sha256File,
-	expectedVideoSha256,
-	startSimulatorProcess,
-	createJob,
-	RssTracker,
-	markdownTable,
-};

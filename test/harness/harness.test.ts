@@ -1,29 +1,35 @@
-'use strict';
-
 /**
  * Self-test of the workflow harness with a stand-in node (fixtures/): proves that real
  * executions get decrypted credentials, authenticated real HTTP, real binary storage in
  * both modes, error surfacing and cancellation.
  */
 
-const fs = require('node:fs');
-const http = require('node:http');
-const path = require('node:path');
-const { NodeApiError, NodeOperationError } = require('n8n-workflow');
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { NodeApiError, NodeOperationError, type INodeParameters } from 'n8n-workflow';
 
-const { runWorkflow, credentialRef, cleanup, getStorageDir } = require('../../tools/harness');
-const { HarnessTest } = require('../../tools/harness/fixtures/HarnessTest.node');
-const { HarnessTestApi } = require('../../tools/harness/fixtures/HarnessTestApi.credentials');
+import {
+	cleanup,
+	credentialRef,
+	getStorageDir,
+	runWorkflow,
+	type BinaryMode,
+	type RunWorkflowOptions,
+} from '../../tools/harness';
+import { HarnessTest } from '../../tools/harness/fixtures/HarnessTest.node';
+import { HarnessTestApi } from '../../tools/harness/fixtures/HarnessTestApi.credentials';
 
 const API_KEY = 'sk-harness-0123456789abcdef';
 const VIDEO = Buffer.alloc(256 * 1024, 0).map((_, i) => (i * 31) % 251); // deterministic bytes
-let server;
-let baseUrl;
-const requests = [];
+let server: http.Server;
+let baseUrl: string;
+const requests: { url?: string; authorization?: string }[] = [];
 // Set by the streaming test: the server holds back the 2nd half until this resolves.
-let releaseSecondHalf;
+let releaseSecondHalf: (() => Promise<void>) | undefined;
 
-function listFiles(dir) {
+function listFiles(dir: string): string[] {
 	if (!fs.existsSync(dir)) return [];
 	return fs
 		.readdirSync(dir, { recursive: true, withFileTypes: true })
@@ -51,8 +57,8 @@ beforeAll(async () => {
 			res.end();
 		}
 	});
-	await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-	baseUrl = `http://127.0.0.1:${server.address().port}`;
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 
 afterAll(async () => {
@@ -67,7 +73,7 @@ beforeEach(() => {
 });
 
 /** Start -> Harness Test -> Collect */
-function workflow(parameters, extra = {}) {
+function workflow(parameters: INodeParameters, extra: RunWorkflowOptions = {}): RunWorkflowOptions {
 	return {
 		nodes: [
 			{ name: 'Start', type: 'test.start', parameters: { items: [{ json: { n: 1 } }] } },
@@ -110,10 +116,10 @@ test('credentialRef maps a type to a stable id', () => {
 test('a missing credential fails the node like n8n does', async () => {
 	const result = await runWorkflow(workflow({ operation: 'echo' }, { credentials: {} }));
 	expect(result.status).toBe('error');
-	expect(result.error.message).toMatch(/does not exist for type "harnessTestApi"/);
+	expect(result.error?.message).toMatch(/does not exist for type "harnessTestApi"/);
 });
 
-test.each(['default', 'filesystem'])(
+test.each(['default', 'filesystem'] as const)(
 	'start-node binary round-trips in %s mode',
 	async (binaryMode) => {
 		const result = await runWorkflow({
@@ -139,12 +145,12 @@ test.each(['default', 'filesystem'])(
 			binaryMode,
 		});
 		expect(result.status).toBe('success');
-		const doc = result.output('Collect')[0].binary.doc;
+		const doc = result.output('Collect')[0].binary?.doc;
 		expect(doc).toMatchObject({ mimeType: 'text/plain', fileName: 'a.txt', fileSize: '12 B' });
 		expect((await result.readBinary(doc)).toString()).toBe('hello binary');
 		if (binaryMode === 'default') {
-			expect(doc.id).toBeUndefined();
-			expect(result.binaryFilePath(doc)).toBeUndefined();
+			expect(doc?.id).toBeUndefined();
+			expect(() => result.binaryFilePath(doc)).toThrow(/no file/);
 		} else {
 			expect(fs.readFileSync(result.binaryFilePath(doc), 'utf8')).toBe('hello binary');
 		}
@@ -154,9 +160,9 @@ test.each(['default', 'filesystem'])(
 test('default mode keeps a downloaded stream in memory (base64)', async () => {
 	const result = await runWorkflow(workflow({ operation: 'download', path: '/video' }));
 	expect(result.status).toBe('success');
-	const data = result.output('Test')[0].binary.data;
-	expect(data.id).toBeUndefined();
-	expect(Buffer.from(data.data, 'base64').equals(VIDEO)).toBe(true);
+	const data = result.output('Test')[0].binary?.data;
+	expect(data?.id).toBeUndefined();
+	expect(Buffer.from(String(data?.data), 'base64').equals(VIDEO)).toBe(true);
 	expect((await result.readBinary(data)).equals(VIDEO)).toBe(true);
 });
 
@@ -184,9 +190,9 @@ test('filesystem mode streams the download into the store (file grows before the
 
 	expect(result.status).toBe('success');
 	expect(partialFileSeen).toBe(true);
-	const data = result.output('Collect')[0].binary.data;
+	const data = result.output('Collect')[0].binary?.data;
 	expect(data).toMatchObject({ mimeType: 'video/mp4', fileName: 'clip.mp4', bytes: VIDEO.length });
-	expect(data.id).toMatch(/^filesystem-v2:/);
+	expect(data?.id).toMatch(/^filesystem-v2:/);
 	const filePath = result.binaryFilePath(data);
 	expect(filePath.startsWith(storageDir)).toBe(true);
 	expect(fs.readFileSync(filePath).equals(VIDEO)).toBe(true);
@@ -194,11 +200,11 @@ test('filesystem mode streams the download into the store (file grows before the
 });
 
 test('concurrent runs keep their own binary mode and logs', async () => {
-	const run = (binaryMode) =>
+	const run = (binaryMode: BinaryMode) =>
 		runWorkflow(workflow({ operation: 'download', path: '/video' }, { binaryMode }));
 	const [memory, disk] = await Promise.all([run('default'), run('filesystem')]);
-	expect(memory.output('Test')[0].binary.data.id).toBeUndefined();
-	expect(disk.output('Test')[0].binary.data.id).toMatch(/^filesystem-v2:/);
+	expect(memory.output('Test')[0].binary?.data.id).toBeUndefined();
+	expect(disk.output('Test')[0].binary?.data.id).toMatch(/^filesystem-v2:/);
 	expect(memory.logs.every((l) => !l.text.includes(disk.workflowId))).toBe(true);
 });
 
@@ -207,10 +213,10 @@ test('a node error surfaces as status error with the original NodeApiError', asy
 
 	expect(result.status).toBe('error');
 	expect(result.error).toBeInstanceOf(NodeApiError);
-	expect(result.error.description).toContain('upstream exploded');
-	expect(result.error.httpCode).toBe('500');
-	expect(result.error.context.data).toEqual({ error: { message: 'upstream exploded' } });
-	expect(result.runData.Test[0].error.message).toBe(result.error.message);
+	expect(result.error?.description).toContain('upstream exploded');
+	expect(result.error?.httpCode).toBe('500');
+	expect(result.error?.context.data).toEqual({ error: { message: 'upstream exploded' } });
+	expect(result.runData.Test[0].error?.message).toBe(result.error?.message);
 	expect(result.runData.Collect).toBeUndefined();
 	expect(result.output('Collect')).toEqual([]);
 	expect(result.logs.some((l) => l.text.includes(API_KEY))).toBe(false);
@@ -220,7 +226,7 @@ test('a NodeOperationError keeps its class too', async () => {
 	const result = await runWorkflow(workflow({ operation: 'fail', path: '/echo' }));
 	expect(result.status).toBe('error');
 	expect(result.error).toBeInstanceOf(NodeOperationError);
-	expect(result.error.message).toBe('Expected the request to fail');
+	expect(result.error?.message).toBe('Expected the request to fail');
 });
 
 test('workflow issues (unknown node type) are reported, not thrown', async () => {
@@ -232,7 +238,7 @@ test('workflow issues (unknown node type) are reported, not thrown', async () =>
 		connections: { Start: { main: [[{ node: 'X', type: 'main', index: 0 }]] } },
 	});
 	expect(result.status).toBe('error');
-	expect(result.error.message).toMatch(/issues/i);
+	expect(result.error?.message).toMatch(/issues/i);
 	expect(result.issues).toEqual({ X: { typeUnknown: true } });
 });
 

@@ -1,29 +1,27 @@
-'use strict';
 /**
  * Checks the CometAPI simulator over real HTTP (global fetch), so the suites built on it can trust it.
  */
-const crypto = require('node:crypto');
-const { startSimulator } = require('../../tools/simulator');
+import { sha256 } from '../../tools/files';
+import type { VideoView } from '../../tools/simulator';
+import { useSimulator } from '../helpers';
 
-let sim;
-let auth;
+const getSim = useSimulator({ jobDurationMs: 150, videoBytes: 100_000 });
+const auth = () => ({ authorization: `Bearer ${getSim().apiKey}` });
 
-beforeAll(async () => {
-	sim = await startSimulator({ jobDurationMs: 150, videoBytes: 100_000 });
-	auth = { authorization: `Bearer ${sim.apiKey}` };
-});
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-afterEach(() => sim.reset());
+type Fields = Record<string, string | string[]>;
+interface FilePart {
+	name?: string;
+	bytes: Buffer;
+	type?: string;
+	fileName?: string;
+}
 
-afterAll(() => sim.close());
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const sha256 = (buffer) => crypto.createHash('sha256').update(buffer).digest('hex');
-
-function form(fields, files = []) {
+function form(fields: Fields, files: FilePart[] = []): FormData {
 	const body = new FormData();
 	for (const [name, value] of Object.entries(fields)) {
-		for (const item of [].concat(value)) body.append(name, item);
+		for (const item of [value].flat()) body.append(name, item);
 	}
 	for (const {
 		name = 'input_reference',
@@ -36,33 +34,40 @@ function form(fields, files = []) {
 	return body;
 }
 
-function create(fields, files) {
-	return fetch(`${sim.url}/v1/videos`, {
+function create(fields: Fields, files?: FilePart[]): Promise<Response> {
+	return fetch(`${getSim().url}/v1/videos`, {
 		method: 'POST',
-		headers: auth,
+		headers: auth(),
 		body: form(fields, files),
 	});
 }
 
-async function createJob(fields, files) {
+async function createJob(fields: Fields, files?: FilePart[]): Promise<VideoView> {
 	const response = await create(fields, files);
 	expect(response.status).toBe(200);
-	return response.json();
+	return (await response.json()) as VideoView;
 }
 
-const retrieve = (id) => fetch(`${sim.url}/v1/videos/${id}`, { headers: auth });
-const content = (id, init = {}) =>
-	fetch(`${sim.url}/v1/videos/${id}/content`, { ...init, headers: { ...auth, ...init.headers } });
+const retrieve = (id: string) => fetch(`${getSim().url}/v1/videos/${id}`, { headers: auth() });
+const retrieveView = async (id: string) => (await (await retrieve(id)).json()) as VideoView;
+const content = (id: string, init: { headers?: Record<string, string> } = {}) =>
+	fetch(`${getSim().url}/v1/videos/${id}/content`, {
+		...init,
+		headers: { ...auth(), ...init.headers },
+	});
 
-async function waitFor(id, statuses = ['completed', 'failed', 'error', 'unknown']) {
+async function waitFor(
+	id: string,
+	statuses = ['completed', 'failed', 'error', 'unknown'],
+): Promise<VideoView> {
 	for (;;) {
-		const job = await (await retrieve(id)).json();
+		const job = await retrieveView(id);
 		if (statuses.includes(job.status)) return job;
 		await sleep(20);
 	}
 }
 
-function expectEnvelope(body, type = 'comet_api_error') {
+function expectEnvelope(body: unknown, type = 'comet_api_error') {
 	expect(body).toEqual({
 		error: {
 			message: expect.stringMatching(/\(request id: \w+\)$/),
@@ -75,7 +80,8 @@ function expectEnvelope(body, type = 'comet_api_error') {
 
 describe('auth and models', () => {
 	test('rejects a missing or wrong key with the error envelope', async () => {
-		for (const headers of [{}, { authorization: 'Bearer nope' }]) {
+		const sim = getSim();
+		for (const headers of [{}, { authorization: 'Bearer nope' }] as Record<string, string>[]) {
 			const response = await fetch(`${sim.url}/v1/models`, { headers });
 			expect(response.status).toBe(401);
 			expectEnvelope(await response.json());
@@ -84,16 +90,18 @@ describe('auth and models', () => {
 	});
 
 	test('lists models', async () => {
-		const response = await fetch(`${sim.url}/v1/models`, { headers: auth });
-		const body = await response.json();
+		const sim = getSim();
+		const response = await fetch(`${sim.url}/v1/models`, { headers: auth() });
+		const body = (await response.json()) as { object: string; data: { id: string }[] };
 		expect(body.object).toBe('list');
 		expect(body.data.map((m) => m.id)).toEqual(expect.arrayContaining(['veo3-fast', 'sora-2']));
 	});
 
 	test('unknown paths answer a 404 envelope', async () => {
+		const sim = getSim();
 		const response = await fetch(`${sim.url}/v1/videos/abc/delete`, {
 			method: 'POST',
-			headers: auth,
+			headers: auth(),
 		});
 		expect(response.status).toBe(404);
 		expectEnvelope(await response.json());
@@ -102,9 +110,10 @@ describe('auth and models', () => {
 
 describe('job lifecycle', () => {
 	test('a Veo job goes queued -> in_progress -> completed and serves its bytes', async () => {
+		const sim = getSim();
 		sim.configure({ plan: (c) => (c.prompt === 'slow' ? { durationMs: 10_000 } : undefined) });
 		// 10% of 10 s is spent queued: long enough to observe reliably.
-		expect(await (await retrieve((await createJob({ prompt: 'slow' })).id)).json()).toMatchObject({
+		expect(await retrieveView((await createJob({ prompt: 'slow' })).id)).toMatchObject({
 			status: 'queued',
 			progress: 0,
 		});
@@ -125,10 +134,10 @@ describe('job lifecycle', () => {
 		expect(early.status).toBe(400);
 		expectEnvelope(await early.json(), 'invalid_request_error');
 
-		const seen = [];
-		let job;
+		const seen: [string, number][] = [];
+		let job: VideoView;
 		do {
-			job = await (await retrieve(created.id)).json();
+			job = await retrieveView(created.id);
 			seen.push([job.status, job.progress]);
 			await sleep(10);
 		} while (job.status !== 'completed');
@@ -136,7 +145,7 @@ describe('job lifecycle', () => {
 		const progress = seen.map(([, value]) => value);
 		expect(progress).toEqual([...progress].sort((a, b) => a - b));
 		expect(job).toMatchObject({ progress: 100, prompt: 'a cat', error: null });
-		expect(job.expires_at - job.completed_at).toBe(3600);
+		expect(Number(job.expires_at) - Number(job.completed_at)).toBe(3600);
 
 		const response = await content(created.id);
 		expect(response.headers.get('content-type')).toBe('video/mp4');
@@ -147,12 +156,13 @@ describe('job lifecycle', () => {
 		expect(sha256(bytes)).toBe(sim.videoSha256(created.id));
 
 		// The temporary link is signed: it works without the key.
-		const viaLink = await fetch(job.video_url);
+		const viaLink = await fetch(String(job.video_url));
 		expect(sha256(Buffer.from(await viaLink.arrayBuffer()))).toBe(sim.videoSha256(created.id));
-		expect(sim.jobs.get(created.id).finishedAt).not.toBeNull();
+		expect(sim.jobs.get(created.id)?.finishedAt).not.toBeNull();
 	});
 
 	test('ranges across chunk boundaries match the full file', async () => {
+		const sim = getSim();
 		sim.configure({ jobDurationMs: 0, videoBytes: 3 * 1024 * 1024 + 123 });
 		const { id } = await createJob({ prompt: 'big' });
 		const full = sim.videoBuffer(id);
@@ -169,7 +179,7 @@ describe('job lifecycle', () => {
 		expect(Buffer.from(await tail.arrayBuffer()).equals(full.subarray(-5))).toBe(true);
 		expect((await content(id, { headers: { range: `bytes=${full.length}-` } })).status).toBe(416);
 		const thumbnail = await fetch(`${sim.url}/v1/videos/${id}/content?variant=thumbnail`, {
-			headers: auth,
+			headers: auth(),
 		});
 		expect(thumbnail.headers.get('content-type')).toBe('image/webp');
 		expect(
@@ -178,6 +188,7 @@ describe('job lifecycle', () => {
 	});
 
 	test('plans, prompt markers, link fields and poll hints', async () => {
+		const sim = getSim();
 		sim.configure({
 			jobDurationMs: 0,
 			linkField: 'metadata.url',
@@ -185,13 +196,13 @@ describe('job lifecycle', () => {
 			plan: (c) =>
 				c.prompt.includes('boom') ? { outcome: 'error', errorMessage: 'boom' } : undefined,
 		});
-		const ok = await (await retrieve((await createJob({ prompt: 'fine' })).id)).json();
-		expect(ok.metadata.url).toContain(`/v1/videos/${ok.id}/content`);
+		const ok = await retrieveView((await createJob({ prompt: 'fine' })).id);
+		expect(ok.metadata?.url).toContain(`/v1/videos/${ok.id}/content`);
 		expect(ok.video_url).toBeUndefined();
 
 		const failed = await waitFor((await createJob({ prompt: 'x [fail]' })).id);
 		expect(failed.status).toBe('failed');
-		expect(failed.error.message).toMatch(/safety/);
+		expect(failed.error?.message).toMatch(/safety/);
 		const silent = await waitFor((await createJob({ prompt: 'x [fail-noerror]' })).id);
 		expect(silent).toMatchObject({ status: 'failed', error: null });
 		const errored = await retrieve((await createJob({ prompt: 'boom' })).id);
@@ -201,13 +212,14 @@ describe('job lifecycle', () => {
 		sim.configure({ linkField: 'none', plan: () => ({ outcome: 'never', durationMs: 50 }) });
 		const stuck = await createJob({ prompt: 'stuck' });
 		await sleep(80);
-		expect(await (await retrieve(stuck.id)).json()).toMatchObject({
+		expect(await retrieveView(stuck.id)).toMatchObject({
 			status: 'in_progress',
 			progress: 99,
 		});
 	});
 
 	test('remix needs a completed source and counts as a create', async () => {
+		const sim = getSim();
 		sim.configure({ jobDurationMs: 100 });
 		const source = await createJob({
 			prompt: 'base',
@@ -216,10 +228,10 @@ describe('job lifecycle', () => {
 			seconds: '8',
 		});
 		expect(source.id).toMatch(/^video_/);
-		const remix = (id) =>
+		const remix = (id: string) =>
 			fetch(`${sim.url}/v1/videos/${id}/remix`, {
 				method: 'POST',
-				headers: { ...auth, 'content-type': 'application/json' },
+				headers: { ...auth(), 'content-type': 'application/json' },
 				body: JSON.stringify({ prompt: 'more' }),
 			});
 		expect((await remix(source.id)).status).toBe(400);
@@ -237,8 +249,9 @@ describe('job lifecycle', () => {
 
 describe('create validation', () => {
 	test('rejects invalid creates without making a job', async () => {
+		const sim = getSim();
 		const png = Buffer.from('png');
-		const invalid = [
+		const invalid: [Fields, FilePart[]?][] = [
 			[{ model: 'sora-2' }],
 			[{ prompt: 'x'.repeat(32001) }],
 			[{ prompt: 'x', model: 'sora-2', size: '16:9' }],
@@ -256,7 +269,7 @@ describe('create validation', () => {
 		}
 		const json = await fetch(`${sim.url}/v1/videos`, {
 			method: 'POST',
-			headers: { ...auth, 'content-type': 'application/json' },
+			headers: { ...auth(), 'content-type': 'application/json' },
 			body: JSON.stringify({ prompt: 'x' }),
 		});
 		expect(json.status).toBe(400);
@@ -264,6 +277,7 @@ describe('create validation', () => {
 	});
 
 	test('records fields and files in order', async () => {
+		const sim = getSim();
 		const first = Buffer.from('first frame');
 		const last = Buffer.from('last frame');
 		const job = await createJob({ prompt: 'frames', model: 'veo3.1', seconds: '8' }, [
@@ -302,12 +316,13 @@ describe('create validation', () => {
 			path: '/v1/videos',
 			status: 200,
 		});
-		expect(sim.requests[0].headers.authorization).toBe(auth.authorization);
+		expect(sim.requests[0].headers.authorization).toBe(auth().authorization);
 	});
 });
 
 describe('faults', () => {
 	test('HTTP error faults: a plain one creates nothing, acceptThenFail creates the job', async () => {
+		const sim = getSim();
 		sim.fault('create', { status: 429, headers: { 'retry-after': '1' }, times: 2 });
 		for (let i = 0; i < 2; i++) {
 			const response = await create({ prompt: 'x' });
@@ -320,11 +335,13 @@ describe('faults', () => {
 		expect((await create({ prompt: 'x' })).status).toBe(200);
 		expect(sim.createCount()).toBe(2);
 		sim.fault('*', { status: 500, code: 'invalid_request' });
-		const body = await (await fetch(`${sim.url}/v1/models`, { headers: auth })).json();
+		const response = await fetch(`${sim.url}/v1/models`, { headers: auth() });
+		const body = (await response.json()) as { error: { code: string } };
 		expect(body.error.code).toBe('invalid_request');
 	});
 
 	test('resets: after the request (job made) or before accepting it (nothing made)', async () => {
+		const sim = getSim();
 		sim.fault('create', { kind: 'reset' });
 		await expect(create({ prompt: 'x' })).rejects.toThrow();
 		expect(sim.createCount()).toBe(1);
@@ -335,6 +352,7 @@ describe('faults', () => {
 	});
 
 	test('html, malformed JSON, moved and slow answers', async () => {
+		const sim = getSim();
 		const { id } = await createJob({ prompt: 'x' });
 		sim.fault('retrieve', { kind: 'html' });
 		const html = await retrieve(id);
@@ -342,13 +360,16 @@ describe('faults', () => {
 		sim.fault('retrieve', { kind: 'malformed-json' });
 		await expect((await retrieve(id)).json()).rejects.toThrow(/JSON/);
 		sim.fault('retrieve', { kind: 'moved' });
-		const moved = await fetch(`${sim.url}/v1/videos/${id}`, { headers: auth, redirect: 'manual' });
+		const moved = await fetch(`${sim.url}/v1/videos/${id}`, {
+			headers: auth(),
+			redirect: 'manual',
+		});
 		expect(moved.status).toBe(301);
 		expect(moved.headers.get('location')).toBeTruthy();
 		sim.fault('create', { kind: 'slow', delayMs: 2000 });
 		const slow = fetch(`${sim.url}/v1/videos`, {
 			method: 'POST',
-			headers: auth,
+			headers: auth(),
 			body: form({ prompt: 'slow' }),
 			signal: AbortSignal.timeout(100),
 		});
@@ -357,6 +378,7 @@ describe('faults', () => {
 	});
 
 	test('truncated downloads and redirects to a second origin', async () => {
+		const sim = getSim();
 		sim.configure({ jobDurationMs: 0 });
 		const { id } = await createJob({ prompt: 'x' });
 		sim.fault('content', { kind: 'truncate', bytes: 1000 });
@@ -377,9 +399,10 @@ describe('faults', () => {
 
 describe('stats', () => {
 	test('maxInFlight, maxConcurrentJobs and reset()', async () => {
+		const sim = getSim();
 		sim.configure({ jobDurationMs: 200 });
 		sim.fault('models', { kind: 'slow', delayMs: 100, times: 3 });
-		await Promise.all([1, 2, 3].map(() => fetch(`${sim.url}/v1/models`, { headers: auth })));
+		await Promise.all([1, 2, 3].map(() => fetch(`${sim.url}/v1/models`, { headers: auth() })));
 		expect(sim.maxInFlight).toBe(3);
 		await Promise.all([1, 2].map(() => createJob({ prompt: 'overlap' })));
 		expect(sim.maxConcurrentJobs()).toBe(2);

@@ -1,4 +1,3 @@
-'use strict';
 /**
  * Fault matrix: every case is a real n8n workflow execution of the Comet Video node against the
  * local CometAPI simulator with one fault injected. Each case states what the user must see
@@ -12,9 +11,13 @@
  *     ambiguous (the node cannot know the id), in which case the message says a job may exist
  *     and how to find out.
  */
-const path = require('node:path');
+import * as path from 'node:path';
 
-const H = require('./helpers');
+import type { INodeType } from 'n8n-workflow';
+
+import type { FaultRoute, FaultSpec, Simulator } from '../../tools/simulator';
+import type { CometVideoCredential, VideoParameters, VideoResult } from '../helpers';
+import * as H from './helpers';
 
 const MAY_EXIST = [
 	/a job may have been created/i,
@@ -26,6 +29,61 @@ const GAVE_UP = /gave up after 3 attempts/i;
 
 const getSim = H.useSimulator();
 
+/** What a case's setup hands to its parameters, checks and teardown. */
+interface CaseContext {
+	/** The job the case reads. */
+	id?: string;
+	/** Credential fields instead of the simulator's. */
+	credential?: Partial<CometVideoCredential>;
+	/** A simulator that comes up only after the node's first attempt. */
+	lateServer?: Promise<Simulator>;
+}
+
+/** What the user must see, and what must not be lost. */
+interface Expectation {
+	status: VideoResult['status'];
+	/** Patterns the user must see (error, or continue-on-fail items). */
+	error?: RegExp[];
+	/** Patterns the user must not see. */
+	notError?: RegExp[];
+	/** Calls per simulator route. */
+	requests?: Record<string, number>;
+	/** Jobs the node itself created. */
+	nodeCreates: number;
+	/** The case's job (ctx.id) is named. */
+	namesJob?: boolean;
+	/** Continue-on-fail items carry their job id. */
+	outputIds?: boolean;
+	/** One create may have made a job the node cannot know. */
+	ambiguousCreate?: boolean;
+	/** No item carries a file, or every item carries its job's exact video. */
+	binary?: false | 'exact';
+}
+
+interface FaultCase {
+	name: string;
+	/** How many input items (default 1). */
+	items?: number;
+	continueOnFail?: boolean;
+	setup(sim: Simulator): Promise<CaseContext>;
+	params(ctx: CaseContext): VideoParameters;
+	expect: Expectation;
+	check?(result: VideoResult, sim: Simulator, ctx: CaseContext): void | Promise<void>;
+	teardown?(ctx: CaseContext): Promise<void>;
+}
+
+/** What a case builder takes beyond the faults and the expectation. */
+type CaseExtras = Partial<Pick<FaultCase, 'items' | 'continueOnFail' | 'check' | 'teardown'>> & {
+	/** Parameters over the builder's own. */
+	params?: VideoParameters;
+};
+
+/** The job a read case set up. */
+function jobIdOf(ctx: CaseContext): string {
+	if (ctx.id === undefined) throw new Error('the case set up no job');
+	return ctx.id;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Case builders
 // ---------------------------------------------------------------------------------------------
@@ -34,15 +92,23 @@ const getSim = H.useSimulator();
  * Read side: a finished job exists (seeded straight on the simulator), the faults are injected on
  * `route`, then the node reads the job with the parameters `paramsOf(id, overrides)` makes.
  */
-function readCase(route, paramsOf) {
-	return (name, faults, expect, { params: paramOverrides, ...extra } = {}) => ({
+function readCase(
+	route: FaultRoute,
+	paramsOf: (id: string, overrides?: VideoParameters) => VideoParameters,
+) {
+	return (
+		name: string,
+		faults: FaultSpec | FaultSpec[],
+		expect: Omit<Expectation, 'nodeCreates'> & Partial<Expectation>,
+		{ params: paramOverrides, ...extra }: CaseExtras = {},
+	): FaultCase => ({
 		name,
 		setup: async (s) => {
 			const id = await H.seedJob(s);
-			for (const fault of [].concat(faults)) s.fault(route, fault);
+			for (const fault of [faults].flat()) s.fault(route, fault);
 			return { id };
 		},
-		params: (ctx) => paramsOf(ctx.id, paramOverrides),
+		params: (ctx) => paramsOf(jobIdOf(ctx), paramOverrides),
 		expect: { nodeCreates: 0, namesJob: expect.status === 'error', ...expect },
 		...extra,
 	});
@@ -51,21 +117,40 @@ function readCase(route, paramsOf) {
 const retrieveCase = readCase('retrieve', H.retrieveParams);
 const downloadCase = readCase('content', H.downloadParams);
 
-function createCase(name, faults, expect, { params: paramOverrides, ...extra } = {}) {
+function createCase(
+	name: string,
+	faults: FaultSpec | FaultSpec[],
+	expect: Expectation,
+	{ params: paramOverrides, ...extra }: CaseExtras = {},
+): FaultCase {
 	return {
 		name,
 		setup: async (s) => {
-			for (const fault of [].concat(faults)) s.fault('create', fault);
+			for (const fault of [faults].flat()) s.fault('create', fault);
 			return {};
 		},
-		params: () => H.createParams(paramOverrides),
+		params: () => H.createParams({ waitForCompletion: false, ...paramOverrides }),
 		expect,
 		...extra,
 	};
 }
 
 /** Create, wait for completion and download: the whole everyday path. */
-function createAndWaitCase(name, { prompt, faults = [], params = {}, expect, ...extra }) {
+function createAndWaitCase(
+	name: string,
+	{
+		prompt,
+		faults = [],
+		params = {},
+		expect,
+		...extra
+	}: CaseExtras & {
+		prompt?: string;
+		/** [route, fault] pairs */
+		faults?: [FaultRoute, FaultSpec][];
+		expect: Expectation;
+	},
+): FaultCase {
 	return {
 		name,
 		setup: async (s) => {
@@ -75,8 +160,6 @@ function createAndWaitCase(name, { prompt, faults = [], params = {}, expect, ...
 		params: () =>
 			H.createParams({
 				prompt: prompt ?? 'A paper boat drifting down a rainy street',
-				waitForCompletion: true,
-				downloadWhenComplete: true,
 				binaryPropertyName: 'data',
 				...params,
 			}),
@@ -86,14 +169,14 @@ function createAndWaitCase(name, { prompt, faults = [], params = {}, expect, ...
 }
 
 /** Gaps (ms) between consecutive requests on a route. */
-function gaps(s, route) {
+function gaps(s: Simulator, route: string): number[] {
 	const at = H.requestsTo(s, route).map((request) => request.at);
 	return at.slice(1).map((time, i) => time - at[i]);
 }
 
 /** A check: the retry on `route` came about a second (Retry-After: 1) after the first attempt. */
-function waitedAboutASecond(route) {
-	return (result, s) => {
+function waitedAboutASecond(route: string): FaultCase['check'] {
+	return (_result, s) => {
 		const [gap] = gaps(s, route);
 		// The base delay is 10 ms: only the header explains a gap of about a second.
 		expect(gap).toBeGreaterThanOrEqual(950);
@@ -108,7 +191,7 @@ function waitedAboutASecond(route) {
 const RETRYABLE_READ_STATUSES = [429, 500, 502, 503, 504, 524];
 const AMBIGUOUS_CREATE_STATUSES = [500, 502, 503, 504, 524];
 
-const cases = [
+const cases: FaultCase[] = [
 	// --- 1. Reads retry on transient failures, and only on those --------------------------------
 	...RETRYABLE_READ_STATUSES.map((status) =>
 		retrieveCase(
@@ -182,7 +265,7 @@ const cases = [
 		},
 		{
 			params: { options: { retryBaseDelayMs: 100, maxAttempts: 4 } },
-			check: (result, s) => {
+			check: (_result, s) => {
 				const [g1, g2, g3] = gaps(s, 'retrieve');
 				// min(30 s, base·2^(n-1)) + up to min(1 s, base) of jitter. The lower bounds prove the
 				// growth; the upper ones (with 900 ms for a busy machine) that the 100 ms base is used,
@@ -267,7 +350,7 @@ const cases = [
 	{
 		name: 'R-unknown-id: retrieving an id CometAPI does not know fails at once and names the id',
 		setup: async () => ({ id: 'task_doesNotExist000000000000000' }),
-		params: (ctx) => H.retrieveParams(ctx.id),
+		params: (ctx) => H.retrieveParams(jobIdOf(ctx)),
 		expect: {
 			status: 'error',
 			error: [/not found/i],
@@ -365,10 +448,10 @@ const cases = [
 			const id = await H.seedJob(s, { waitUntilDone: false });
 			s.configure({ jobDurationMs: 50 });
 			// Into the in_progress phase (past the first 10 % of the job's duration): 20 %.
-			s.jobs.get(id).createdAt -= 12_000;
+			H.jobOf(s, id).createdAt -= 12_000;
 			return { id };
 		},
-		params: (ctx) => H.downloadParams(ctx.id),
+		params: (ctx) => H.downloadParams(jobIdOf(ctx)),
 		expect: {
 			status: 'error',
 			error: [
@@ -389,7 +472,7 @@ const cases = [
 			s.configure({ jobDurationMs: 50 });
 			return { id };
 		},
-		params: (ctx) => H.downloadParams(ctx.id),
+		params: (ctx) => H.downloadParams(jobIdOf(ctx)),
 		expect: {
 			status: 'error',
 			error: [/its status is "queued"/],
@@ -401,7 +484,7 @@ const cases = [
 	{
 		name: 'I-failed-job: content of a failed job gives the reason and says to create a new one',
 		setup: async (s) => ({ id: await H.seedJob(s, { prompt: 'a banned thing [fail]' }) }),
-		params: (ctx) => H.downloadParams(ctx.id),
+		params: (ctx) => H.downloadParams(jobIdOf(ctx)),
 		expect: {
 			status: 'error',
 			error: [
@@ -573,7 +656,7 @@ const cases = [
 		setup: async () => ({
 			credential: { apiKey: H.API_KEY, baseUrl: `http://127.0.0.1:${await H.closedPort()}` },
 		}),
-		params: () => H.createParams(),
+		params: () => H.createParams({ waitForCompletion: false }),
 		expect: {
 			status: 'error',
 			error: [/could not create the video job/i, /ECONNREFUSED|refused/i, GAVE_UP],
@@ -585,23 +668,23 @@ const cases = [
 		name: 'C-refused-then-up: a create refused while the server is down is re-sent once it is up: one job',
 		setup: async () => {
 			const port = await H.closedPort();
-			const ctx = { credential: { apiKey: H.API_KEY, baseUrl: `http://127.0.0.1:${port}` } };
 			// The first attempt is refused; the server comes up before the retry (base delay 400 ms).
-			ctx.lateServer = new Promise((resolve, reject) => {
+			const lateServer = new Promise<Simulator>((resolve, reject) => {
 				setTimeout(() => H.startSim({ port }).then(resolve, reject), 150);
 			});
-			return ctx;
+			return { credential: { baseUrl: `http://127.0.0.1:${port}` }, lateServer };
 		},
-		params: () => H.createParams({ options: { retryBaseDelayMs: 400 } }),
+		params: () => H.createParams({ waitForCompletion: false, options: { retryBaseDelayMs: 400 } }),
 		expect: { status: 'success', nodeCreates: 0 },
-		check: async (result, s, ctx) => {
+		check: async (result, _s, ctx) => {
 			const late = await ctx.lateServer;
+			if (!late) throw new Error('no late server');
 			expect(late.createCount()).toBe(1);
 			expect(H.requestsTo(late, 'create')).toHaveLength(1);
 			expect(result.output(H.NODE_NAME)[0].json.id).toBe(late.creates[0].id);
 		},
 		teardown: async (ctx) => {
-			await (await ctx.lateServer).close();
+			await (await ctx.lateServer)?.close();
 		},
 	},
 
@@ -613,7 +696,7 @@ const cases = [
 			s.fault('create', { status: 429 });
 			return {};
 		},
-		params: () => H.createParams(),
+		params: () => H.createParams({ waitForCompletion: false }),
 		expect: { status: 'success', nodeCreates: 3, requests: { create: 4 } },
 		check: (result, s) => {
 			const ids = result.output(H.NODE_NAME).map((item) => item.json.id);
@@ -628,7 +711,7 @@ const cases = [
 			s.fault('create', { status: 502, acceptThenFail: true });
 			return {};
 		},
-		params: () => H.createParams(),
+		params: () => H.createParams({ waitForCompletion: false }),
 		expect: {
 			status: 'error',
 			error: MAY_EXIST,
@@ -649,7 +732,7 @@ const cases = [
 			s.fault('create', { status: 400, message: 'prompt violates policy' });
 			return {};
 		},
-		params: () => H.createParams(),
+		params: () => H.createParams({ waitForCompletion: false }),
 		continueOnFail: true,
 		expect: {
 			status: 'success',
@@ -780,7 +863,7 @@ const cases = [
 // Runner
 // ---------------------------------------------------------------------------------------------
 
-async function runCase(testCase) {
+async function runCase(testCase: FaultCase): Promise<void> {
 	const sim = getSim();
 	const seededBefore = sim.createCount();
 	const ctx = (await testCase.setup(sim)) ?? {};
@@ -791,14 +874,18 @@ async function runCase(testCase) {
 	}
 }
 
-async function checkCase(sim, testCase, ctx, seededBefore) {
+async function checkCase(
+	sim: Simulator,
+	testCase: FaultCase,
+	ctx: CaseContext,
+	seededBefore: number,
+): Promise<void> {
 	const seeded = sim.createCount() - seededBefore;
 	const items = testCase.items ?? 1;
-	const result = await H.runVideo({
-		parameters: testCase.params(ctx),
-		items,
-		credential: ctx.credential ?? H.simCredential(sim),
+	const result = await H.runVideoNode(sim, testCase.params(ctx), {
+		items: H.numberedItems(items),
 		continueOnFail: testCase.continueOnFail,
+		credential: ctx.credential,
 	});
 	const want = testCase.expect;
 	const sees = H.userSees(result);
@@ -847,15 +934,13 @@ async function checkCase(sim, testCase, ctx, seededBefore) {
 	}
 
 	// Files: never a partial one; when one is expected, byte-exact.
-	const withBinary = result
-		.output(H.NODE_NAME)
-		.filter((item) => item.binary && Object.keys(item.binary).length);
+	const withBinary = result.items.filter((item) => item.binary && Object.keys(item.binary).length);
 	if (want.binary === false) expect(withBinary).toEqual([]);
 	if (want.binary === 'exact') {
 		expect(withBinary).toHaveLength(items);
 		for (const item of withBinary) {
 			const id = item.json.id;
-			const bytes = await result.readBinary(item.binary.data);
+			const bytes = await result.readBinary(item.binary?.data);
 			expect(bytes.length).toBe(sim.videoBuffer(id).length);
 			expect(bytes.equals(sim.videoBuffer(id))).toBe(true);
 		}
@@ -875,12 +960,12 @@ describe('fault matrix', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('node Options', () => {
-	test('O-declared: the shipped node declares its "Options" collection, so retry/timeout/poll settings take effect', () => {
+	test('O-declared: the shipped node declares its "Options" collection, so retry/timeout/poll settings take effect', async () => {
 		// n8n hands a node only the parameters its description declares: without this, every
 		// option the matrix sets would be dropped silently and the slow defaults would apply.
-		const { CometVideo } = require(
-			path.join(H.PACKAGE_DIR, 'dist/nodes/CometVideo/CometVideo.node.js'),
-		);
+		const { CometVideo } = (await import(
+			path.join(H.PACKAGE_DIR, 'dist/nodes/CometVideo/CometVideo.node.js')
+		)) as { CometVideo: new () => INodeType };
 		const names = new CometVideo().description.properties.map((property) => property.name);
 		expect(names).toContain('options');
 	});
@@ -890,14 +975,11 @@ describe('node Options', () => {
 		const id = await H.seedJob(sim);
 		sim.fault('retrieve', { kind: 'slow', delayMs: 2000 });
 		const started = Date.now();
-		const result = await H.runVideo({
-			parameters: H.retrieveParams(id, { options: { maxAttempts: 1 } }),
-			credential: H.simCredential(sim),
-		});
+		const result = await H.runVideoNode(sim, H.retrieveParams(id, { options: { maxAttempts: 1 } }));
 		H.expectNoKeyLeak(result);
 		// With the option honoured, the single attempt is cut off after 1 s.
 		expect(result.status).toBe('error');
-		expect(result.error.message).toMatch(/no answer within 1 s/);
+		expect(result.error?.message).toMatch(/no answer within 1 s/);
 		expect(Date.now() - started).toBeLessThan(3000);
 	});
 });

@@ -1,32 +1,19 @@
-'use strict';
-
 /**
  * Retrieve, Download and Remix, each in a real n8n workflow execution against the simulator.
  * Jobs to act on are made straight at the simulator (createJobDirect), so every request the
  * tests look at was sent by the node.
  */
 
-const fs = require('node:fs');
-const { NodeApiError } = require('n8n-workflow');
+import * as fs from 'node:fs';
+import { NodeApiError } from 'n8n-workflow';
 
-const {
-	createJobDirect,
-	requestsTo,
-	runVideoNode,
-	sha256,
-	untilStatus,
-	useSimulator,
-} = require('./helpers');
+import { sha256 } from '../../tools/files';
+import { createJobDirect, requestsTo, runVideoNode, untilStatus } from '../helpers';
+import { expectAuthorized, useSimulator } from './helpers';
 
 const getSim = useSimulator({ jobDurationMs: 200, videoBytes: 150 * 1024 });
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
-
-function expectAuthorized(sim) {
-	expect(sim.requests.length).toBeGreaterThan(0);
-	for (const request of sim.requests)
-		expect(request.headers.authorization).toBe(`Bearer ${sim.apiKey}`);
-}
 
 describe('Retrieve', () => {
 	test('without waiting: one request, the job object normalized', async () => {
@@ -80,7 +67,7 @@ describe('Retrieve', () => {
 		['video_url', true],
 		['metadata.url', true],
 		['none', false],
-	])(
+	] as const)(
 		'a completed job: the link is normalised to videoUrl when the server puts it in %s',
 		async (linkField, hasLink) => {
 			const sim = getSim();
@@ -112,7 +99,7 @@ describe('Retrieve', () => {
 					new RegExp(`^${sim.url}/v1/videos/${job.id}/content\\?token=\\w+$`),
 				);
 				// The link really is the video.
-				const served = Buffer.from(await (await fetch(json.videoUrl)).arrayBuffer());
+				const served = Buffer.from(await (await fetch(String(json.videoUrl))).arrayBuffer());
 				expect(sha256(served)).toBe(sim.videoSha256(job.id));
 			} else {
 				expect(json.videoUrl).toBeNull();
@@ -137,9 +124,9 @@ describe('Retrieve', () => {
 		const retrieves = requestsTo(sim, 'retrieve');
 		expect(retrieves.length).toBeGreaterThanOrEqual(2);
 		expect(retrieves.every((request) => request.path === `/v1/videos/${job.id}`)).toBe(true);
-		expect(sim.requests.at(-1).route).toBe('content');
-		expect(item.binary.data).toMatchObject({ mimeType: 'video/mp4', fileName: `${job.id}.mp4` });
-		expect(sha256(await result.readBinary(item.binary.data))).toBe(sim.videoSha256(job.id));
+		expect(sim.requests.at(-1)?.route).toBe('content');
+		expect(item.binary?.data).toMatchObject({ mimeType: 'video/mp4', fileName: `${job.id}.mp4` });
+		expect(sha256(await result.readBinary(item.binary?.data))).toBe(sim.videoSha256(job.id));
 		expectAuthorized(sim);
 	});
 
@@ -161,7 +148,7 @@ describe('Retrieve', () => {
 		const [retrieve, content] = sim.requests;
 		expect(content.at - retrieve.at).toBeLessThan(600);
 		expect(result.durationMs).toBeLessThan(3000);
-		const onDisk = fs.readFileSync(result.binaryFilePath(result.items[0].binary.data));
+		const onDisk = fs.readFileSync(result.binaryFilePath(result.items[0].binary?.data));
 		expect(sha256(onDisk)).toBe(sim.videoSha256(job.id));
 	});
 
@@ -170,8 +157,8 @@ describe('Retrieve', () => {
 		const result = await runVideoNode(sim, { operation: 'retrieve', videoId: 'task_doesNotExist' });
 		expect(result.status).toBe('error');
 		expect(result.error).toBeInstanceOf(NodeApiError);
-		expect(result.error.message).toContain('task_doesNotExist');
-		expect(result.error.httpCode).toBe('404');
+		expect(result.error?.message).toContain('task_doesNotExist');
+		expect(result.error?.httpCode).toBe('404');
 	});
 });
 
@@ -194,9 +181,9 @@ describe('Download', () => {
 			fileName: `${job.id}.mp4`,
 			mimeType: 'video/mp4',
 		});
-		expect(Object.keys(item.binary)).toEqual(['movie']);
-		expect(item.binary.movie).toMatchObject({ mimeType: 'video/mp4', fileName: `${job.id}.mp4` });
-		const bytes = await result.readBinary(item.binary.movie);
+		expect(Object.keys(item.binary ?? {})).toEqual(['movie']);
+		expect(item.binary?.movie).toMatchObject({ mimeType: 'video/mp4', fileName: `${job.id}.mp4` });
+		const bytes = await result.readBinary(item.binary?.movie);
 		expect(bytes.length).toBe(150 * 1024);
 		expect(sha256(bytes)).toBe(sim.videoSha256(job.id));
 		expect(sim.requests).toHaveLength(1);
@@ -211,7 +198,7 @@ describe('Download', () => {
 	test.each([
 		['thumbnail', 'image/webp', '-thumbnail.webp'],
 		['spritesheet', 'image/jpeg', '-spritesheet.jpg'],
-	])('%s variant: asks for it and stores it as %s', async (variant, mimeType, suffix) => {
+	] as const)('%s variant: asks for it and stores it as %s', async (variant, mimeType, suffix) => {
 		const sim = getSim();
 		const job = await createJobDirect(sim, { model: 'sora-2' });
 		await untilStatus(sim, job.id, 'completed');
@@ -230,8 +217,8 @@ describe('Download', () => {
 			mimeType,
 			fileName: `${job.id}${suffix}`,
 		});
-		expect(item.binary.data).toMatchObject({ mimeType, fileName: `${job.id}${suffix}` });
-		const onDisk = fs.readFileSync(result.binaryFilePath(item.binary.data));
+		expect(item.binary?.data).toMatchObject({ mimeType, fileName: `${job.id}${suffix}` });
+		const onDisk = fs.readFileSync(result.binaryFilePath(item.binary?.data));
 		expect(sha256(onDisk)).toBe(sim.videoSha256(job.id, variant));
 		expect(sha256(onDisk)).not.toBe(sim.videoSha256(job.id, 'video'));
 	});
@@ -243,10 +230,10 @@ describe('Download', () => {
 
 		expect(result.status).toBe('error');
 		expect(result.error).toBeInstanceOf(NodeApiError);
-		expect(result.error.message).toMatch(
+		expect(result.error?.message).toMatch(
 			new RegExp(`^Video ${job.id} is not ready to download: its status is "(queued|in_progress)"`),
 		);
-		expect(result.error.description).toMatch(/Retrieve|Wait for Completion/);
+		expect(result.error?.description).toMatch(/Retrieve|Wait for Completion/);
 		expect(result.items).toEqual([]);
 		// It asked for the file once (no retries on a 400), then looked the job up to explain.
 		expect(sim.requests.map((request) => request.route)).toEqual(['content', 'retrieve']);
@@ -259,13 +246,13 @@ describe('Download', () => {
 		const result = await runVideoNode(sim, { operation: 'download', videoId: job.id });
 
 		expect(result.status).toBe('error');
-		expect(result.error.message).toContain(
+		expect(result.error?.message).toContain(
 			`Video ${job.id} is not ready to download: its status is "failed"`,
 		);
-		expect(result.error.description).toContain(
+		expect(result.error?.description).toContain(
 			"The prompt was blocked by the provider's safety system.",
 		);
-		expect(result.error.description).toMatch(/Create a new one/);
+		expect(result.error?.description).toMatch(/Create a new one/);
 	});
 });
 
@@ -278,7 +265,7 @@ describe('Download robustness', () => {
 		const result = await runVideoNode(sim, { operation: 'download', videoId: job.id });
 
 		expect(result.status).toBe('success');
-		expect(sha256(await result.readBinary(result.items[0].binary.data))).toBe(
+		expect(sha256(await result.readBinary(result.items[0].binary?.data))).toBe(
 			sim.videoSha256(job.id),
 		);
 		expect(sim.redirectRequests).toHaveLength(1);
@@ -295,7 +282,7 @@ describe('Download robustness', () => {
 
 		expect(result.status).toBe('success');
 		expect(requestsTo(sim, 'content')).toHaveLength(2);
-		const bytes = await result.readBinary(result.items[0].binary.data);
+		const bytes = await result.readBinary(result.items[0].binary?.data);
 		expect(bytes.length).toBe(150 * 1024);
 		expect(sha256(bytes)).toBe(sim.videoSha256(job.id));
 	});
@@ -357,7 +344,7 @@ describe('Remix (Sora)', () => {
 			remixedFromVideoId: source.id,
 			prompt: 'Add snow',
 		});
-		const onDisk = fs.readFileSync(result.binaryFilePath(item.binary.data));
+		const onDisk = fs.readFileSync(result.binaryFilePath(item.binary?.data));
 		expect(sha256(onDisk)).toBe(sim.videoSha256(item.json.id));
 		expect(sha256(onDisk)).not.toBe(sim.videoSha256(source.id));
 		expect(requestsTo(sim, 'content')[0].path).toBe(`/v1/videos/${item.json.id}/content`);
@@ -373,8 +360,8 @@ describe('Remix (Sora)', () => {
 			waitForCompletion: false,
 		});
 		expect(result.status).toBe('error');
-		expect(result.error.message).toContain(source.id);
-		expect(result.error.message).toMatch(/not completed/);
+		expect(result.error?.message).toContain(source.id);
+		expect(result.error?.message).toMatch(/not completed/);
 		expect(sim.createCount()).toBe(1); // only the source
 	});
 });

@@ -1,9 +1,7 @@
-'use strict';
-
 /**
  * Runs n8n workflows in-process with n8n-core's real `WorkflowExecute` engine.
  *
- *   const { runWorkflow, credentialRef } = require('./tools/harness');
+ *   import { runWorkflow, credentialRef } from '../tools/harness';
  *   const result = await runWorkflow({
  *     nodes: [
  *       { name: 'Start', type: 'test.start', parameters: { items: [{ json: { a: 1 } }] } },
@@ -17,18 +15,116 @@
  * See README.md in this folder for the full contract.
  */
 
-const { randomUUID } = require('node:crypto');
-const { ExecutionLifecycleHooks, WorkflowExecute, WorkflowHasIssuesError } = require('n8n-core');
-const { Workflow, createDeferredPromise, UnexpectedError } = require('n8n-workflow');
+import { randomUUID } from 'node:crypto';
 
-const {
-	ensureEnvironment,
+import {
+	ExecutionLifecycleHooks,
+	ExternalSecretsProxy,
+	WorkflowExecute,
+	WorkflowHasIssuesError,
+} from 'n8n-core';
+import {
+	UnexpectedError,
+	Workflow,
+	createDeferredPromise,
+	type ExecutionBaseError,
+	type IBinaryData,
+	type IConnections,
+	type ICredentialDataDecryptedObject,
+	type ICredentialType,
+	type INode,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypes,
+	type IRun,
+	type IRunData,
+	type IVersionedNodeType,
+	type IWorkflowBase,
+	type IWorkflowExecuteAdditionalData,
+	type IWorkflowIssues,
+	type IWorkflowSettings,
+	type WorkflowExecuteMode,
+} from 'n8n-workflow';
+
+import { HarnessCredentialsHelper } from './lib/credentials';
+import {
 	disposeEnvironment,
 	disposeEnvironmentSync,
+	ensureEnvironment,
 	executionScope,
-} = require('./lib/environment');
-const { HarnessCredentialsHelper, credentialRef } = require('./lib/credentials');
-const { buildRegistry } = require('./lib/node-types');
+	type BinaryMode,
+	type ExecutionScope,
+	type LogEntry,
+} from './lib/environment';
+import { buildRegistry, type TypesInput } from './lib/node-types';
+
+export { credentialRef } from './lib/credentials';
+export type { BinaryMode, LogEntry } from './lib/environment';
+export type { StartBinary, StartItem } from './lib/test-nodes';
+
+/** A node in workflow JSON; the fields n8n's editor always writes get defaults. */
+export type WorkflowNode = Pick<INode, 'name' | 'type'> & Partial<INode>;
+
+export interface RunWorkflowOptions {
+	nodes?: WorkflowNode[];
+	connections?: IConnections;
+	/** credential type -> decrypted data */
+	credentials?: Record<string, ICredentialDataDecryptedObject | null | undefined>;
+	binaryMode?: BinaryMode;
+	/** Cancel like the UI's "stop" button, after this long. */
+	cancelAfterMs?: number;
+	/** Cancel when this aborts. */
+	signal?: AbortSignal;
+	/** Extra node type classes/instances, registered as `<name>` and `test.<name>`. */
+	nodeTypes?: TypesInput<INodeType | IVersionedNodeType>;
+	/** Extra credential type classes/instances. */
+	credentialTypes?: TypesInput<ICredentialType>;
+	/** Name of the node to start from (default: first `test.start`, else first without inputs). */
+	startNode?: string;
+	mode?: WorkflowExecuteMode;
+	/** Workflow settings (executionOrder defaults to 'v1'). */
+	settings?: IWorkflowSettings;
+	/** After cancelling, how long to wait for the running node to return. */
+	cancelGraceMs?: number;
+	/** Echo n8n's log lines to the console. */
+	printLogs?: boolean;
+	/** Package whose `n8n` section is loaded (default: this repository). */
+	packageDir?: string;
+	name?: string;
+}
+
+/**
+ * A failure: the error object the node threw (NodeApiError, NodeOperationError...) when
+ * available, otherwise n8n's serialized copy of it.
+ */
+export type WorkflowError = ExecutionBaseError & {
+	issues?: IWorkflowIssues;
+	/** NodeApiError: the HTTP status. */
+	httpCode?: string | null;
+};
+
+export interface WorkflowResult {
+	status: 'success' | 'error' | 'canceled' | 'waiting';
+	error: WorkflowError | undefined;
+	runData: IRunData;
+	/** The full run, when the engine produced one. */
+	run: IRun | undefined;
+	durationMs: number;
+	/** Items of the node's last run (`[]` if it did not run). */
+	output(nodeName: string, outputIndex?: number): INodeExecutionData[];
+	/** The bytes of a binary the run produced (fails when there is none). */
+	readBinary(binaryData: IBinaryData | undefined): Promise<Buffer>;
+	/** Where a binary's file is (filesystem mode only; fails for a binary without a file). */
+	binaryFilePath(binaryData: IBinaryData | undefined): string;
+	/** Every line n8n logged during this execution. */
+	logs: LogEntry[];
+	/** Per-node issues when n8n refused to start the workflow. */
+	issues?: IWorkflowIssues | null;
+	/** After a cancel: whether the running node returned within cancelGraceMs. */
+	engineSettled?: boolean;
+	executionId: string;
+	workflowId: string;
+}
 
 let executionCounter = 0;
 
@@ -38,28 +134,31 @@ let executionCounter = 0;
  * NodeOperationError/NodeApiError, each node type's `execute` is wrapped (per run, via a
  * prototype-linked copy, so the loaded type stays untouched) to remember what it threw.
  */
-function withErrorCapture(nodeTypes, thrownByNode) {
-	const wrappers = new WeakMap();
-	const wrap = (nodeType) => {
-		if (!nodeType || typeof nodeType.execute !== 'function') return nodeType;
-		if (!wrappers.has(nodeType)) {
-			const original = nodeType.execute;
-			const wrapped = Object.create(nodeType);
-			wrapped.execute = async function (...args) {
+function withErrorCapture(nodeTypes: INodeTypes, thrownByNode: Map<string, unknown>): INodeTypes {
+	const wrappers = new WeakMap<INodeType, INodeType>();
+	const wrap = (nodeType: INodeType): INodeType => {
+		const original = nodeType?.execute;
+		if (typeof original !== 'function') return nodeType;
+		let wrapped = wrappers.get(nodeType);
+		if (!wrapped) {
+			const copy = Object.create(nodeType) as INodeType;
+			copy.execute = async function (this: unknown, ...args: unknown[]) {
 				// Node-class types are called as `type.execute(context)`, function-style ones
 				// as `execute.call(context)`; find the context either way.
-				const context = this === wrapped ? args[0] : this;
+				const context = (this === copy ? args[0] : this) as { getNode?: () => INode } | undefined;
 				try {
-					return await original.apply(this === wrapped ? nodeType : this, args);
+					type Execute = (...a: unknown[]) => ReturnType<NonNullable<INodeType['execute']>>;
+					return await (original as Execute).apply(this === copy ? nodeType : this, args);
 				} catch (error) {
 					const nodeName = context?.getNode?.().name;
 					if (nodeName !== undefined) thrownByNode.set(nodeName, error);
 					throw error;
 				}
 			};
-			wrappers.set(nodeType, wrapped);
+			wrappers.set(nodeType, copy);
+			wrapped = copy;
 		}
-		return wrappers.get(nodeType);
+		return wrapped;
 	};
 	return {
 		getByName: (type) => nodeTypes.getByName(type),
@@ -69,13 +168,17 @@ function withErrorCapture(nodeTypes, thrownByNode) {
 }
 
 /** Fills the fields n8n's editor would always put into workflow JSON. */
-function normalizeNodes(nodes, nodeTypes) {
-	return structuredClone(nodes).map((node, index) => {
-		const type = nodeTypes.getByName(node.type);
+function normalizeNodes(nodes: WorkflowNode[], nodeTypes: INodeTypes): INode[] {
+	return structuredClone(nodes).map((node, index): INode => {
+		// Unknown types give undefined here (see buildRegistry); the engine reports them.
+		const type = nodeTypes.getByName(node.type) as INodeType | IVersionedNodeType | undefined;
 		let typeVersion = node.typeVersion;
 		if (typeVersion === undefined && type) {
 			// Default to the newest version, like dragging the node onto the canvas.
-			typeVersion = type.currentVersion ?? [].concat(type.description.version).at(-1);
+			typeVersion =
+				'currentVersion' in type
+					? type.currentVersion
+					: [(type as INodeType).description.version].flat().at(-1);
 		}
 		return {
 			id: node.id ?? randomUUID(),
@@ -87,7 +190,7 @@ function normalizeNodes(nodes, nodeTypes) {
 	});
 }
 
-function pickStartNode(workflow, startNodeName) {
+function pickStartNode(workflow: Workflow, startNodeName: string | undefined): INode | undefined {
 	if (startNodeName) {
 		const node = workflow.getNode(startNodeName);
 		if (!node) throw new UnexpectedError(`Start node "${startNodeName}" not found`);
@@ -100,7 +203,7 @@ function pickStartNode(workflow, startNodeName) {
 	);
 }
 
-function mapStatus(run, canceled) {
+function mapStatus(run: IRun | undefined, canceled: boolean): WorkflowResult['status'] {
 	if (canceled) return 'canceled';
 	switch (run?.status) {
 		case 'success':
@@ -117,25 +220,8 @@ function mapStatus(run, canceled) {
 /**
  * Executes a workflow definition and resolves once the engine has finished (it never
  * rejects for node errors; those become `status: 'error'`).
- *
- * @param {object} options
- * @param {object[]} options.nodes                n8n workflow JSON nodes
- * @param {object} [options.connections]          n8n workflow JSON connections
- * @param {Record<string, object>} [options.credentials]  credential type -> data
- * @param {'default'|'filesystem'} [options.binaryMode]
- * @param {number} [options.cancelAfterMs]        cancel like the UI's "stop" button
- * @param {AbortSignal} [options.signal]          cancel when this aborts
- * @param {Function[]|object} [options.nodeTypes] extra node type classes/instances
- * @param {Function[]|object} [options.credentialTypes] extra credential type classes/instances
- * @param {string} [options.startNode]            name of the node to start from
- * @param {string} [options.mode]                 WorkflowExecuteMode, default 'manual'
- * @param {object} [options.settings]             workflow settings (executionOrder defaults to 'v1')
- * @param {number} [options.cancelGraceMs]        after cancelling, how long to wait for the
- *                                                running node to return (default 10000)
- * @param {boolean} [options.printLogs]           echo n8n's log lines to the console
- * @param {string} [options.packageDir]           package whose `n8n` section is loaded
  */
-async function runWorkflow({
+export async function runWorkflow({
 	nodes,
 	connections = {},
 	credentials = {},
@@ -151,26 +237,27 @@ async function runWorkflow({
 	printLogs = false,
 	packageDir,
 	name = 'Harness workflow',
-} = {}) {
+}: RunWorkflowOptions = {}): Promise<WorkflowResult> {
 	if (!['default', 'filesystem'].includes(binaryMode)) {
 		throw new UnexpectedError(`binaryMode must be 'default' or 'filesystem', got "${binaryMode}"`);
 	}
 	const env = await ensureEnvironment();
 	const binaryDataService = env.binary[binaryMode];
-	const scope = { logs: [], binaryMode, echoLogs: printLogs };
+	const scope: ExecutionScope = { logs: [], binaryMode, echoLogs: printLogs };
 
-	return await executionScope.run(scope, async () => {
+	return await executionScope.run(scope, async (): Promise<WorkflowResult> => {
 		const startedAt = Date.now();
 		const registry = await buildRegistry({ packageDir, extraNodeTypes, extraCredentialTypes });
-		const thrownByNode = new Map();
+		const thrownByNode = new Map<string, unknown>();
 		const nodeTypes = withErrorCapture(registry.nodeTypes, thrownByNode);
 
 		const executionId = String(++executionCounter);
-		const workflowData = {
+		const workflowData: IWorkflowBase = {
 			id: `harness-${executionId}`,
 			name,
 			active: false,
 			isArchived: false,
+			activeVersionId: null,
 			nodes: normalizeNodes(nodes ?? [], registry.nodeTypes),
 			connections: structuredClone(connections),
 			settings: { executionOrder: 'v1', ...settings },
@@ -190,26 +277,33 @@ async function runWorkflow({
 		// Lifecycle hooks are how n8n learns an execution has ended; the CLI resolves its
 		// "execution finished" promise from `workflowExecuteAfter`, and so do we.
 		const hooks = new ExecutionLifecycleHooks(mode, executionId, workflowData);
-		const finished = createDeferredPromise();
+		const finished = createDeferredPromise<IRun>();
 		hooks.addHandler('workflowExecuteAfter', (fullRunData) => finished.resolve(fullRunData));
 
 		const credentialsHelper = new HarnessCredentialsHelper(registry.credentialTypes, credentials);
 		const additionalData = buildAdditionalData({ hooks, credentialsHelper, executionId });
 
-		const base = {
-			executionId,
-			workflowId: workflowData.id,
-			logs: scope.logs,
-			readBinary: async (binaryData) => await binaryDataService.getAsBuffer(binaryData),
-			binaryFilePath: (binaryData) =>
-				binaryData?.id ? binaryDataService.getPath(binaryData.id) : undefined,
-		};
-		const done = (run, canceled, error, extra = {}) => {
+		const done = (
+			run: IRun | undefined,
+			canceled: boolean,
+			error: unknown,
+			extra: Pick<WorkflowResult, 'issues' | 'engineSettled'> = {},
+		): WorkflowResult => {
 			const runData = run?.data?.resultData?.runData ?? {};
 			return {
-				...base,
+				executionId,
+				workflowId: workflowData.id,
+				logs: scope.logs,
+				readBinary: async (binaryData) => {
+					if (!binaryData) throw new UnexpectedError('readBinary: the item has no such binary');
+					return await binaryDataService.getAsBuffer(binaryData);
+				},
+				binaryFilePath: (binaryData) => {
+					if (!binaryData?.id) throw new UnexpectedError('binaryFilePath: the binary has no file');
+					return binaryDataService.getPath(binaryData.id);
+				},
 				status: mapStatus(run, canceled),
-				error,
+				error: error as WorkflowError | undefined,
 				runData,
 				run,
 				durationMs: Date.now() - startedAt,
@@ -221,8 +315,8 @@ async function runWorkflow({
 			};
 		};
 
-		let execution;
-		let startNode;
+		let execution: ReturnType<WorkflowExecute['run']>;
+		let startNode: INode | undefined;
 		const workflowExecute = new WorkflowExecute(additionalData, mode);
 		try {
 			startNode = pickStartNode(workflow, startNodeName);
@@ -236,8 +330,9 @@ async function runWorkflow({
 				const issues = workflowExecute.checkReadyForExecution(workflow, {
 					startNode: startNode.name,
 				});
-				error.issues = issues;
-				error.description ??= JSON.stringify(issues);
+				const withIssues = error as WorkflowError;
+				withIssues.issues = issues ?? undefined;
+				withIssues.description ??= JSON.stringify(issues);
 				return done(undefined, false, error, { issues });
 			}
 			return done(undefined, false, error);
@@ -253,28 +348,32 @@ async function runWorkflow({
 		if (signal?.aborted) cancel();
 		signal?.addEventListener('abort', cancel, { once: true });
 
-		let engineResult;
+		type EngineOutcome = { value: IRun } | { error: unknown };
+		let engineResult: EngineOutcome | undefined;
 		let engineSettled = true;
 		try {
-			const enginePromise = execution.then(
+			const enginePromise: Promise<EngineOutcome> = execution.then(
 				(value) => ({ value }),
-				(error) => ({ error }),
+				(error: unknown) => ({ error }),
 			);
-			const first = await Promise.race([enginePromise, finished.promise.then(() => 'hook')]);
+			const first = await Promise.race([
+				enginePromise,
+				finished.promise.then(() => 'hook' as const),
+			]);
 			if (first !== 'hook') {
 				engineResult = first;
 			} else if (canceled) {
 				// Cancelling resolves the hook immediately; like the CLI we report the execution
 				// as canceled then, but we also wait for the running node to actually return so
 				// nothing leaks into the next test.
-				let graceTimer;
-				const grace = new Promise((resolve) => {
+				let graceTimer: NodeJS.Timeout | undefined;
+				const grace = new Promise<'timeout'>((resolve) => {
 					graceTimer = setTimeout(() => resolve('timeout'), cancelGraceMs);
 				});
 				const settled = await Promise.race([enginePromise, grace]);
 				clearTimeout(graceTimer);
-				engineSettled = settled !== 'timeout';
-				if (engineSettled) engineResult = settled;
+				if (settled === 'timeout') engineSettled = false;
+				else engineResult = settled;
 			} else {
 				engineResult = await enginePromise;
 			}
@@ -283,7 +382,7 @@ async function runWorkflow({
 			signal?.removeEventListener('abort', cancel);
 		}
 
-		if (engineResult?.error) {
+		if (engineResult && 'error' in engineResult) {
 			// The engine itself threw (should not happen for node errors).
 			return done(undefined, canceled, engineResult.error, { engineSettled });
 		}
@@ -295,7 +394,10 @@ async function runWorkflow({
 		const resultError = run?.data?.resultData?.error;
 		const lastNode = run?.data?.resultData?.lastNodeExecuted;
 		const original = lastNode === undefined ? undefined : thrownByNode.get(lastNode);
-		const error = original && original.message === resultError?.message ? original : resultError;
+		const error =
+			original instanceof Error && original.message === resultError?.message
+				? original
+				: resultError;
 		return done(run, canceled || run?.status === 'canceled', error, { engineSettled });
 	});
 }
@@ -305,7 +407,15 @@ async function runWorkflow({
  * `WorkflowExecuteAdditionalData.getBase`, minus services that need a server or DB
  * (sub-workflows, task runners, AI event log).
  */
-function buildAdditionalData({ hooks, credentialsHelper, executionId }) {
+function buildAdditionalData({
+	hooks,
+	credentialsHelper,
+	executionId,
+}: {
+	hooks: ExecutionLifecycleHooks;
+	credentialsHelper: HarnessCredentialsHelper;
+	executionId: string;
+}): IWorkflowExecuteAdditionalData {
 	const baseUrl = 'http://localhost:5678';
 	return {
 		hooks,
@@ -319,6 +429,8 @@ function buildAdditionalData({ hooks, credentialsHelper, executionId }) {
 		webhookWaitingBaseUrl: `${baseUrl}/webhook-waiting`,
 		webhookTestBaseUrl: `${baseUrl}/webhook-test`,
 		variables: {},
+		// No external secrets providers, like a CLI without any configured.
+		externalSecretsProxy: new ExternalSecretsProxy(),
 		userId: undefined,
 		currentNodeParameters: undefined,
 		executionTimeoutTimestamp: undefined,
@@ -336,22 +448,21 @@ function buildAdditionalData({ hooks, credentialsHelper, executionId }) {
 }
 
 /** Folder under which filesystem-mode binary data is written (created on first use). */
-async function getStorageDir() {
+export async function getStorageDir(): Promise<string> {
 	return (await ensureEnvironment()).storageDir;
 }
 
 /** Removes the harness's temp folder (filesystem binary data, settings file). */
-async function cleanup() {
+export async function cleanup(): Promise<void> {
 	await disposeEnvironment();
 }
 
 // Don't leave binary files in /tmp: under Jest, clean up after the test file (each test
 // file has its own module registry, hence its own environment); in plain Node scripts,
 // at process exit.
-if (typeof afterAll === 'function') {
-	afterAll(cleanup);
+const jestAfterAll = (globalThis as { afterAll?: (fn: () => Promise<void>) => void }).afterAll;
+if (typeof jestAfterAll === 'function') {
+	jestAfterAll(cleanup);
 } else {
 	process.once('exit', disposeEnvironmentSync);
 }
-
-module.exports = { runWorkflow, credentialRef, cleanup, getStorageDir };
