@@ -28,7 +28,7 @@ function demoWorkflow(model: string): RunWorkflowOptions {
 				type: 'n8n-nodes-cometapi-video.cometVideo',
 				parameters: {
 					operation: 'create',
-					model,
+					model: { __rl: true, mode: 'id', value: model },
 					prompt: '={{ $json.prompt }}',
 					waitForCompletion: true,
 					downloadWhenComplete: true,

@@ -48,7 +48,7 @@ export type VideoParameters = INodeParameters & { options?: INodeParameters };
 export function createParams(overrides: VideoParameters = {}): VideoParameters {
 	return {
 		operation: 'create',
-		model: 'veo3-fast',
+		model: { __rl: true, mode: 'list', value: 'veo3-fast' },
 		prompt: 'A paper boat drifting down a rainy street',
 		waitForCompletion: true,
 		downloadWhenComplete: true,

@@ -307,7 +307,7 @@ const cases: FaultCase[] = [
 		{ status: 401, times: 3 },
 		{
 			status: 'error',
-			error: [/Invalid token/, /Check the API key in the CometAPI credential/],
+			error: [/Invalid token/, /Check the API key in the Comet Video API credential/],
 			requests: { retrieve: 1 },
 		},
 	),
@@ -334,7 +334,7 @@ const cases: FaultCase[] = [
 		{ kind: 'html', times: 3 },
 		{
 			status: 'error',
-			error: [/was not JSON/i, /Base URL in the CometAPI credential/],
+			error: [/was not JSON/i, /Base URL in the Comet Video API credential/],
 			notError: [NOT_RAW_PARSER],
 		},
 	),
@@ -612,7 +612,7 @@ const cases: FaultCase[] = [
 		{ kind: 'html', times: 3 },
 		{
 			status: 'error',
-			error: [/was not JSON/i, /Base URL in the CometAPI credential/],
+			error: [/was not JSON/i, /Base URL in the Comet Video API credential/],
 			notError: [NOT_RAW_PARSER],
 			requests: { create: 1 },
 			nodeCreates: 0,
@@ -646,7 +646,7 @@ const cases: FaultCase[] = [
 		{ status: 401, times: 3 },
 		{
 			status: 'error',
-			error: [/Invalid token/, /Check the API key in the CometAPI credential/],
+			error: [/Invalid token/, /Check the API key in the Comet Video API credential/],
 			requests: { create: 1 },
 			nodeCreates: 0,
 		},

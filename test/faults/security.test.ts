@@ -61,7 +61,9 @@ describe('the key is redacted wherever a server echoes it', () => {
 		H.expectNoKeyLeak(result);
 		expect(result.status).toBe('error');
 		expect(result.error?.message).toMatch(/Invalid token \*\*\*/);
-		expect(result.error?.description).toMatch(/Check the API key in the CometAPI credential/);
+		expect(result.error?.description).toMatch(
+			/Check the API key in the Comet Video API credential/,
+		);
 		expect(sim.createCount()).toBe(0);
 		// The key did reach the API itself, as the Bearer header (the scan is not vacuous).
 		expect(authHeaders(sim.requests)).toEqual([`Bearer ${H.API_KEY}`]);
@@ -281,7 +283,7 @@ describe('answers that are not the API', () => {
 
 		H.expectNoKeyLeak(result);
 		expect(result.status).toBe('error');
-		expect(H.errorText(result)).toMatch(/Base URL in the CometAPI credential/);
+		expect(H.errorText(result)).toMatch(/Base URL in the Comet Video API credential/);
 		expect(H.errorText(result)).not.toMatch(/Unexpected token|SyntaxError/);
 		expect(result.error?.message).toContain(id);
 	});

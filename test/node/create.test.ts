@@ -140,13 +140,12 @@ describe('Create: text to video', () => {
 		});
 	});
 
-	test('custom model name is sent as is (with free-text size and duration)', async () => {
+	test('a model id typed by hand is sent as is (trimmed), with Veo size and duration', async () => {
 		const sim = getSim();
 		const result = await runVideoNode(
 			sim,
 			createParams({
-				model: 'custom',
-				customModel: '  veo3-pro-frames ',
+				model: { __rl: true, mode: 'id', value: '  veo3-pro-frames ' },
 				size: '16x9',
 				seconds: '8',
 				waitForCompletion: false,

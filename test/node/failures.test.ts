@@ -170,7 +170,7 @@ describe('bad key', () => {
 		expect(result.error?.message).toMatch(
 			/^CometAPI could not create the video job: Invalid token/,
 		);
-		expect(result.error?.description).toBe('Check the API key in the CometAPI credential.');
+		expect(result.error?.description).toBe('Check the API key in the Comet Video API credential.');
 		const everything = JSON.stringify({
 			message: result.error?.message,
 			description: result.error?.description,

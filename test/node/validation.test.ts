@@ -51,8 +51,8 @@ const cases: BadInputCase[] = [
 		/^Size: "1920x1080" is not a Sora size/,
 	],
 	[
-		'Sora label size such as 720p (custom Sora model)',
-		createParams({ model: 'custom', customModel: 'sora-2', size: '720p' }),
+		'Sora label size such as 720p (Sora id typed by hand)',
+		createParams({ model: { __rl: true, mode: 'id', value: 'sora-2' }, size: '720p' }),
 		undefined,
 		/^Size: "720p" is not a Sora size/,
 	],
@@ -63,8 +63,8 @@ const cases: BadInputCase[] = [
 		/^Size: 1792x1024 needs Sora 2 Pro/,
 	],
 	[
-		'1024x1792 on a custom sora-2 model name',
-		createParams({ model: 'custom', customModel: 'sora-2', size: '1024x1792' }),
+		'1024x1792 on sora-2 typed by hand',
+		createParams({ model: { __rl: true, mode: 'id', value: 'sora-2' }, size: '1024x1792' }),
 		undefined,
 		/^Size: 1024x1792 needs Sora 2 Pro/,
 	],
@@ -143,10 +143,10 @@ const cases: BadInputCase[] = [
 		/^Image URLs: "ftp:\/\/example\.com\/first\.png" is not an http\(s\) URL/,
 	],
 	[
-		'custom model with an empty name',
-		createParams({ model: 'custom', customModel: '={{ $json.model }}' }),
+		'a model id from an expression that is blank',
+		createParams({ model: { __rl: true, mode: 'id', value: '={{ $json.model }}' } }),
 		[{ json: { model: ' ' } }],
-		/^Model Name: enter the model alias/,
+		/^Model: choose a model from the list, or enter its ID/,
 	],
 	[
 		'Retrieve with an empty video id',

@@ -1,5 +1,5 @@
 /** The poll schedule on its own: when the next status check of a job goes out. */
-import { nextPollDelay } from '../../dist/nodes/CometVideo/helpers/waiter';
+import { nextPollDelay } from '../../dist/nodes/CometVideo/helpers/poll-schedule';
 
 const settings = { maxPollIntervalMs: 10_000, timeoutMs: 600_000 };
 const sample = (seconds: number, progress: number) => ({ at: seconds * 1000, progress });
