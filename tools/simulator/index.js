@@ -34,6 +34,8 @@ const DEFAULT_OPTIONS = Object.freeze({
 	videoBytes: 256 * 1024,
 	linkField: 'video_url',
 	pollAfterMs: undefined,
+	// How long every API answer is held back, like a gateway under load.
+	latencyMs: 0,
 	// The library is silent by default; the CLI turns request logging on.
 	quiet: true,
 	plan: undefined,
@@ -45,6 +47,7 @@ const RUNTIME_OPTIONS = new Set([
 	'videoBytes',
 	'linkField',
 	'pollAfterMs',
+	'latencyMs',
 	'quiet',
 	'plan',
 ]);
@@ -89,12 +92,13 @@ const STATUS_DEFAULTS = {
 };
 
 function validateOptions(options) {
-	const { apiKey, jobDurationMs, videoBytes, linkField, pollAfterMs, plan } = options;
+	const { apiKey, jobDurationMs, videoBytes, linkField, pollAfterMs, latencyMs, plan } = options;
 	if (typeof apiKey !== 'string' || apiKey === '')
 		throw new Error('apiKey must be a non-empty string');
 	for (const [name, value] of [
 		['jobDurationMs', jobDurationMs],
 		['videoBytes', videoBytes],
+		['latencyMs', latencyMs],
 	]) {
 		if (!Number.isSafeInteger(value) || value < 0)
 			throw new Error(`${name} must be a non-negative integer`);
@@ -133,6 +137,12 @@ function requestId() {
 	return (
 		new Date().toISOString().replace(/\D/g, '').slice(0, 14) + crypto.randomBytes(8).toString('hex')
 	);
+}
+
+/** The API key a request carries (`Authorization: Bearer <key>`), or '' without one. */
+function bearerToken(req) {
+	const match = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
+	return match ? match[1].trim() : '';
 }
 
 function sha256(buffer) {
@@ -210,6 +220,9 @@ class Simulator {
 	#faults = [];
 	#inFlight = 0;
 	#maxInFlight = 0;
+	// Per API key (the Authorization header's token): requests in flight now, and the most at once.
+	#inFlightByKey = new Map();
+	#maxInFlightByKey = new Map();
 	// Signs the temporary links handed out in video_url / metadata.url and redirects.
 	#linkSecret = crypto.randomBytes(16);
 	#hashCache = new Map();
@@ -247,6 +260,11 @@ class Simulator {
 	/** The most requests that were ever in flight at once (since start, reset or resetStats). */
 	get maxInFlight() {
 		return this.#maxInFlight;
+	}
+
+	/** The most requests carrying this API key that were in flight at once (same window). */
+	maxInFlightForKey(apiKey) {
+		return this.#maxInFlightByKey.get(apiKey) ?? 0;
 	}
 
 	configure(partial = {}) {
@@ -294,6 +312,7 @@ class Simulator {
 
 	resetStats() {
 		this.#maxInFlight = this.#inFlight;
+		this.#maxInFlightByKey = new Map(this.#inFlightByKey);
 	}
 
 	/** sha256 (hex) of what the content route serves for a job; big files are hashed by streaming. */
@@ -358,8 +377,7 @@ class Simulator {
 	}
 
 	#authorized(req, route, url) {
-		const match = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
-		if (match && match[1].trim() === this.#options.apiKey) return true;
+		if (bearerToken(req) === this.#options.apiKey) return true;
 		// Temporary links (video_url / metadata.url) are signed, so they work without the key.
 		return route.name === 'content' && url.searchParams.get('token') === this.#linkToken(route.id);
 	}
@@ -382,9 +400,14 @@ class Simulator {
 		const ctx = { req, res, record, closed: false };
 		this.#inFlight += 1;
 		this.#maxInFlight = Math.max(this.#maxInFlight, this.#inFlight);
+		const key = bearerToken(req);
+		const keyInFlight = (this.#inFlightByKey.get(key) ?? 0) + 1;
+		this.#inFlightByKey.set(key, keyInFlight);
+		this.#maxInFlightByKey.set(key, Math.max(this.#maxInFlightByKey.get(key) ?? 0, keyInFlight));
 		res.on('close', () => {
 			ctx.closed = true;
 			this.#inFlight -= 1;
+			this.#inFlightByKey.set(key, this.#inFlightByKey.get(key) - 1);
 			if (!this.#options.quiet) {
 				const outcome = record.status ?? 'reset';
 				process.stderr.write(
@@ -437,6 +460,7 @@ class Simulator {
 
 		// Everything else alters an answer the route really produced (so a create made its job).
 		const answer = this.#answer(route, body, ctx);
+		if (this.#options.latencyMs > 0) await this.#delay(ctx, this.#options.latencyMs);
 		switch (fault?.kind) {
 			case undefined:
 				return this.#send(ctx, answer);
