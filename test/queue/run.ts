@@ -54,7 +54,12 @@ import {
 	startRedis,
 	waitFor,
 } from '../../tools/queue/services';
-import { cometCredential, exampleWorkflow, videoWorkflow } from '../../tools/queue/workflows';
+import {
+	cometCredential,
+	createWaitRetrieveWorkflow,
+	exampleWorkflow,
+	videoWorkflow,
+} from '../../tools/queue/workflows';
 import { startSimulator } from '../../tools/simulator';
 import {
 	type ExecutionRow,
@@ -79,6 +84,8 @@ const LOAD_JOB_MS = 10_000;
 const LOAD_SPREAD_MS = 2_000;
 const EXAMPLE_ID = 'queueExWebhook01';
 const EXAMPLE_HOOK = 'comet-video';
+// n8n parks executions whose Wait node lasts at least this long (shorter waits stay in memory).
+const PARKING_WAIT_SECONDS = 65;
 
 type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 
@@ -194,15 +201,20 @@ async function finishedExecutions(
 	workflowId: string,
 	afterId: number,
 	count: number,
+	timeoutMs?: number,
 ): Promise<ExecutionRow[]> {
 	let executions: ExecutionRow[] = [];
-	await waitFor(`${count} finished execution(s) of ${workflowId}`, async () => {
-		executions = await executionsAfter(postgres, workflowId, afterId);
-		return (
-			executions.length >= count &&
-			executions.every((execution) => !['new', 'running'].includes(execution.status))
-		);
-	});
+	await waitFor(
+		`${count} finished execution(s) of ${workflowId}`,
+		async () => {
+			executions = await executionsAfter(postgres, workflowId, afterId);
+			return (
+				executions.length >= count &&
+				executions.every((execution) => !['new', 'running', 'waiting'].includes(execution.status))
+			);
+		},
+		{ timeoutMs },
+	);
 	return executions;
 }
 
@@ -263,12 +275,17 @@ async function main(): Promise<void> {
 				N8N_RESTRICT_FILE_ACCESS_TO: outDir,
 			},
 		});
-		const video = videoWorkflow({ id: 'queueVideo000001', outDir, maxInFlight: MAX_IN_FLIGHT });
+		const video = videoWorkflow('queueVideo000001', outDir, MAX_IN_FLIGHT);
+		const parked = createWaitRetrieveWorkflow('queueParked00001', outDir, PARKING_WAIT_SECONDS);
 		const n8nMain = await step('import, publish, n8n start (main)', () =>
 			cluster.startMain({
 				credentials: [cometCredential(apiKey, sim.url)],
-				workflows: [exampleWorkflow('webhook-create-job.json', EXAMPLE_ID), video.workflow],
-				publish: [EXAMPLE_ID, video.id],
+				workflows: [
+					exampleWorkflow('webhook-create-job.json', EXAMPLE_ID),
+					video.workflow,
+					parked.workflow,
+				],
+				publish: [EXAMPLE_ID, video.id, parked.id],
 			}),
 		);
 		const postJson = (hookPath: string, body: object) =>
@@ -389,6 +406,14 @@ async function main(): Promise<void> {
 			},
 		);
 
+		// Started before the load so its wait overlaps it; checked after the load.
+		const parkedMarker = await lastExecutionId(postgres);
+		const parkedPrompt = `parked [job-ms=${(PARKING_WAIT_SECONDS / 2) * 1000}]`;
+		const parkedAnswer = await postJson(parked.hookPath, { prompt: parkedPrompt });
+		await waitFor("the parked workflow's create", () =>
+			sim.creates.some((create) => create.prompt === parkedPrompt),
+		);
+
 		sim.configure({ latencyMs: API_LATENCY_MS });
 		sim.resetStats();
 		const marker = await lastExecutionId(postgres);
@@ -459,6 +484,41 @@ async function main(): Promise<void> {
 			async () => {
 				assert(mostInFlight <= MAX_IN_FLIGHT * workers.length, `${mostInFlight} in flight`);
 				return `most in flight: ${mostInFlight}`;
+			},
+		);
+
+		await check(
+			`create -> Wait ${PARKING_WAIT_SECONDS} s -> retrieve: the wait parks the execution in Postgres (its worker slot freed), a worker resumes it and downloads`,
+			async () => {
+				assert(parkedAnswer.status === 200, `webhook answered ${parkedAnswer.status}`);
+				const [execution] = await finishedExecutions(
+					postgres,
+					parked.id,
+					parkedMarker,
+					1,
+					(PARKING_WAIT_SECONDS + 60) * 1000,
+				);
+				assert(execution.status === 'success', `execution ${execution.id}: ${execution.status}`);
+				const startedOn = workers.flatMap((worker) =>
+					worker
+						.executionIds()
+						.filter((id) => id === execution.id)
+						.map(() => worker.name),
+				);
+				assert(
+					startedOn.length === 2,
+					`workers started execution ${execution.id} ${startedOn.length} time(s), expected 2 (before and after the wait)`,
+				);
+				const jobId = sim.creates.find((create) => create.prompt === parkedPrompt)?.id as string;
+				const [stored] = await storedFiles(postgres, execution.id);
+				const served = sim.videoSha256(jobId);
+				assert(
+					stored?.sha256 === served,
+					`binary_data: ${JSON.stringify(stored)}, served ${served}`,
+				);
+				const written = sha256(fs.readFileSync(path.join(outDir, `${jobId}.mp4`)));
+				assert(written === served, `written file sha256 ${written} != served ${served}`);
+				return `job ${jobId}, execution ${execution.id}: started on ${startedOn[0]}, parked, resumed on ${startedOn[1]}; video stored and written as served`;
 			},
 		);
 

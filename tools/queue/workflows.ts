@@ -26,95 +26,150 @@ export function exampleWorkflow(file: string, id: string): object {
 	return { ...workflow, id };
 }
 
-export interface VideoWorkflow {
+export interface WebhookWorkflow {
 	id: string;
-	/** Webhook path: POST `{ "prompts": ["..."] }`, one video per prompt. */
+	/** Production webhook path (POST). */
 	hookPath: string;
 	workflow: object;
 }
 
-/**
- * Webhook -> Split Out (one item per prompt) -> Comet Video (Create, wait, download) -> Write
- * Files to Disk (`<outDir>/<job id>.mp4`). The webhook answers when the last node is done, with
- * every item's JSON, so a caller learns the job ids and where the files went.
- */
-export function videoWorkflow({
-	id,
-	outDir,
-	maxInFlight,
-}: {
-	id: string;
-	outDir: string;
-	maxInFlight: number;
-}): VideoWorkflow {
-	const hookPath = `queue-video-${id}`;
-	const node = (
-		name: string,
-		type: string,
-		typeVersion: number,
-		x: number,
-		parameters: object,
-	) => ({
-		id: `${id}-${name.toLowerCase().replace(/\W+/g, '-')}`,
-		name,
+type NodeSpec = [name: string, type: string, typeVersion: number, parameters: object];
+
+/** A straight chain of nodes started by a POST webhook; Comet Video nodes get the credential. */
+function webhookChain(
+	id: string,
+	name: string,
+	webhook: object,
+	chain: NodeSpec[],
+): WebhookWorkflow {
+	const hookPath = `queue-${id}`;
+	const specs: NodeSpec[] = [
+		['Webhook', 'n8n-nodes-base.webhook', 2, { httpMethod: 'POST', path: hookPath, ...webhook }],
+		...chain,
+	];
+	const nodes = specs.map(([nodeName, type, typeVersion, parameters], index) => ({
+		id: `${id}-${index}`,
+		name: nodeName,
 		type,
 		typeVersion,
-		position: [x, 0],
+		position: [index * 220, 0],
 		parameters,
-	});
-	const chain = ['Webhook', 'One Item per Prompt', 'Comet Video', 'Write Video'];
+		...(type === NODE_TYPE
+			? { credentials: { cometVideoApi: { id: CREDENTIAL_ID, name: CREDENTIAL_NAME } } }
+			: {}),
+		...(index === 0 ? { webhookId: `${id}-hook` } : {}),
+	}));
+	const connections = Object.fromEntries(
+		nodes
+			.slice(0, -1)
+			.map((node, index) => [
+				node.name,
+				{ main: [[{ node: nodes[index + 1].name, type: 'main', index: 0 }]] },
+			]),
+	);
 	return {
 		id,
 		hookPath,
 		workflow: {
 			id,
-			name: `queue: webhook -> create, wait, download -> disk (${id})`,
-			nodes: [
-				{
-					...node('Webhook', 'n8n-nodes-base.webhook', 2, 0, {
-						httpMethod: 'POST',
-						path: hookPath,
-						responseMode: 'lastNode',
-						responseData: 'allEntries',
-						options: {},
-					}),
-					webhookId: `${id}-hook`,
-				},
-				node('One Item per Prompt', 'n8n-nodes-base.splitOut', 1, 220, {
-					fieldToSplitOut: 'body.prompts',
-					options: { destinationFieldName: 'prompt' },
-				}),
-				{
-					...node('Comet Video', NODE_TYPE, 1, 440, {
-						operation: 'create',
-						model: 'veo3-fast',
-						prompt: '={{ $json.prompt }}',
-						referenceImages: 'none',
-						waitForCompletion: true,
-						downloadWhenComplete: true,
-						binaryPropertyName: 'data',
-						options: { maxInFlight },
-					}),
-					credentials: { cometVideoApi: { id: CREDENTIAL_ID, name: CREDENTIAL_NAME } },
-				},
-				node('Write Video', 'n8n-nodes-base.readWriteFile', 1, 660, {
-					operation: 'write',
-					fileName: `=${outDir}/{{ $json.id }}.mp4`,
-					dataPropertyName: 'data',
-					options: {},
-				}),
-			],
-			connections: Object.fromEntries(
-				chain
-					.slice(0, -1)
-					.map((from, index) => [
-						from,
-						{ main: [[{ node: chain[index + 1], type: 'main', index: 0 }]] },
-					]),
-			),
+			name: `queue: ${name}`,
+			nodes,
+			connections,
 			settings: { executionOrder: 'v1' },
 			pinData: {},
 			active: false,
 		},
 	};
+}
+
+const writeVideo = (outDir: string): NodeSpec => [
+	'Write Video',
+	'n8n-nodes-base.readWriteFile',
+	1,
+	{ operation: 'write', fileName: `=${outDir}/{{ $json.id }}.mp4`, dataPropertyName: 'data' },
+];
+
+/**
+ * Webhook (POST `{ "prompts": ["..."] }`) -> one item per prompt -> Comet Video (Create, wait,
+ * download) -> Write Files to Disk (`<outDir>/<job id>.mp4`). The webhook answers when the last
+ * node is done, with every item's JSON.
+ */
+export function videoWorkflow(id: string, outDir: string, maxInFlight: number): WebhookWorkflow {
+	return webhookChain(
+		id,
+		'webhook -> create, wait, download -> disk',
+		{ responseMode: 'lastNode', responseData: 'allEntries' },
+		[
+			[
+				'One Item per Prompt',
+				'n8n-nodes-base.splitOut',
+				1,
+				{ fieldToSplitOut: 'body.prompts', options: { destinationFieldName: 'prompt' } },
+			],
+			[
+				'Comet Video',
+				NODE_TYPE,
+				1,
+				{
+					operation: 'create',
+					model: 'veo3-fast',
+					prompt: '={{ $json.prompt }}',
+					waitForCompletion: true,
+					downloadWhenComplete: true,
+					binaryPropertyName: 'data',
+					options: { maxInFlight },
+				},
+			],
+			writeVideo(outDir),
+		],
+	);
+}
+
+/**
+ * Webhook (POST `{ "prompt": "..." }`, answered at once) -> Comet Video (Create, no wait) ->
+ * Wait -> Comet Video (Retrieve, wait, download) -> Write Files to Disk. n8n parks an execution
+ * whose Wait lasts 65 s or more in the database, which frees its worker slot.
+ */
+export function createWaitRetrieveWorkflow(
+	id: string,
+	outDir: string,
+	waitSeconds: number,
+): WebhookWorkflow {
+	return webhookChain(
+		id,
+		`webhook -> create -> wait ${waitSeconds} s -> retrieve, download -> disk`,
+		{ responseMode: 'onReceived' },
+		[
+			[
+				'Create Job',
+				NODE_TYPE,
+				1,
+				{
+					operation: 'create',
+					model: 'veo3-fast',
+					prompt: '={{ $json.body.prompt }}',
+					waitForCompletion: false,
+				},
+			],
+			[
+				'Wait',
+				'n8n-nodes-base.wait',
+				1.1,
+				{ resume: 'timeInterval', amount: waitSeconds, unit: 'seconds' },
+			],
+			[
+				'Retrieve and Download',
+				NODE_TYPE,
+				1,
+				{
+					operation: 'retrieve',
+					videoId: '={{ $json.id }}',
+					waitForCompletion: true,
+					downloadWhenComplete: true,
+					binaryPropertyName: 'data',
+				},
+			],
+			writeVideo(outDir),
+		],
+	);
 }
