@@ -231,7 +231,7 @@ function mib(bytes: number): string {
 async function main(): Promise<void> {
 	const suiteStarted = Date.now();
 	const teardown = new Teardown();
-	teardown.stopOnSignals();
+	teardown.stopOnInterruptOrCrash();
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-queue-'));
 	teardown.add('temporary folder', async () => {
 		if (process.env.QUEUE_KEEP) say(`kept ${dir}`);
@@ -546,4 +546,8 @@ async function main(): Promise<void> {
 	process.exitCode = passed === results.length && passed > 0 ? 0 : 1;
 }
 
-void main();
+main().catch((error: unknown) => {
+	process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+	say('0 passed, 1 failed');
+	process.exit(1);
+});

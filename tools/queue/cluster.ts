@@ -16,7 +16,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { runN8n, startN8n } from '../n8n/install-n8n';
 import { installPackage } from '../n8n/package-install';
 import {
 	LOOPBACK,
@@ -57,10 +56,8 @@ export interface N8nWorker extends RunningProcess {
 	executionIds(): string[];
 }
 
-export interface N8nMain {
+export interface N8nMain extends RunningProcess {
 	url: string;
-	pid: number;
-	logs(): string;
 	callWebhook(hookPath: string, init?: RequestInit): Promise<Response>;
 }
 
@@ -115,17 +112,63 @@ export class QueueCluster {
 		return folder;
 	}
 
-	private async cli(args: string[], userFolder: string): Promise<string> {
-		const result = await runN8n(this.options.install, args, {
-			userFolder,
-			env: this.env,
-			timeoutMs: CLI_TIMEOUT_MS,
+	/**
+	 * Starts an n8n command as a member of the cluster. It is stopped at teardown from the moment
+	 * it exists, so an interrupt during a slow start leaves nothing behind.
+	 */
+	private async spawn(
+		name: string,
+		userFolder: string,
+		args: string[],
+		env: Record<string, string> = {},
+	): Promise<RunningProcess> {
+		const { install, teardown } = this.options;
+		const child = startProcess(install.nodeBin, [install.n8nBin, ...args], {
+			cwd: userFolder,
+			env: {
+				...process.env,
+				...install.env,
+				...this.env,
+				N8N_USER_FOLDER: userFolder,
+				N8N_PORT: String(await freePort()),
+				N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+				...env,
+			},
 		});
-		if (result.code !== 0)
-			throw new Error(
-				`n8n ${args[0]} exited ${result.code}:\n${tail(result.stdout + result.stderr)}`,
-			);
-		return result.stdout;
+		teardown.add(`n8n ${name}`, () => child.stop());
+		return child;
+	}
+
+	private async cli(args: string[], userFolder: string): Promise<void> {
+		const child = await this.spawn(args[0], userFolder, args);
+		const timer = setTimeout(() => void child.stop('SIGKILL'), CLI_TIMEOUT_MS);
+		const code = await child.finished;
+		clearTimeout(timer);
+		if (code !== 0) throw new Error(`n8n ${args[0]} exited ${code}:\n${tail(child.logs())}`);
+	}
+
+	/** Waits until a started process answers `healthUrl` and has logged `readyLine`. */
+	private async ready(
+		name: string,
+		child: RunningProcess,
+		healthUrl: string,
+		readyLine: RegExp,
+	): Promise<void> {
+		await waitFor(
+			`n8n ${name}`,
+			async () => {
+				if (!readyLine.test(child.logs())) return false;
+				try {
+					return (await fetch(healthUrl)).ok;
+				} catch {
+					return false;
+				}
+			},
+			{
+				timeoutMs: CLI_TIMEOUT_MS,
+				failIf: () => (child.exited() ? `exited early:\n${tail(child.logs())}` : undefined),
+			},
+		);
 	}
 
 	/**
@@ -149,19 +192,20 @@ export class QueueCluster {
 		await this.cli(['import:credentials', `--input=${credentialsFile}`], folder);
 		await this.cli(['import:workflow', `--input=${workflowsFile}`], folder);
 		for (const id of publish) await this.cli(['publish:workflow', `--id=${id}`], folder);
-		const server = await startN8n(this.options.install, {
-			userFolder: folder,
-			env: { ...this.env, N8N_RUNNERS_BROKER_PORT: String(await freePort()) },
+		const port = await freePort();
+		const url = `http://${LOOPBACK}:${port}`;
+		const child = await this.spawn('main', folder, ['start'], {
+			N8N_PORT: String(port),
+			N8N_LISTEN_ADDRESS: LOOPBACK,
+			WEBHOOK_URL: `${url}/`,
 		});
-		this.options.teardown.add('n8n main', () => server.stop());
-		const main: N8nMain = {
-			url: server.url,
-			pid: server.pid,
-			logs: server.logs,
-			callWebhook: (hookPath, init) =>
-				fetch(`${server.url}/webhook/${hookPath.replace(/^\/+/, '')}`, init),
+		// Main logs this line once it has activated the published workflows' webhooks.
+		await this.ready('main', child, `${url}/healthz/readiness`, /Editor is now accessible via/);
+		return {
+			...child,
+			url,
+			callWebhook: (hookPath, init) => fetch(`${url}/webhook/${hookPath}`, init),
 		};
-		return main;
 	}
 
 	/** Starts `n8n worker` number `this.workers.length + 1`; resolves once it takes jobs. */
@@ -169,40 +213,21 @@ export class QueueCluster {
 		const name = `worker-${this.workers.length + 1}`;
 		const folder = await this.userFolder(name);
 		const healthPort = await freePort();
-		const { install, teardown, concurrency } = this.options;
-		const child = startProcess(
-			install.nodeBin,
-			[install.n8nBin, 'worker', `--concurrency=${concurrency}`],
+		const child = await this.spawn(
+			name,
+			folder,
+			['worker', `--concurrency=${this.options.concurrency}`],
 			{
-				cwd: folder,
-				env: {
-					...process.env,
-					...install.env,
-					...this.env,
-					N8N_USER_FOLDER: folder,
-					N8N_PORT: String(await freePort()),
-					N8N_RUNNERS_BROKER_PORT: String(await freePort()),
-					QUEUE_HEALTH_CHECK_ACTIVE: 'true',
-					QUEUE_HEALTH_CHECK_PORT: String(healthPort),
-					N8N_WORKER_SERVER_ADDRESS: LOOPBACK,
-				},
+				QUEUE_HEALTH_CHECK_ACTIVE: 'true',
+				QUEUE_HEALTH_CHECK_PORT: String(healthPort),
+				N8N_WORKER_SERVER_ADDRESS: LOOPBACK,
 			},
 		);
-		teardown.add(`n8n ${name}`, () => child.stop());
-		await waitFor(
-			`n8n ${name}`,
-			async () => {
-				if (!/n8n worker is now ready/.test(child.logs())) return false;
-				try {
-					return (await fetch(`http://${LOOPBACK}:${healthPort}/healthz/readiness`)).ok;
-				} catch {
-					return false;
-				}
-			},
-			{
-				timeoutMs: CLI_TIMEOUT_MS,
-				failIf: () => (child.exited() ? `exited early:\n${tail(child.logs())}` : undefined),
-			},
+		await this.ready(
+			name,
+			child,
+			`http://${LOOPBACK}:${healthPort}/healthz/readiness`,
+			/n8n worker is now ready/,
 		);
 		const worker: N8nWorker = {
 			...child,

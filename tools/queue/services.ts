@@ -4,7 +4,7 @@
  * queue). Used by the queue-mode suite (test/queue) and the benchmark's queue row.
  *
  *   const teardown = new Teardown();
- *   teardown.stopOnSignals();
+ *   teardown.stopOnInterruptOrCrash();
  *   const { postgresBinDir, redisServer } = await ensureDebianPackages();
  *   const postgres = await startPostgres(postgresBinDir, dir, teardown);
  *   const redis = await startRedis(redisServer, dir, teardown);
@@ -47,17 +47,19 @@ export class Teardown {
 		return this.running;
 	}
 
-	/** On Ctrl-C or SIGTERM: stop everything, then exit with the signal's conventional code. */
-	stopOnSignals(): void {
-		for (const [signal, code] of [
-			['SIGINT', 130],
-			['SIGTERM', 143],
-		] as const) {
-			process.once(signal, () => {
-				process.stderr.write(`\n${signal}: stopping services...\n`);
-				void this.run().then(() => process.exit(code));
-			});
-		}
+	/**
+	 * On Ctrl-C, SIGTERM or a crash (an error nothing caught): stop everything, then exit with
+	 * the conventional code, so no database or n8n process outlives the script.
+	 */
+	stopOnInterruptOrCrash(): void {
+		const stopAndExit = (why: string, code: number) => {
+			process.stderr.write(`\n${why}: stopping services...\n`);
+			void this.run().then(() => process.exit(code));
+		};
+		process.once('SIGINT', () => stopAndExit('SIGINT', 130));
+		process.once('SIGTERM', () => stopAndExit('SIGTERM', 143));
+		process.once('uncaughtException', (error) => stopAndExit(String(error.stack ?? error), 1));
+		process.once('unhandledRejection', (reason) => stopAndExit(String(reason), 1));
 	}
 }
 
@@ -66,6 +68,8 @@ export interface RunningProcess {
 	pid: number;
 	logs(): string;
 	exited(): boolean;
+	/** Resolves with the exit code (null when a signal ended it). */
+	finished: Promise<number | null>;
 	/** Signals the whole group, waits for the exit; SIGKILL after a grace period. */
 	stop(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -84,7 +88,9 @@ export function startProcess(
 	child.stdout?.on('data', (chunk: Buffer) => (output += chunk));
 	child.stderr?.on('data', (chunk: Buffer) => (output += chunk));
 	child.on('error', (error) => (output += `\n${String(error)}\n`));
-	const exit = new Promise<void>((resolve) => child.once('close', () => resolve()));
+	const finished = new Promise<number | null>((resolve) =>
+		child.once('close', (code) => resolve(code)),
+	);
 	const hasExited = () => child.exitCode !== null || child.signalCode !== null;
 	const signalGroup = (signal: NodeJS.Signals) => {
 		try {
@@ -97,11 +103,12 @@ export function startProcess(
 		pid: child.pid as number,
 		logs: () => output,
 		exited: hasExited,
+		finished,
 		async stop(signal = 'SIGTERM') {
 			if (child.pid === undefined || hasExited()) return;
 			signalGroup(signal);
 			const timer = setTimeout(() => signalGroup('SIGKILL'), STOP_GRACE_MS);
-			await exit;
+			await finished;
 			clearTimeout(timer);
 		},
 	};
@@ -115,16 +122,15 @@ export interface CommandResult {
 export function runCommand(
 	command: string,
 	args: string[],
-	options: { env?: NodeJS.ProcessEnv; uid?: number; gid?: number; input?: string } = {},
+	options: { env?: NodeJS.ProcessEnv; uid?: number; gid?: number } = {},
 ): Promise<CommandResult> {
 	return new Promise((resolve) => {
-		const child = spawn(command, args, { ...options, stdio: ['pipe', 'pipe', 'pipe'] });
+		const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
 		let output = '';
 		child.stdout.on('data', (chunk: Buffer) => (output += chunk));
 		child.stderr.on('data', (chunk: Buffer) => (output += chunk));
 		child.on('error', (error) => (output += String(error)));
 		child.on('close', (code) => resolve({ code: code ?? -1, output }));
-		child.stdin.end(options.input ?? '');
 	});
 }
 
