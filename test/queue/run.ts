@@ -43,6 +43,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+import { sha256 } from '../../tools/files';
 import { ensureN8n, fmtMs } from '../../tools/n8n/install-n8n';
 import { packPackage } from '../../tools/n8n/package-install';
 import { type N8nWorker, QueueCluster, peakRssBytes } from '../../tools/queue/cluster';
@@ -60,7 +61,7 @@ import {
 	exampleWorkflow,
 	videoWorkflow,
 } from '../../tools/queue/workflows';
-import { startSimulator } from '../../tools/simulator';
+import { type Simulator, startSimulator } from '../../tools/simulator';
 import {
 	type ExecutionRow,
 	executionOutcome,
@@ -86,8 +87,6 @@ const EXAMPLE_ID = 'queueExWebhook01';
 const EXAMPLE_HOOK = 'comet-video';
 // n8n parks executions whose Wait node lasts at least this long (shorter waits stay in memory).
 const PARKING_WAIT_SECONDS = 65;
-
-type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 
 interface CheckResult {
 	name: string;
@@ -130,10 +129,6 @@ async function step<T>(name: string, body: () => Promise<T>): Promise<T> {
 	const value = await body();
 	say(`  [setup] ${name}: ${fmtMs(Date.now() - started)}`);
 	return value;
-}
-
-function sha256(bytes: Buffer): string {
-	return crypto.createHash('sha256').update(bytes).digest('hex');
 }
 
 function range(count: number): number[] {

@@ -16,6 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { type N8nInstall, freePort, tail } from '../n8n/install-n8n';
 import { installPackage } from '../n8n/package-install';
 import {
 	LOOPBACK,
@@ -23,13 +24,9 @@ import {
 	type Redis,
 	type RunningProcess,
 	type Teardown,
-	freePort,
 	startProcess,
-	tail,
 	waitFor,
 } from './services';
-
-type N8nInstall = Awaited<ReturnType<typeof import('../n8n/install-n8n').ensureN8n>>;
 
 const CLI_TIMEOUT_MS = 180_000;
 // Shared by every process: credentials encrypted by one must be readable by the others.

@@ -16,8 +16,9 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
+
+import { freePort, tail } from '../n8n/install-n8n';
 
 const READY_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 15_000;
@@ -145,23 +146,6 @@ export async function mustRun(
 			`${path.basename(command)} ${args.join(' ')} exited ${result.code}:\n${tail(result.output)}`,
 		);
 	return result.output;
-}
-
-export function tail(text: string, lines = 30): string {
-	return text.split('\n').slice(-lines).join('\n');
-}
-
-/** A port nothing listens on right now (the usual small race, fine on a test machine). */
-export function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = net.createServer();
-		server.unref();
-		server.on('error', reject);
-		server.listen(0, LOOPBACK, () => {
-			const { port } = server.address() as net.AddressInfo;
-			server.close(() => resolve(port));
-		});
-	});
 }
 
 export async function waitFor(

@@ -1,8 +1,9 @@
 /**
  * Workflows and the credential the queue-mode runs import into n8n.
  */
-import fs from 'node:fs';
 import path from 'node:path';
+
+import { readJson } from '../files';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const NODE_TYPE = 'n8n-nodes-cometapi-video.cometVideo';
@@ -22,8 +23,7 @@ export function cometCredential(apiKey: string, baseUrl: string): object {
 
 /** An example from examples/, with a fixed id so it can be published from the CLI. */
 export function exampleWorkflow(file: string, id: string): object {
-	const workflow = JSON.parse(fs.readFileSync(path.join(REPO, 'examples', file), 'utf8'));
-	return { ...workflow, id };
+	return { ...readJson<object>(path.join(REPO, 'examples', file)), id };
 }
 
 export interface WebhookWorkflow {
