@@ -38,30 +38,27 @@
  * started is stopped at the end, on failure and on Ctrl-C. QUEUE_KEEP=1 keeps the temporary
  * folder (user folders, database, written videos).
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
 import { sha256 } from '../../tools/files';
-import { ensureN8n, fmtMs } from '../../tools/n8n/install-n8n';
-import { packPackage } from '../../tools/n8n/package-install';
-import { type N8nWorker, QueueCluster, peakRssBytes } from '../../tools/queue/cluster';
+import { fmtMs } from '../../tools/n8n/install-n8n';
 import {
+	N8N_VERSION,
+	type N8nWorker,
 	type Postgres,
 	Teardown,
-	ensureDebianPackages,
-	startPostgres,
-	startRedis,
+	type WebhookAnswer,
+	peakRssBytes,
+	startQueueStack,
+	timedStep,
 	waitFor,
-} from '../../tools/queue/services';
+} from '../../tools/queue';
 import {
-	cometCredential,
 	createWaitRetrieveWorkflow,
 	exampleWorkflow,
 	videoWorkflow,
 } from '../../tools/queue/workflows';
-import { type Simulator, startSimulator } from '../../tools/simulator';
 import {
 	type ExecutionRow,
 	executionOutcome,
@@ -72,7 +69,6 @@ import {
 	storedFiles,
 } from './executions';
 
-const N8N_VERSION = '2.8.4';
 const MAX_IN_FLIGHT = 5;
 const API_LATENCY_MS = 250;
 const WORKER_CONCURRENCY = 50;
@@ -124,11 +120,8 @@ async function check(name: string, body: () => Promise<string>): Promise<boolean
 	}
 }
 
-async function step<T>(name: string, body: () => Promise<T>): Promise<T> {
-	const started = Date.now();
-	const value = await body();
-	say(`  [setup] ${name}: ${fmtMs(Date.now() - started)}`);
-	return value;
+function step<T>(name: string, body: () => Promise<T>): Promise<T> {
+	return timedStep(say, name, body);
 }
 
 function range(count: number): number[] {
@@ -149,28 +142,6 @@ function planFromPrompt(create: { prompt: string }): { durationMs?: number; vide
 		return match ? Number(match[1]) : undefined;
 	};
 	return { durationMs: number('job-ms'), videoBytes: number('bytes') };
-}
-
-interface WebhookAnswer {
-	status: number;
-	body: unknown;
-}
-
-/** A webhook call's status and body; a call that got no answer has status 0. */
-async function answerOf(call: () => Promise<Response>): Promise<WebhookAnswer> {
-	let response: Response;
-	let text: string;
-	try {
-		response = await call();
-		text = await response.text();
-	} catch (error) {
-		return { status: 0, body: String(error) };
-	}
-	try {
-		return { status: response.status, body: JSON.parse(text) };
-	} catch {
-		return { status: response.status, body: text };
-	}
 }
 
 interface VideoItem {
@@ -227,71 +198,22 @@ async function main(): Promise<void> {
 	const suiteStarted = Date.now();
 	const teardown = new Teardown();
 	teardown.stopOnInterruptOrCrash();
-	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-queue-'));
-	teardown.add('temporary folder', async () => {
-		if (process.env.QUEUE_KEEP) say(`kept ${dir}`);
-		else fs.rmSync(dir, { recursive: true, force: true });
-	});
-	const outDir = path.join(dir, 'videos');
-	fs.mkdirSync(outDir);
-	const apiKey = `sk-queue-${crypto.randomBytes(12).toString('hex')}`;
 	say(`test:queue: n8n ${N8N_VERSION} in queue mode (main + 2 workers), Postgres, Redis`);
 	try {
-		const services = await step('Debian packages (postgresql, redis-server)', () =>
-			ensureDebianPackages((line) => say(`  ${line}`)),
-		);
-		const [postgres, redis] = await step('start Postgres and Redis', () =>
-			Promise.all([
-				startPostgres(services.postgresBinDir, dir, teardown),
-				startRedis(services.redisServer, dir, teardown),
-			]),
-		);
-		say(`  postgres on port ${postgres.port}, redis on port ${redis.port}`);
-		const sim: Simulator = await startSimulator({
-			apiKey,
-			jobDurationMs: 3000,
-			plan: planFromPrompt,
-		});
-		teardown.add('simulator', () => sim.close());
-		const install = await step(`n8n ${N8N_VERSION} install (cache)`, () =>
-			ensureN8n({ version: N8N_VERSION, node: 20 }),
-		);
-		const { tgz } = await step('npm pack', () => packPackage(dir));
-		const cluster = new QueueCluster({
-			install,
-			dir,
-			postgres,
-			redis,
-			tarball: tgz,
+		const { outDir, postgres, sim, apiKey, cluster, startMain } = await startQueueStack({
 			teardown,
+			log: say,
 			concurrency: WORKER_CONCURRENCY,
-			env: {
-				N8N_BINARY_DATA_DATABASE_MAX_FILE_SIZE: String(DATABASE_CAP_MIB),
-				N8N_RESTRICT_FILE_ACCESS_TO: outDir,
-			},
+			env: { N8N_BINARY_DATA_DATABASE_MAX_FILE_SIZE: String(DATABASE_CAP_MIB) },
+			simulator: { jobDurationMs: 3000, plan: planFromPrompt },
 		});
 		const video = videoWorkflow('queueVideo000001', outDir, MAX_IN_FLIGHT);
 		const parked = createWaitRetrieveWorkflow('queueParked00001', outDir, PARKING_WAIT_SECONDS);
-		const n8nMain = await step('import, publish, n8n start (main)', () =>
-			cluster.startMain({
-				credentials: [cometCredential(apiKey, sim.url)],
-				workflows: [
-					exampleWorkflow('webhook-create-job.json', EXAMPLE_ID),
-					video.workflow,
-					parked.workflow,
-				],
-				publish: [EXAMPLE_ID, video.id, parked.id],
-			}),
+		const n8nMain = await startMain(
+			[exampleWorkflow('webhook-create-job.json', EXAMPLE_ID), video.workflow, parked.workflow],
+			[EXAMPLE_ID, video.id, parked.id],
 		);
-		const postJson = (hookPath: string, body: object) =>
-			answerOf(() =>
-				n8nMain.callWebhook(hookPath, {
-					method: 'POST',
-					headers: { 'content-type': 'application/json' },
-					body: JSON.stringify(body),
-				}),
-			);
-		const postVideos = (prompts: string[]) => postJson(video.hookPath, { prompts });
+		const postVideos = (prompts: string[]) => n8nMain.postJson(video.hookPath, { prompts });
 		await step('n8n worker-1', () => cluster.startWorker());
 
 		await check(
@@ -331,7 +253,7 @@ async function main(): Promise<void> {
 			'example webhook-create-job answers with a job id; its execution ran on a worker',
 			async () => {
 				const marker = await lastExecutionId(postgres);
-				const answer = await postJson(EXAMPLE_HOOK, {
+				const answer = await n8nMain.postJson(EXAMPLE_HOOK, {
 					prompt: 'A lighthouse in a storm, from a queue-mode webhook',
 				});
 				const id = (answer.body as { id?: string }).id;
@@ -404,7 +326,7 @@ async function main(): Promise<void> {
 		// Started before the load so its wait overlaps it; checked after the load.
 		const parkedMarker = await lastExecutionId(postgres);
 		const parkedPrompt = `parked [job-ms=${(PARKING_WAIT_SECONDS / 2) * 1000}]`;
-		const parkedAnswer = await postJson(parked.hookPath, { prompt: parkedPrompt });
+		const parkedAnswer = await n8nMain.postJson(parked.hookPath, { prompt: parkedPrompt });
 		await waitFor("the parked workflow's create", () =>
 			sim.creates.some((create) => create.prompt === parkedPrompt),
 		);

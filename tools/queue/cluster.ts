@@ -53,9 +53,36 @@ export interface N8nWorker extends RunningProcess {
 	executionIds(): string[];
 }
 
+/** A webhook call's status and body (JSON when it parses); status 0 when no answer came. */
+export interface WebhookAnswer {
+	status: number;
+	body: unknown;
+}
+
 export interface N8nMain extends RunningProcess {
 	url: string;
-	callWebhook(hookPath: string, init?: RequestInit): Promise<Response>;
+	/** POSTs `body` as JSON to a production webhook. */
+	postJson(hookPath: string, body: object): Promise<WebhookAnswer>;
+}
+
+async function postJson(url: string, body: object): Promise<WebhookAnswer> {
+	let response: Response;
+	let text: string;
+	try {
+		response = await fetch(url, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify(body),
+		});
+		text = await response.text();
+	} catch (error) {
+		return { status: 0, body: String(error) };
+	}
+	try {
+		return { status: response.status, body: JSON.parse(text) };
+	} catch {
+		return { status: response.status, body: text };
+	}
 }
 
 /** The env that makes an n8n process one member of this queue-mode cluster. */
@@ -201,7 +228,7 @@ export class QueueCluster {
 		return {
 			...child,
 			url,
-			callWebhook: (hookPath, init) => fetch(`${url}/webhook/${hookPath}`, init),
+			postJson: (hookPath, body) => postJson(`${url}/webhook/${hookPath}`, body),
 		};
 	}
 
