@@ -27,7 +27,6 @@ export interface QueueBenchResult extends QueueBenchConfig {
 	succeeded: number;
 	executionsPerWorker: number[];
 	peakRssBytesPerWorker: number[];
-	mostInFlightForKey: number;
 }
 
 const SINGLE_RUNS = 3;
@@ -65,7 +64,6 @@ export async function runQueueBench(
 		}
 		const workers = stack.cluster.workers;
 		const singleRunsPerWorker = workers.map((worker) => worker.executionIds().length);
-		stack.sim.resetStats();
 		const started = Date.now();
 		const roundTrips = await Promise.all(
 			Array.from({ length: config.executions }, (_, call) =>
@@ -82,7 +80,6 @@ export async function runQueueBench(
 				(worker, index) => worker.executionIds().length - singleRunsPerWorker[index],
 			),
 			peakRssBytesPerWorker: workers.map((worker) => peakRssBytes(worker.pid)),
-			mostInFlightForKey: stack.sim.maxInFlightForKey(stack.apiKey),
 		};
 	} finally {
 		await teardown.run();
@@ -105,7 +102,6 @@ export function queueTable(result: QueueBenchResult): { header: string[]; rows: 
 			'executions/s',
 			'executions per worker',
 			'peak RSS per worker (MiB)',
-			'most in flight for the key',
 			'succeeded',
 		],
 		rows: [
@@ -119,7 +115,6 @@ export function queueTable(result: QueueBenchResult): { header: string[]; rows: 
 				((result.executions * 1000) / result.wallMs).toFixed(2),
 				result.executionsPerWorker.join(' / '),
 				result.peakRssBytesPerWorker.map((bytes) => (bytes / 1024 / 1024).toFixed(0)).join(' / '),
-				String(result.mostInFlightForKey),
 				`${result.succeeded} / ${result.executions}`,
 			],
 		],
