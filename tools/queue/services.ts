@@ -5,7 +5,7 @@
  *
  *   const teardown = new Teardown();
  *   teardown.stopOnInterruptOrCrash();
- *   const { postgresBinDir, redisServer } = await ensureDebianPackages();
+ *   const { postgresBinDir, redisServer } = await ensureDebianPackages(console.log);
  *   const postgres = await startPostgres(postgresBinDir, dir, teardown);
  *   const redis = await startRedis(redisServer, dir, teardown);
  *   ...
@@ -71,7 +71,10 @@ export interface RunningProcess {
 	exited(): boolean;
 	/** Resolves with the exit code (null when a signal ended it). */
 	finished: Promise<number | null>;
-	/** Signals the whole group, waits for the exit; SIGKILL after a grace period. */
+	/**
+	 * Signals the whole group (n8n's task runner with it) and waits for the exit, SIGKILL after a
+	 * grace period. A process that is gone already is left alone: its group id may be reused.
+	 */
 	stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
