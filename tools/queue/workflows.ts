@@ -7,6 +7,8 @@ import { readJson } from '../files';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const NODE_TYPE = 'n8n-nodes-cometapi-video.cometVideo';
+// The Model parameter is a resource locator; "list" is what picking from the editor's list saves.
+const VEO_3_FAST = { __rl: true, mode: 'list', value: 'veo3-fast' };
 
 export const CREDENTIAL_ID = 'queueCredComet01';
 // The examples refer to their credential by this name; n8n resolves it on import.
@@ -112,7 +114,7 @@ export function videoWorkflow(id: string, outDir: string, maxInFlight: number): 
 				1,
 				{
 					operation: 'create',
-					model: 'veo3-fast',
+					model: VEO_3_FAST,
 					prompt: '={{ $json.prompt }}',
 					waitForCompletion: true,
 					downloadWhenComplete: true,
@@ -146,7 +148,7 @@ export function createWaitRetrieveWorkflow(
 				1,
 				{
 					operation: 'create',
-					model: 'veo3-fast',
+					model: VEO_3_FAST,
 					prompt: '={{ $json.body.prompt }}',
 					waitForCompletion: false,
 				},
