@@ -303,8 +303,11 @@ async function main(): Promise<void> {
 				ranOn(workers, execution.id);
 				const outcome = await executionOutcome(postgres, execution.id);
 				const shown = [outcome.errorMessage, outcome.errorDescription].filter(Boolean).join('\n');
+				const downloads = sim.requests.filter(
+					(request) => request.route === 'content' && request.path.includes(jobId),
+				).length;
 				say(
-					`      the message as the user sees it:\n        ${shown.split('\n').join('\n        ')}`,
+					`      the message as the user sees it (after ${downloads} download attempt(s)):\n        ${shown.split('\n').join('\n        ')}`,
 				);
 				for (const [what, pattern] of [
 					['the setting', /N8N_BINARY_DATA_DATABASE_MAX_FILE_SIZE/],
