@@ -2,8 +2,6 @@
  * Reading what a server sends, with bounds: API answers are read up to a size limit, downloads
  * are counted on their way into n8n's store, capped, and stopped when they stall.
  */
-import { sleepWithAbort } from 'n8n-workflow';
-
 /** Job objects are a few hundred bytes; a megabyte is room for any honest answer. */
 export const API_ANSWER_LIMIT = 1024 * 1024;
 /** A download that delivers less than this within a Request Timeout has stalled. */
@@ -90,6 +88,8 @@ export async function readErrorText(body: unknown): Promise<string> {
 export interface DownloadMeter {
 	bytes: number;
 	stoppedBy?: TooLarge | Stalled;
+	/** The watchdog's current timer, held here so it stays reachable while the body streams. */
+	tick?: AbortSignal;
 }
 
 /**
@@ -127,13 +127,22 @@ export async function watchProgress(
 	intervalMs: number,
 	finished: AbortSignal,
 ): Promise<void> {
+	const done = new Promise<void>((resolve) =>
+		finished.addEventListener('abort', () => resolve(), { once: true }),
+	);
 	let seen = 0;
 	for (;;) {
-		try {
-			await sleepWithAbort(intervalMs, finished);
-		} catch {
-			return;
-		}
+		// A timer without setTimeout (which community nodes may not use), and one that does not
+		// keep n8n's process alive.
+		const tick = AbortSignal.timeout(intervalMs);
+		meter.tick = tick;
+		await Promise.race([
+			done,
+			new Promise<void>((resolve) =>
+				tick.addEventListener('abort', () => resolve(), { once: true }),
+			),
+		]);
+		if (finished.aborted) return;
 		if (meter.bytes - seen < MIN_BYTES_PER_INTERVAL) {
 			meter.stoppedBy = new Stalled();
 			if (isStream(body)) body.destroy(meter.stoppedBy);

@@ -11,7 +11,7 @@ import type {
 	ILoadOptionsFunctions,
 	IN8nHttpFullResponse,
 } from 'n8n-workflow';
-import { NodeOperationError, sleepWithAbort } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
 import { isJobId, normalizeJob, type VideoJob } from '../helpers/job';
 import { limiterFor, type RequestLimiter } from '../helpers/limiter';
@@ -322,23 +322,16 @@ export class CometApiClient {
 		run: (signal: AbortSignal) => Promise<T>,
 	): Promise<T> {
 		const request = new AbortController();
-		const finished = new AbortController();
 		const untrack = this.pause.track(request);
-		let timedOut = false;
-		if (deadlineMs !== undefined) {
-			sleepWithAbort(deadlineMs, finished.signal).then(
-				() => {
-					timedOut = true;
-					request.abort();
-				},
-				() => undefined,
-			);
-		}
+		// AbortSignal.timeout: a deadline without setTimeout (which community nodes may not use)
+		// that does not keep n8n's process alive.
+		const deadline = deadlineMs === undefined ? undefined : AbortSignal.timeout(deadlineMs);
+		const signal = deadline ? AbortSignal.any([request.signal, deadline]) : request.signal;
 		try {
-			return await run(request.signal);
+			return await run(signal);
 		} catch (error) {
 			if (this.pause.isCancelled) throw this.failures.cancelled(call);
-			if (timedOut) {
+			if (deadline?.aborted) {
 				const seconds = Math.round((deadlineMs as number) / 1000);
 				throw this.failures.timeout(
 					call,
@@ -347,7 +340,6 @@ export class CometApiClient {
 			}
 			throw this.failures.of(error, call);
 		} finally {
-			finished.abort();
 			untrack();
 		}
 	}
