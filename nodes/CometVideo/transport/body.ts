@@ -36,15 +36,6 @@ export function endWith(body: unknown, signal: AbortSignal): void {
 	else signal.addEventListener('abort', () => body.destroy(), { once: true });
 }
 
-/**
- * Whether the body reaches us as the server sent it. The HTTP client decodes a compressed body
- * on its own (and drops the Content-Encoding header), handing over a decoder stream instead of
- * the message: then its length cannot be checked against the announced one.
- */
-export function isUndecoded(body: unknown): boolean {
-	return Array.isArray((body as { rawHeaders?: unknown } | null)?.rawHeaders);
-}
-
 /** Discards a body nobody will read, so its connection is freed. */
 export function discard(body: unknown): void {
 	if (isStream(body)) body.destroy();

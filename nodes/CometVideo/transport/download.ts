@@ -5,7 +5,7 @@
  */
 import type { IBinaryData, IExecuteFunctions, IN8nHttpFullResponse } from 'n8n-workflow';
 
-import { discard, isUndecoded, meterDownload, watchProgress } from './body';
+import { discard, meterDownload, watchProgress } from './body';
 import type { CallContext } from './errors';
 import type { Failures } from './failures';
 import { headerValue } from './retry';
@@ -67,11 +67,6 @@ export async function storeDownload(
 			: 'an answer without a type';
 		throw refuse(`CometAPI sent ${what}, not the ${file.variant}`);
 	}
-	if (!isUndecoded(response.body)) {
-		throw refuse(
-			'CometAPI sent the file compressed although asked not to, so it cannot be checked for completeness',
-		);
-	}
 	const expectedBytes = Number(headerValue(response.headers, 'content-length') ?? NaN);
 	if (expectedBytes > limits.maxDownloadBytes) {
 		discard(response.body);
@@ -102,7 +97,8 @@ export async function storeDownload(
 		);
 	}
 	if (Number.isFinite(expectedBytes) && stored > expectedBytes) {
-		// More than announced: a body encoded although we asked for none, or not the file.
+		// More than announced: a body compressed although we asked for none (the HTTP client
+		// decodes it on its own), or not the file.
 		throw failures.notAFile(call, `${stored} bytes arrived where ${expectedBytes} were announced`);
 	}
 	return binary;
