@@ -283,16 +283,21 @@ async function runN8nCase(bench: Bench, name: 'comet' | 'openai', size: Size): P
 	}
 }
 
-/** The floor: Node's http client piped into a file, in a process of its own. */
+/**
+ * The floor: Node's http client piped into a file, in a process of its own. It waits a moment
+ * before asking, so the sampler has seen its RSS before the download.
+ */
 const PLAIN_COPY = `
 const fs = require('node:fs');
 const http = require('node:http');
 const { pipeline } = require('node:stream/promises');
 const [url, key, file] = process.argv.slice(1);
-http.get(url, { headers: { authorization: 'Bearer ' + key } }, async (response) => {
-	await pipeline(response, fs.createWriteStream(file));
-	process.stdout.write(JSON.stringify({ endedAt: Date.now(), bytes: fs.statSync(file).size }));
-});
+setTimeout(() => {
+	http.get(url, { headers: { authorization: 'Bearer ' + key } }, async (response) => {
+		await pipeline(response, fs.createWriteStream(file));
+		process.stdout.write(JSON.stringify({ endedAt: Date.now(), bytes: fs.statSync(file).size }));
+	});
+}, 300);
 `;
 
 async function runPlainCopy(bench: Bench, size: Size): Promise<Run> {
