@@ -1,0 +1,466 @@
+/**
+ * What a 1 GiB download costs inside a real n8n execution, for Comet Video's Download and for
+ * n8n's own OpenAI node (Video → Generate, which downloads the finished video), side by side in
+ * the same n8n 2.8.4 (the e2e suite's install), with a plain Node copy of the same file as the
+ * floor. Every download runs in its own `n8n execute` (CLI, filesystem binary mode), against
+ * the simulator in this process; each node also downloads a 300 KiB file, its baseline.
+ *
+ *   npm run bench:n8n-memory [-- --runs 5] [--cases comet,openai,plain] [--big-mib 1024]
+ *
+ * Memory is the n8n process's own (not its task runner's), read from /proc/<pid>/status (Linux)
+ * every few milliseconds:
+ * - peak: VmHWM, the kernel's exact peak RSS over the execution; "extra" is a 1 GiB run's peak
+ *   minus the median peak of the same node's 300 KiB runs, the figure issue 10 compared.
+ * - rise: the peak from the moment the simulator sees the download request (VmHWM is reset
+ *   there through /proc/<pid>/clear_refs) minus the RSS at that moment: what the download
+ *   itself adds, whatever the execution did before. n8n's start leaves the process at one of
+ *   two RSS levels about 16 MB apart, at random and for either node, so "extra" moves by that
+ *   much from run to run; "rise" does not depend on it.
+ * Time: from the simulator seeing the download request to the node's end (n8n's run data), or
+ * for the plain copy to the file being closed.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import type { IRunData } from 'n8n-workflow';
+
+import { ensureN8n, freePort, parseExecuteOutput, runN8n } from '../tools/n8n/install-n8n';
+import { installPackage, packPackage } from '../tools/n8n/package-install';
+import { startSimulator } from '../tools/simulator';
+import { createJob, markdownTable, median, MiB } from './bench/lib';
+
+type Install = Awaited<ReturnType<typeof ensureN8n>>;
+type Simulator = Awaited<ReturnType<typeof startSimulator>>;
+type CaseName = 'comet' | 'openai' | 'plain';
+type Size = 'big' | 'small';
+
+const N8N_VERSION = '2.8.4';
+const SMALL_BYTES = 300 * 1024;
+/** Prompts that tell the simulator's plan which file a job gets. */
+const PROMPTS: Record<Size, string> = {
+	big: 'memory benchmark: the big file',
+	small: 'memory benchmark: the small file',
+};
+const SAMPLE_EVERY_MS = 5;
+const CASE_LABELS: Record<CaseName, string> = {
+	comet: 'Comet Video (Download)',
+	openai: "n8n's OpenAI node (Video)",
+	plain: 'plain copy (Node pipeline)',
+};
+const COMET_NODE = 'Comet Video';
+const OPENAI_NODE = 'OpenAI';
+
+interface Options {
+	runs: number;
+	cases: CaseName[];
+	bigBytes: number;
+}
+
+/** A process's memory around its download. */
+interface Memory {
+	peakBytes: number;
+	/** The peak before the download began (n8n's start, the workflow's earlier steps). */
+	peakBeforeBytes: number;
+	/** RSS when the simulator saw the download request. */
+	startBytes: number;
+	riseBytes: number;
+}
+
+/** One download as measured. */
+interface Run extends Memory {
+	downloadMs: number;
+	wallMs: number;
+}
+
+function parseOptions(argv: string[]): Options {
+	const options: Options = { runs: 5, cases: ['comet', 'openai', 'plain'], bigBytes: 1024 * MiB };
+	for (let i = 0; i < argv.length; i += 1) {
+		const value = argv[i + 1];
+		if (argv[i] === '--runs' && Number(value) >= 1) options.runs = Number(value);
+		else if (argv[i] === '--big-mib' && Number(value) >= 1) options.bigBytes = Number(value) * MiB;
+		else if (argv[i] === '--cases' && value) {
+			const cases = value.split(',') as CaseName[];
+			if (!cases.every((name) => name in CASE_LABELS)) throw new Error(`unknown case in ${value}`);
+			options.cases = cases;
+		} else throw new Error(`unknown or incomplete argument ${argv[i]}`);
+		i += 1;
+	}
+	return options;
+}
+
+function workflowId(name: CaseName, size: Size): string {
+	// n8n 2.x wants 16-character ids.
+	return `memBench${name}${size}`.padEnd(16, '0').slice(0, 16);
+}
+
+function manualTrigger(): Record<string, unknown> {
+	return {
+		id: '00000000-0000-4000-8000-00000000a001',
+		name: 'Manual Trigger',
+		type: 'n8n-nodes-base.manualTrigger',
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: {},
+	};
+}
+
+function workflow(name: CaseName, size: Size, node: Record<string, unknown>) {
+	return {
+		id: workflowId(name, size),
+		name: `download memory: ${name} ${size}`,
+		active: false,
+		settings: { executionOrder: 'v1' },
+		nodes: [
+			manualTrigger(),
+			{ id: '00000000-0000-4000-8000-00000000a002', position: [240, 0], ...node },
+		],
+		connections: {
+			'Manual Trigger': { main: [[{ node: node.name, type: 'main', index: 0 }]] },
+		},
+	};
+}
+
+function cometWorkflow(size: Size, videoId: string) {
+	return workflow('comet', size, {
+		name: COMET_NODE,
+		type: 'n8n-nodes-cometapi-video.cometVideo',
+		typeVersion: 1,
+		parameters: { operation: 'download', videoId, variant: 'video', binaryPropertyName: 'data' },
+		credentials: { cometVideoApi: { id: 'memBenchCredCmt1', name: 'Comet (simulator)' } },
+	});
+}
+
+/** n8n's OpenAI node creates a Sora job, polls it, and downloads its content. */
+function openAiWorkflow(size: Size) {
+	return workflow('openai', size, {
+		name: OPENAI_NODE,
+		type: '@n8n/n8n-nodes-langchain.openAi',
+		typeVersion: 2.1,
+		parameters: {
+			resource: 'video',
+			operation: 'generate',
+			modelId: { __rl: true, mode: 'id', value: 'sora-2' },
+			prompt: PROMPTS[size],
+			seconds: 4,
+			size: '1280x720',
+			options: {},
+		},
+		credentials: { openAiApi: { id: 'memBenchCredOai1', name: 'OpenAI (simulator)' } },
+	});
+}
+
+/** Peak and current RSS of a process, in bytes; undefined once it has exited. */
+function memoryOf(pid: number): { hwm: number; rss: number } | undefined {
+	try {
+		const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+		const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
+		const rss = /VmRSS:\s+(\d+) kB/.exec(status);
+		return hwm && rss ? { hwm: Number(hwm[1]) * 1024, rss: Number(rss[1]) * 1024 } : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+/**
+ * Runs a command to its end while sampling its memory; when the simulator receives a content
+ * request, notes the RSS and restarts the kernel's peak there.
+ */
+async function measured(
+	command: string,
+	args: string[],
+	options: { env: NodeJS.ProcessEnv; cwd: string },
+	sim: Simulator,
+): Promise<{
+	stdout: string;
+	stderr: string;
+	code: number | null;
+	wallMs: number;
+	downloadStartedAt: number;
+	memory: Memory;
+}> {
+	const requestsBefore = sim.requests.length;
+	const started = Date.now();
+	const child = spawn(command, args, {
+		...options,
+		stdio: ['ignore', 'pipe', 'pipe'],
+		detached: true,
+	});
+	let stdout = '';
+	let stderr = '';
+	child.stdout.on('data', (chunk) => (stdout += chunk));
+	child.stderr.on('data', (chunk) => (stderr += chunk));
+	const pid = child.pid as number;
+	let peakBeforeDownload = 0;
+	let peakSinceDownload = 0;
+	let rssAtDownload = 0;
+	let downloadStartedAt = 0;
+	const sample = () => {
+		const memory = memoryOf(pid);
+		if (!memory) return;
+		if (!downloadStartedAt) {
+			peakBeforeDownload = memory.hwm;
+			const request = sim.requests.slice(requestsBefore).find((r) => r.route === 'content');
+			if (!request) return;
+			downloadStartedAt = request.at;
+			rssAtDownload = memory.rss;
+			fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+		} else peakSinceDownload = memory.hwm;
+	};
+	const timer = setInterval(sample, SAMPLE_EVERY_MS);
+	const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+	clearInterval(timer);
+	try {
+		// n8n's task runner lives in the same process group.
+		process.kill(-pid, 'SIGKILL');
+	} catch {
+		// already gone
+	}
+	if (!downloadStartedAt) {
+		throw new Error(
+			`${path.basename(args[1] ?? command)} never requested the file:\n${stdout}\n${stderr}`,
+		);
+	}
+	return {
+		stdout,
+		stderr,
+		code,
+		wallMs: Date.now() - started,
+		downloadStartedAt,
+		memory: {
+			peakBytes: Math.max(peakBeforeDownload, peakSinceDownload),
+			peakBeforeBytes: peakBeforeDownload,
+			startBytes: rssAtDownload,
+			riseBytes: Math.max(0, peakSinceDownload - rssAtDownload),
+		},
+	};
+}
+
+interface Bench {
+	install: Install;
+	userFolder: string;
+	sim: Simulator;
+	jobs: Record<Size, string>;
+	bytes: Record<Size, number>;
+}
+
+async function runN8nCase(bench: Bench, name: 'comet' | 'openai', size: Size): Promise<Run> {
+	const { install, userFolder, sim } = bench;
+	const env = {
+		...process.env,
+		...install.env,
+		N8N_USER_FOLDER: userFolder,
+		N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+	};
+	const result = await measured(
+		install.nodeBin,
+		[install.n8nBin, 'execute', `--id=${workflowId(name, size)}`, '--rawOutput'],
+		{ env, cwd: userFolder },
+		sim,
+	);
+	try {
+		const nodeName = name === 'comet' ? COMET_NODE : OPENAI_NODE;
+		const runData: IRunData = parseExecuteOutput(result.stdout).data.resultData.runData;
+		const task = runData[nodeName]?.[0];
+		if (result.code !== 0 || !task || task.error) {
+			throw new Error(
+				`n8n execute failed (exit ${result.code}): ${task?.error?.message ?? result.stderr.slice(-2000)}`,
+			);
+		}
+		const stored = task.data?.main[0]?.[0]?.binary?.data?.bytes;
+		if (stored !== bench.bytes[size]) {
+			throw new Error(`${nodeName} stored ${stored} bytes, not ${bench.bytes[size]}`);
+		}
+		return {
+			...result.memory,
+			downloadMs: task.startTime + task.executionTime - result.downloadStartedAt,
+			wallMs: result.wallMs,
+		};
+	} finally {
+		// 1 GiB per run: the binary data store is emptied after each execution.
+		fs.rmSync(path.join(userFolder, '.n8n', 'storage'), { recursive: true, force: true });
+	}
+}
+
+/**
+ * The floor: Node's http client piped into a file, in a process of its own. It waits a moment
+ * before asking, so the sampler has seen its RSS before the download.
+ */
+const PLAIN_COPY = `
+const fs = require('node:fs');
+const http = require('node:http');
+const { pipeline } = require('node:stream/promises');
+const [url, key, file] = process.argv.slice(1);
+setTimeout(() => {
+	http.get(url, { headers: { authorization: 'Bearer ' + key } }, async (response) => {
+		await pipeline(response, fs.createWriteStream(file));
+		process.stdout.write(JSON.stringify({ endedAt: Date.now(), bytes: fs.statSync(file).size }));
+	});
+}, 300);
+`;
+
+async function runPlainCopy(bench: Bench, size: Size): Promise<Run> {
+	const file = path.join(bench.userFolder, 'plain-copy.mp4');
+	const url = `${bench.sim.url}/v1/videos/${bench.jobs[size]}/content?variant=video`;
+	try {
+		const result = await measured(
+			process.execPath,
+			['-e', PLAIN_COPY, url, bench.sim.apiKey, file],
+			{ env: process.env, cwd: bench.userFolder },
+			bench.sim,
+		);
+		const { endedAt, bytes } = JSON.parse(result.stdout) as { endedAt: number; bytes: number };
+		if (bytes !== bench.bytes[size]) throw new Error(`plain copy wrote ${bytes} bytes`);
+		return {
+			...result.memory,
+			downloadMs: endedAt - result.downloadStartedAt,
+			wallMs: result.wallMs,
+		};
+	} finally {
+		fs.rmSync(file, { force: true });
+	}
+}
+
+async function runCase(bench: Bench, name: CaseName, size: Size): Promise<Run> {
+	return name === 'plain' ? await runPlainCopy(bench, size) : await runN8nCase(bench, name, size);
+}
+
+async function setUp(options: Options): Promise<Bench & { close: () => Promise<void> }> {
+	const install = await ensureN8n({ version: N8N_VERSION, node: 20 });
+	const userFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-download-memory-'));
+	const bytes: Record<Size, number> = { big: options.bigBytes, small: SMALL_BYTES };
+	const sim = await startSimulator({
+		jobDurationMs: 0,
+		plan: (create: { prompt: string }) => ({
+			videoBytes: create.prompt === PROMPTS.big ? bytes.big : bytes.small,
+		}),
+	});
+	const close = async () => {
+		await sim.close();
+		fs.rmSync(userFolder, { recursive: true, force: true });
+	};
+	try {
+		const { tgz } = await packPackage(userFolder);
+		await installPackage(install, userFolder, tgz);
+		const jobs: Record<Size, string> = {
+			big: await createJob(sim.url, sim.apiKey, PROMPTS.big),
+			small: await createJob(sim.url, sim.apiKey, PROMPTS.small),
+		};
+		const credentials = [
+			{
+				id: 'memBenchCredCmt1',
+				name: 'Comet (simulator)',
+				type: 'cometVideoApi',
+				data: { apiKey: sim.apiKey, baseUrl: sim.url },
+			},
+			{
+				id: 'memBenchCredOai1',
+				name: 'OpenAI (simulator)',
+				type: 'openAiApi',
+				data: { apiKey: sim.apiKey, url: `${sim.url}/v1` },
+			},
+		];
+		const workflows = (['big', 'small'] as const).flatMap((size) => [
+			cometWorkflow(size, jobs[size]),
+			openAiWorkflow(size),
+		]);
+		for (const [command, content] of [
+			['import:credentials', credentials],
+			['import:workflow', workflows],
+		] as const) {
+			const file = path.join(userFolder, `${command.replace(':', '-')}.json`);
+			fs.writeFileSync(file, JSON.stringify(content));
+			const result = await runN8n(install, [command, `--input=${file}`], { userFolder });
+			if (result.code !== 0)
+				throw new Error(`n8n ${command} failed:\n${result.stdout}\n${result.stderr}`);
+		}
+		return { install, userFolder, sim, jobs, bytes, close };
+	} catch (error) {
+		await close();
+		throw error;
+	}
+}
+
+const mb = (bytes: number) => bytes / 1e6;
+const fixed = (value: number, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : '-');
+const signed = (value: number) => (value >= 0 ? `+${fixed(value)}` : fixed(value));
+
+function report(options: Options, results: Record<CaseName, Record<Size, Run[]>>): string {
+	const runHeaders = Array.from({ length: options.runs }, (_, i) => `run ${i + 1}`);
+	const table = (
+		title: string,
+		size: Size,
+		figure: (run: Run, name: CaseName) => number,
+		format: (value: number) => string = (value) => fixed(value),
+	) => {
+		const rows = options.cases.map((name) => {
+			const values = results[name][size].map((run) => figure(run, name));
+			return [CASE_LABELS[name], ...values.map(format), format(median(values))];
+		});
+		return `${title}\n\n${markdownTable(['download', ...runHeaders, 'median'], rows)}\n`;
+	};
+	const smallPeak = (name: CaseName) => median(results[name].small.map((run) => run.peakBytes));
+	const big = `${Math.round(options.bigBytes / MiB)} MiB`;
+	return [
+		table(
+			`Extra peak memory of a ${big} download, MB: its peak RSS minus the median peak of the same download of 300 KiB`,
+			'big',
+			(run, name) => mb(run.peakBytes - smallPeak(name)),
+			signed,
+		),
+		table(
+			`Rise during the ${big} download, MB: peak RSS from the request on, minus the RSS when it was made`,
+			'big',
+			(run) => mb(run.riseBytes),
+			signed,
+		),
+		table(`Peak RSS with ${big}, MB`, 'big', (run) => mb(run.peakBytes)),
+		table(`RSS when the ${big} download was requested, MB`, 'big', (run) => mb(run.startBytes)),
+		table('Peak RSS with 300 KiB, MB', 'small', (run) => mb(run.peakBytes)),
+		table(
+			`Download time of ${big}, s: from the request to the node's end (plain copy: to the file's close)`,
+			'big',
+			(run) => run.downloadMs / 1000,
+			(value) => fixed(value, 1),
+		),
+	].join('\n');
+}
+
+async function main(): Promise<void> {
+	const options = parseOptions(process.argv.slice(2));
+	const started = Date.now();
+	const bench = await setUp(options);
+	try {
+		const results = Object.fromEntries(
+			options.cases.map((name) => [name, { big: [] as Run[], small: [] as Run[] }]),
+		) as Record<CaseName, Record<Size, Run[]>>;
+		// One unmeasured execution first: n8n's first start in a fresh folder does extra work.
+		if (options.cases.some((name) => name !== 'plain')) {
+			await runCase(bench, options.cases.find((name) => name !== 'plain') as CaseName, 'small');
+		}
+		for (let round = 1; round <= options.runs; round += 1) {
+			for (const size of ['big', 'small'] as const) {
+				for (const name of options.cases) {
+					const run = await runCase(bench, name, size);
+					results[name][size].push(run);
+					process.stderr.write(
+						`round ${round} ${name} ${size}: peak ${fixed(mb(run.peakBytes))} MB (before the download ${fixed(mb(run.peakBeforeBytes))} MB, at its start ${fixed(mb(run.startBytes))} MB), rise ${signed(mb(run.riseBytes))} MB, download ${fixed(run.downloadMs / 1000, 2)} s, execution ${fixed(run.wallMs / 1000, 1)} s\n`,
+					);
+				}
+			}
+		}
+		process.stdout.write(
+			`\nn8n ${N8N_VERSION} (CLI execute, filesystem binary mode), Node ${process.version}, ${options.runs} runs per case\n\n`,
+		);
+		process.stdout.write(report(options, results));
+		process.stdout.write(`\nScript run time: ${fixed((Date.now() - started) / 1000)} s\n`);
+	} finally {
+		await bench.close();
+	}
+}
+
+main().catch((error: unknown) => {
+	process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+	process.exit(1);
+});
