@@ -49,14 +49,15 @@ function sha256(buffer) {
 
 /** The sha256 the simulator's content route serves for a job (its own deterministic generator). */
 function expectedVideoSha256(id, bytes) {
-	const { VARIANTS, sha256OfSource } = require(path.join(ROOT, 'tools/simulator/content.js'));
+	const { VARIANTS, sha256OfSource } = require(path.join(ROOT, 'tools/simulator/content'));
 	return sha256OfSource(VARIANTS.video(id, bytes));
 }
 
-/** Starts `node tools/simulator/cli.js` and resolves once it prints its URL. */
+/** Starts tools/simulator/cli.ts and resolves once it prints its URL. */
 function startSimulatorProcess({ jobMs = 0, videoBytes }) {
-	const args = [
-		path.join(ROOT, 'tools/simulator/cli.js'),
+	const { typeScriptNodeArgs } = require(path.join(ROOT, 'tools/typescript-runner'));
+	const args = typeScriptNodeArgs(
+		path.join(ROOT, 'tools/simulator/cli.ts'),
 		'--port',
 		'0',
 		'--job-ms',
@@ -64,7 +65,7 @@ function startSimulatorProcess({ jobMs = 0, videoBytes }) {
 		'--video-bytes',
 		String(videoBytes),
 		'--quiet',
-	];
+	);
 	const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
 	let stderr = '';
 	child.stderr.on('data', (chunk) => (stderr += chunk));

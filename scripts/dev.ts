@@ -1,15 +1,12 @@
-#!/usr/bin/env node
-'use strict';
-
 /*
  * `npm run dev`: a real n8n editor with this package installed, next to the
  * CometAPI simulator, for trying the node by hand.
  *
  *   npm run dev                 build, then run until Ctrl-C
- *   node scripts/dev.js --check start, verify, stop (used to test this script)
+ *   npm run dev -- --check      build, start, verify, stop (used to test this script)
  *
  * - n8n 2.8.4 on Node 20, installed on first use into .cache/n8n/2.8.4
- *   (about 3 minutes once; see tools/n8n/install-n8n.js).
+ *   (about 3 minutes once; see tools/n8n/install-n8n.ts).
  * - User folder .cache/dev-user/ (database, credentials, workflows and the
  *   installed package survive restarts). The freshly built package is packed
  *   and reinstalled into .cache/dev-user/.n8n/nodes on every start.
@@ -22,13 +19,21 @@
  * DEV_NODE (Node major for that version).
  */
 
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 
-const { ensureN8n, runN8n, startN8n } = require('../tools/n8n/install-n8n');
-const { packPackage, installPackage, PKG, REPO } = require('../tools/n8n/package-install');
-const { startSimulator } = require('../tools/simulator');
+import { readJson } from '../tools/files';
+import {
+	ensureN8n,
+	runN8n,
+	startN8n,
+	tail,
+	type N8nInstall,
+	type RunningN8n,
+} from '../tools/n8n/install-n8n';
+import { installPackage, packPackage, PKG, REPO } from '../tools/n8n/package-install';
+import { startSimulator, type Simulator } from '../tools/simulator';
 
 const USER_FOLDER = path.join(REPO, '.cache', 'dev-user');
 const SETUP_MARKER = path.join(USER_FOLDER, '.dev-setup.json');
@@ -37,25 +42,31 @@ const N8N_PORT = Number(process.env.DEV_PORT || 5678);
 const SIM_PORT = Number(process.env.DEV_SIM_PORT || 5690);
 const CHECK = process.argv.includes('--check');
 
-function say(msg) {
+function say(msg: string): void {
 	process.stdout.write(`[dev] ${msg}\n`);
 }
 
-function secs(ms) {
+function secs(ms: number): string {
 	return `${(ms / 1000).toFixed(1)} s`;
 }
 
-async function must(install, what, args, env) {
+async function must(
+	install: N8nInstall,
+	what: string,
+	args: string[],
+	env: Record<string, string>,
+): Promise<void> {
 	const r = await runN8n(install, args, { userFolder: USER_FOLDER, env, timeoutMs: 180000 });
 	if (r.code !== 0)
-		throw new Error(
-			`n8n ${what} failed (exit ${r.code}):\n${(r.stdout + r.stderr).split('\n').slice(-30).join('\n')}`,
-		);
-	return r;
+		throw new Error(`n8n ${what} failed (exit ${r.code}):\n${tail(r.stdout + r.stderr, 30)}`);
 }
 
 /* Credential for the simulator and the examples, once (later edits by the user are kept). */
-async function firstSetup(install, sim, env) {
+async function firstSetup(
+	install: N8nInstall,
+	sim: Simulator,
+	env: Record<string, string>,
+): Promise<string[] | false> {
 	if (fs.existsSync(SETUP_MARKER)) return false;
 	const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-dev-'));
 	try {
@@ -83,9 +94,7 @@ async function firstSetup(install, sim, env) {
 			const wfFile = path.join(tmp, 'examples.json');
 			fs.writeFileSync(
 				wfFile,
-				JSON.stringify(
-					files.map((f) => JSON.parse(fs.readFileSync(path.join(examplesDir, f), 'utf8'))),
-				),
+				JSON.stringify(files.map((f) => readJson(path.join(examplesDir, f)))),
 			);
 			await must(install, 'import:workflow', ['import:workflow', `--input=${wfFile}`], env);
 		}
@@ -99,7 +108,7 @@ async function firstSetup(install, sim, env) {
 	}
 }
 
-async function main() {
+async function main(): Promise<void> {
 	const t0 = Date.now();
 	const version = process.env.DEV_N8N_VERSION || '2.8.4';
 	const node = Number(process.env.DEV_NODE || (version === '2.8.4' ? 20 : 24));
@@ -120,7 +129,7 @@ async function main() {
 		fs.rmSync(packDir, { recursive: true, force: true });
 	}
 
-	let sim;
+	let sim: Simulator;
 	try {
 		sim = await startSimulator({
 			port: SIM_PORT,
@@ -128,8 +137,9 @@ async function main() {
 			quiet: false,
 		});
 	} catch (e) {
+		const error = e as NodeJS.ErrnoException;
 		throw new Error(
-			`cannot start the simulator on 127.0.0.1:${SIM_PORT} (${e.code || e.message}); set DEV_SIM_PORT`,
+			`cannot start the simulator on 127.0.0.1:${SIM_PORT} (${error.code || error.message}); set DEV_SIM_PORT`,
 		);
 	}
 
@@ -144,7 +154,7 @@ async function main() {
 			`first start: created credential "CometAPI" (simulator) and imported ${imported.length} example workflow(s)`,
 		);
 
-	let n8n;
+	let n8n: RunningN8n;
 	try {
 		n8n = await startN8n(install, {
 			userFolder: USER_FOLDER,
@@ -184,7 +194,7 @@ async function main() {
 	say(`Read/Write Files from Disk may use ${path.relative(REPO, filesDir)}/`);
 	say('Ctrl-C to stop.');
 
-	const stop = async (why) => {
+	const stop = async (why: string): Promise<void> => {
 		clearInterval(pump);
 		say(`stopping (${why})`);
 		await n8n.stop();
@@ -196,7 +206,7 @@ async function main() {
 		const res = await fetch(`${editor}/`);
 		const html = await res.text();
 		const typesFile = path.join(USER_FOLDER, '.cache', 'n8n', 'public', 'types', 'nodes.json');
-		const types = JSON.parse(fs.readFileSync(typesFile, 'utf8')).map((t) => t.name);
+		const types = readJson<{ name: string }[]>(typesFile).map((t) => t.name);
 		const models = await fetch(`${sim.url}/v1/models`, {
 			headers: { authorization: `Bearer ${sim.apiKey}` },
 		});
@@ -216,7 +226,7 @@ async function main() {
 	}
 
 	let stopping = false;
-	const onSignal = (sig) => {
+	const onSignal = (sig: NodeJS.Signals): void => {
 		if (stopping) return;
 		stopping = true;
 		stop(sig).then(
@@ -238,7 +248,7 @@ async function main() {
 	}, 2000);
 }
 
-main().catch((e) => {
+main().catch((e: Error) => {
 	process.stderr.write(`[dev] ${e.stack || e}\n`);
 	process.exit(1);
 });

@@ -1,4 +1,3 @@
-'use strict';
 /**
  * Deterministic file bodies served by the simulator's content route.
  *
@@ -8,7 +7,21 @@
  * where `block` is 64 KiB derived from the job id. Chunks are zero-copy views into a pre-built run
  * of repeated blocks, which is what lets one core stream a 1 GB file at more than 1 GB/s.
  */
-const crypto = require('node:crypto');
+import * as crypto from 'node:crypto';
+
+/** A file the content route can serve: its size, type and bytes, produced in chunks on demand. */
+export interface Source {
+	size: number;
+	contentType: string;
+	extension: string;
+	/** Buffers covering the inclusive byte range [start, end]. */
+	chunks(start: number, end: number): Generator<Buffer>;
+}
+
+export type Variant = 'video' | 'thumbnail' | 'spritesheet';
+
+/** A satisfiable single range (inclusive bounds), or the mark of one that is not. */
+export type ByteRange = { start: number; end: number } | { unsatisfiable: true };
 
 const BLOCK = 64 * 1024;
 const CHUNK = 1024 * 1024;
@@ -18,20 +31,20 @@ const MAX_BUFFER_BYTES = 64 * 1024 * 1024;
 
 // id -> Buffer of CHUNK + BLOCK bytes (the id's block repeated), so any CHUNK-long window that
 // starts at an offset inside the first block is one subarray. Insertion-ordered for eviction.
-const patternCache = new Map();
+const patternCache = new Map<string, Buffer>();
 
-function blockFor(seed) {
+function blockFor(seed: string): Buffer {
 	return crypto.createHash('shake256', { outputLength: BLOCK }).update(seed).digest();
 }
 
-function patternFor(id) {
+function patternFor(id: string): Buffer {
 	let pattern = patternCache.get(id);
 	if (!pattern) {
 		const block = blockFor(`video:${id}`);
 		pattern = Buffer.allocUnsafe(CHUNK + BLOCK);
 		for (let offset = 0; offset < pattern.length; offset += BLOCK) block.copy(pattern, offset);
-		if (patternCache.size >= PATTERN_CACHE_MAX)
-			patternCache.delete(patternCache.keys().next().value);
+		const oldest = patternCache.keys().next();
+		if (patternCache.size >= PATTERN_CACHE_MAX && !oldest.done) patternCache.delete(oldest.value);
 		patternCache.set(id, pattern);
 	}
 	return pattern;
@@ -41,14 +54,14 @@ function patternFor(id) {
  * An `ftyp` box followed by the header of an `mdat` box spanning the rest of the file, so sniffers
  * (and `file`) recognise an MP4. Files over 4 GiB use the 64-bit `largesize` form.
  */
-function mp4Header(size) {
+function mp4Header(size: number): Buffer {
 	const ftyp = Buffer.alloc(32);
 	ftyp.writeUInt32BE(32, 0);
 	ftyp.write('ftypisom', 4, 'latin1');
 	ftyp.writeUInt32BE(0x200, 12);
 	ftyp.write('isomiso2avc1mp41', 16, 'latin1');
 	const rest = Math.max(0, size - ftyp.length);
-	let mdat;
+	let mdat: Buffer;
 	if (rest <= 0xffffffff) {
 		mdat = Buffer.alloc(8);
 		mdat.writeUInt32BE(rest, 0);
@@ -61,12 +74,12 @@ function mp4Header(size) {
 	return Buffer.concat([ftyp, mdat]).subarray(0, size);
 }
 
-function videoSource(id, size) {
+function videoSource(id: string, size: number): Source {
 	return {
 		size,
 		contentType: 'video/mp4',
 		extension: 'mp4',
-		*chunks(start, end) {
+		*chunks(start: number, end: number) {
 			const header = mp4Header(size);
 			const pattern = patternFor(id);
 			let position = start;
@@ -86,19 +99,19 @@ function videoSource(id, size) {
 	};
 }
 
-function bufferSource(buffer, contentType, extension) {
+function bufferSource(buffer: Buffer, contentType: string, extension: string): Source {
 	return {
 		size: buffer.length,
 		contentType,
 		extension,
-		*chunks(start, end) {
+		*chunks(start: number, end: number) {
 			if (end >= start) yield buffer.subarray(start, end + 1);
 		},
 	};
 }
 
 /** A small RIFF/WEBP-looking image (not decodable, only plausible to sniffers). */
-function thumbnailSource(id) {
+function thumbnailSource(id: string): Source {
 	const payload = blockFor(`thumbnail:${id}`).subarray(0, 2048);
 	const header = Buffer.alloc(20);
 	header.write('RIFF', 0, 'latin1');
@@ -109,7 +122,7 @@ function thumbnailSource(id) {
 }
 
 /** A small JPEG-looking image: SOI + JFIF APP0 segment, filler, EOI. */
-function spritesheetSource(id) {
+function spritesheetSource(id: string): Source {
 	const soi = Buffer.from('ffd8ffe000104a46494600010100000100010000', 'hex');
 	const filler = blockFor(`spritesheet:${id}`).subarray(0, 8192);
 	return bufferSource(
@@ -119,19 +132,23 @@ function spritesheetSource(id) {
 	);
 }
 
-const VARIANTS = {
+export const VARIANTS: Record<Variant, (id: string, videoBytes: number) => Source> = {
 	video: (id, videoBytes) => videoSource(id, videoBytes),
 	thumbnail: (id) => thumbnailSource(id),
 	spritesheet: (id) => spritesheetSource(id),
 };
 
-function sha256OfSource(source) {
+export function isVariant(name: string): name is Variant {
+	return Object.hasOwn(VARIANTS, name);
+}
+
+export function sha256OfSource(source: Source): string {
 	const hash = crypto.createHash('sha256');
 	if (source.size > 0) for (const chunk of source.chunks(0, source.size - 1)) hash.update(chunk);
 	return hash.digest('hex');
 }
 
-function bufferOfSource(source) {
+export function bufferOfSource(source: Source): Buffer {
 	if (source.size > MAX_BUFFER_BYTES) {
 		throw new Error(
 			`File is ${source.size} bytes; use videoSha256() for files over ${MAX_BUFFER_BYTES} bytes`,
@@ -145,12 +162,12 @@ function bufferOfSource(source) {
  * (no header, a syntax we ignore such as multiple ranges), `{ start, end }` (inclusive) for a
  * satisfiable single range, or `{ unsatisfiable: true }` (answer 416).
  */
-function parseRange(header, size) {
+export function parseRange(header: string | undefined, size: number): ByteRange | null {
 	if (typeof header !== 'string') return null;
 	const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
 	if (!match || (match[1] === '' && match[2] === '')) return null;
-	let start;
-	let end;
+	let start: number;
+	let end: number;
 	if (match[1] === '') {
 		// Suffix form "bytes=-n": the last n bytes.
 		const suffix = Number(match[2]);
@@ -165,5 +182,3 @@ function parseRange(header, size) {
 	if (start >= size) return { unsatisfiable: true };
 	return { start, end };
 }
-
-module.exports = { VARIANTS, sha256OfSource, bufferOfSource, parseRange };

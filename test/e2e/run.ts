@@ -1,14 +1,11 @@
-#!/usr/bin/env node
-'use strict';
-
 /*
  * End-to-end suite: proves the packed node inside real n8n releases.
  *
  *   npm run test:e2e            (builds first)
- *   node test/e2e/run.js        (uses the existing dist/)
+ *   npx tsx test/e2e/run.ts     (uses the existing dist/)
  *
  * For each n8n version (default 2.8.4 on Node 20 and 2.41.1 on Node 24):
- *   1. ensure the cached install (.cache/n8n/<v>, see install-n8n.js);
+ *   1. ensure the cached install (.cache/n8n/<v>, see tools/n8n/install-n8n.ts);
  *   2. install the `npm pack` tarball of this package into
  *      $N8N_USER_FOLDER/.n8n/nodes the way n8n's community-nodes screen does;
  *   3. import a CometAPI credential pointing at the simulator (started in this
@@ -31,35 +28,49 @@
  * `N passed, M failed` alone on a line. Exit code 1 on any failure.
  */
 
-const crypto = require('node:crypto');
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 
-const {
+import type { IBinaryData, INode, INodeExecutionData, IWorkflowBase } from 'n8n-workflow';
+import { request } from 'undici';
+
+import { readJson, sha256 } from '../../tools/files';
+import {
 	ensureN8n,
+	fmtMs as fmt,
+	nodeOutput,
+	parseExecuteOutput,
 	runN8n,
 	startN8n,
-	parseExecuteOutput,
-	nodeOutput,
-	fmtMs: fmt,
-} = require('../../tools/n8n/install-n8n');
-const { startSimulator } = require('../../tools/simulator');
-const { packPackage, installPackage } = require('../../tools/n8n/package-install');
+	tail,
+	type ExecuteOutput,
+	type N8nInstall,
+	type RunningN8n,
+} from '../../tools/n8n/install-n8n';
+import { installPackage, packPackage, PKG, REPO } from '../../tools/n8n/package-install';
+import { startSimulator, type Simulator } from '../../tools/simulator';
 
-const REPO = path.resolve(__dirname, '..', '..');
+/** Workflow JSON as `n8n import:workflow` takes it and `export:workflow` gives it back. */
+type Workflow = Pick<IWorkflowBase, 'id' | 'name' | 'nodes' | 'connections'>;
+
+/** One entry of the node types n8n lists in `.cache/n8n/public/types/nodes.json`. */
+interface NodeTypeEntry {
+	name: string;
+	outputs?: unknown;
+}
+
 const WORKFLOW_DIR = path.join(__dirname, 'workflows');
 const EXAMPLES_DIR = path.join(REPO, 'examples');
-const PKG = require(path.join(REPO, 'package.json'));
 const NODE_TYPE = `${PKG.name}.cometVideo`;
 const TOOL_TYPE = `${PKG.name}.cometVideoTool`;
 const CRED_ID = 'e2eCredComet0001';
 const DEFAULT_VERSIONS = '2.8.4:20,2.41.1:24';
-const KNOWN_NODE = { '2.8.4': 20, '2.41.1': 24 };
+const KNOWN_NODE: Record<string, number> = { '2.8.4': 20, '2.41.1': 24 };
 const WEBHOOK_BURST = 4;
 
 // Example copies get fixed ids so `execute --id` and `publish:workflow` can find them.
-const EXAMPLE_IDS = {
+const EXAMPLE_IDS: Record<string, string> = {
 	'schedule-prompts-to-storage.json': 'e2eExSchedule001',
 	'webhook-create-job.json': 'e2eExWebhook0001',
 	'poll-and-deliver.json': 'e2eExPollDeliv01',
@@ -71,7 +82,7 @@ const EXAMPLE_IDS = {
  * "Read/Write Files from Disk" node that writes the same binary field to
  * disk. The value names the parameter holding the binary field's name.
  */
-const SWAP_TO_DISK = {
+const SWAP_TO_DISK: Record<string, string> = {
 	'n8n-nodes-base.awsS3': 'binaryPropertyName',
 	'n8n-nodes-base.s3': 'binaryPropertyName',
 	'n8n-nodes-base.googleDrive': 'inputDataFieldName',
@@ -85,14 +96,22 @@ const VERBOSE = !!process.env.E2E_VERBOSE;
 
 // ---------------------------------------------------------------- reporting
 
-const results = []; // { version, name, status: 'PASS'|'FAIL'|'SKIP', ms, detail }
-const stages = []; // { version, name, ms }
+interface CaseResult {
+	version: string;
+	name: string;
+	status: 'PASS' | 'FAIL' | 'SKIP';
+	ms: number;
+	detail?: string;
+}
 
-function say(msg) {
+const results: CaseResult[] = [];
+const stages: { version: string; name: string; ms: number }[] = [];
+
+function say(msg: string): void {
 	process.stdout.write(`${msg}\n`);
 }
 
-async function stage(version, name, fn) {
+async function stage<T>(version: string, name: string, fn: () => Promise<T>): Promise<T> {
 	const t0 = Date.now();
 	try {
 		return await fn();
@@ -103,48 +122,41 @@ async function stage(version, name, fn) {
 	}
 }
 
-async function testCase(version, name, fn) {
+async function testCase(
+	version: string,
+	name: string,
+	fn: () => Promise<string | void>,
+): Promise<boolean> {
 	const t0 = Date.now();
 	try {
-		const detail = await fn();
+		const detail = (await fn()) ?? undefined;
 		const ms = Date.now() - t0;
 		results.push({ version, name, status: 'PASS', ms, detail });
 		say(`PASS  [n8n ${version}] ${name} (${fmt(ms)})${detail ? ` - ${detail}` : ''}`);
 		return true;
 	} catch (e) {
 		const ms = Date.now() - t0;
-		results.push({ version, name, status: 'FAIL', ms, detail: e.message });
+		const message = (e as Error).message;
+		results.push({ version, name, status: 'FAIL', ms, detail: message });
 		say(
-			`FAIL  [n8n ${version}] ${name} (${fmt(ms)})\n      ${String(e.message).split('\n').join('\n      ')}`,
+			`FAIL  [n8n ${version}] ${name} (${fmt(ms)})\n      ${String(message).split('\n').join('\n      ')}`,
 		);
 		return false;
 	}
 }
 
-function skipCase(version, name, why) {
+function skipCase(version: string, name: string, why: string): void {
 	results.push({ version, name, status: 'SKIP', ms: 0, detail: why });
 	say(`SKIP  [n8n ${version}] ${name} - ${why}`);
 }
 
-function assert(cond, msg) {
+function assert(cond: unknown, msg: string): asserts cond {
 	if (!cond) throw new Error(msg);
-}
-
-function tail(text, lines = 30) {
-	return String(text).split('\n').slice(-lines).join('\n');
 }
 
 // ---------------------------------------------------------------- helpers
 
-function sha256(buf) {
-	return crypto.createHash('sha256').update(buf).digest('hex');
-}
-
-function readJson(file) {
-	return JSON.parse(fs.readFileSync(file, 'utf8'));
-}
-
-function parseVersions() {
+function parseVersions(): { version: string; node: number }[] {
 	return (process.env.E2E_VERSIONS || DEFAULT_VERSIONS)
 		.split(',')
 		.map((s) => s.trim())
@@ -155,17 +167,17 @@ function parseVersions() {
 		});
 }
 
-/** All binary entries (json + binary meta) a node produced in its last run. */
-function nodeItems(parsed, nodeName) {
+/** The items (json + binary meta) a node produced in its last run; none if it did not run. */
+function nodeItems(parsed: ExecuteOutput, nodeName: string): INodeExecutionData[] {
 	const rd = parsed.data.resultData.runData;
 	const runs = rd[nodeName];
-	if (!runs || !runs.length) return null;
+	if (!runs || !runs.length) return [];
 	const last = runs[runs.length - 1];
 	if (last.error) throw new Error(`node "${nodeName}" failed: ${last.error.message}`);
-	return ((last.data && last.data.main && last.data.main[0]) || []).map((i) => i);
+	return last.data?.main?.[0] ?? [];
 }
 
-function runCount(parsed, nodeName) {
+function runCount(parsed: ExecuteOutput, nodeName: string): number {
 	const runs = parsed.data.resultData.runData[nodeName];
 	return runs ? runs.length : 0;
 }
@@ -177,18 +189,25 @@ function runCount(parsed, nodeName) {
  * (N8N_STORAGE_PATH), .n8n/binaryData in 1.x.
  */
 const STORAGE_DIRS = ['storage', 'binaryData'];
-function storedFile(userFolder, binary) {
+function storedFile(userFolder: string, binary: IBinaryData): string {
+	const id = binary.id;
 	assert(
-		binary && typeof binary.id === 'string',
+		typeof id === 'string',
 		`binary has no stored-file id (not in filesystem mode?): ${JSON.stringify(binary)}`,
 	);
-	const m = /^(filesystem(?:-v2)?):(.+)$/.exec(binary.id);
-	assert(m, `binary id "${binary.id}" is not a filesystem binary-data id`);
+	const m = /^(filesystem(?:-v2)?):(.+)$/.exec(id);
+	assert(m, `binary id "${id}" is not a filesystem binary-data id`);
 	const candidates = STORAGE_DIRS.map((d) => path.join(userFolder, '.n8n', d, m[2]));
 	return candidates.find((f) => fs.existsSync(f)) || candidates[0];
 }
 
-function checkStoredVideo(sim, userFolder, item, field, label) {
+function checkStoredVideo(
+	sim: Simulator,
+	userFolder: string,
+	item: INodeExecutionData,
+	field: string,
+	label: string,
+): { file: string; size: number } {
 	const json = item.json;
 	assert(
 		json && typeof json.id === 'string' && json.id,
@@ -208,18 +227,18 @@ function checkStoredVideo(sim, userFolder, item, field, label) {
 	return { file, size: fs.statSync(file).size };
 }
 
-function relFolder(userFolder, file) {
+function relFolder(userFolder: string, file: string): string {
 	return path.relative(userFolder, file);
 }
 
 // ---------------------------------------------------------------- workflows
 
-function loadTestWorkflows() {
+function loadTestWorkflows(): { file: string; wf: Workflow }[] {
 	return fs
 		.readdirSync(WORKFLOW_DIR)
 		.filter((f) => f.endsWith('.json'))
 		.sort()
-		.map((f) => ({ file: f, wf: readJson(path.join(WORKFLOW_DIR, f)) }));
+		.map((f) => ({ file: f, wf: readJson<Workflow>(path.join(WORKFLOW_DIR, f)) }));
 }
 
 /*
@@ -228,11 +247,11 @@ function loadTestWorkflows() {
  * storage/messaging nodes -> disk writes into outDir (same name, position,
  * disabled flag and connections); Wait nodes shortened to 1 s.
  */
-function exampleCopy(file, outDir) {
-	const wf = readJson(path.join(EXAMPLES_DIR, file));
+function exampleCopy(file: string, outDir: string): { wf: Workflow; swaps: string[] } {
+	const wf = readJson<Workflow>(path.join(EXAMPLES_DIR, file));
 	wf.id = EXAMPLE_IDS[file];
-	const swaps = [];
-	wf.nodes = wf.nodes.map((n) => {
+	const swaps: string[] = [];
+	wf.nodes = wf.nodes.map((n): INode => {
 		if (n.type === 'n8n-nodes-base.scheduleTrigger') {
 			swaps.push(`${n.name}: scheduleTrigger -> manualTrigger`);
 			return {
@@ -245,12 +264,12 @@ function exampleCopy(file, outDir) {
 			};
 		}
 		if (SWAP_TO_DISK[n.type]) {
-			const field = (n.parameters && n.parameters[SWAP_TO_DISK[n.type]]) || 'data';
+			const field = String(n.parameters?.[SWAP_TO_DISK[n.type]] || 'data');
 			const slug = n.name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
 			swaps.push(
 				`${n.name}: ${n.type} -> readWriteFile (${field})${n.disabled ? ' [disabled]' : ''}`,
 			);
-			const copy = {
+			const copy: INode = {
 				id: n.id,
 				name: n.name,
 				type: 'n8n-nodes-base.readWriteFile',
@@ -266,7 +285,7 @@ function exampleCopy(file, outDir) {
 			if (n.disabled) copy.disabled = true;
 			return copy;
 		}
-		if (n.type === 'n8n-nodes-base.wait' && n.parameters && n.parameters.amount > 1) {
+		if (n.type === 'n8n-nodes-base.wait' && Number(n.parameters?.amount) > 1) {
 			swaps.push(`${n.name}: wait ${n.parameters.amount} s -> 1 s`);
 			return { ...n, parameters: { ...n.parameters, amount: 1 } };
 		}
@@ -277,17 +296,22 @@ function exampleCopy(file, outDir) {
 
 // ---------------------------------------------------------------- per version
 
-async function runVersion({ version, node }, sim, tgz) {
+async function runVersion(
+	{ version, node }: { version: string; node: number },
+	sim: Simulator,
+	tgz: string,
+): Promise<void> {
 	const V = version;
+	const tailOf = (r: { stdout: string; stderr: string }): string => tail(r.stdout + r.stderr, 30);
 	say(`\n=== n8n ${version} on Node ${node} ===`);
-	let install;
+	let install: N8nInstall;
 	try {
 		install = await stage(V, 'n8n install (cache)', () => ensureN8n({ version, node }));
 	} catch (e) {
 		skipCase(
 			V,
 			'all cases',
-			`n8n ${version} (Node ${node}) could not be installed: ${e.message.split('\n')[0]}`,
+			`n8n ${version} (Node ${node}) could not be installed: ${(e as Error).message.split('\n')[0]}`,
 		);
 		return;
 	}
@@ -303,21 +327,28 @@ async function runVersion({ version, node }, sim, tgz) {
 		N8N_RESTRICT_FILE_ACCESS_TO: outDir,
 		N8N_COMMUNITY_PACKAGES_ALLOW_TOOL_USAGE: 'true',
 	};
-	const opts = (env = {}) => ({ userFolder, env: { ...baseEnv, ...env }, timeoutMs: 180000 });
-	const logCmd = (what, r) => {
+	type N8nResult = Awaited<ReturnType<typeof runN8n>>;
+	const n8n = async (
+		what: string,
+		args: string[],
+		env: Record<string, string> = {},
+	): Promise<N8nResult> => {
+		const r = await runN8n(install, args, {
+			userFolder,
+			env: { ...baseEnv, ...env },
+			timeoutMs: 180000,
+		});
 		if (VERBOSE) say(`--- ${what} (exit ${r.code}) ---\n${r.stdout}\n${r.stderr}`);
-	};
-	const n8n = async (what, args, env) => {
-		const r = await runN8n(install, args, opts(env));
-		logCmd(what, r);
 		return r;
 	};
-	const mustN8n = async (what, args, env) => {
-		const r = await n8n(what, args, env);
-		if (r.code !== 0) throw new Error(`${what} exited ${r.code}:\n${tail(r.stdout + r.stderr)}`);
+	const mustN8n = async (what: string, args: string[]): Promise<N8nResult> => {
+		const r = await n8n(what, args);
+		if (r.code !== 0)
+			throw new Error(`${what} exited ${r.code}:\n${tail(r.stdout + r.stderr, 30)}`);
 		return r;
 	};
-	const execute = (id, env) => n8n(`execute ${id}`, ['execute', `--id=${id}`, '--rawOutput'], env);
+	const execute = (id: string, env?: Record<string, string>): Promise<N8nResult> =>
+		n8n(`execute ${id}`, ['execute', `--id=${id}`, '--rawOutput'], env);
 
 	try {
 		// ---- setup: package, credential, workflows
@@ -334,7 +365,7 @@ async function runVersion({ version, node }, sim, tgz) {
 
 		const testWfs = loadTestWorkflows();
 		const exampleFiles = Object.keys(EXAMPLE_IDS);
-		const examples = {};
+		const examples: Record<string, { wf: Workflow; swaps: string[] }> = {};
 		setupOk =
 			setupOk &&
 			(await testCase(V, 'import credential + all workflows', async () => {
@@ -358,12 +389,9 @@ async function runVersion({ version, node }, sim, tgz) {
 				// The caller of poll-and-deliver needs the example's id.
 				for (const w of wfs) {
 					for (const n of w.nodes) {
-						if (
-							n.parameters &&
-							n.parameters.workflowId &&
-							n.parameters.workflowId.value === '__POLL_AND_DELIVER_ID__'
-						) {
-							n.parameters.workflowId.value = EXAMPLE_IDS['poll-and-deliver.json'];
+						const workflowId = n.parameters?.workflowId as { value?: string } | undefined;
+						if (workflowId?.value === '__POLL_AND_DELIVER_ID__') {
+							workflowId.value = EXAMPLE_IDS['poll-and-deliver.json'];
 						}
 					}
 				}
@@ -380,15 +408,15 @@ async function runVersion({ version, node }, sim, tgz) {
 				await stage(V, 'export:workflow (check)', () =>
 					mustN8n('export:workflow', ['export:workflow', '--all', `--output=${exp}`]),
 				);
-				const exported = readJson(exp);
+				const exported = readJson<Workflow[]>(exp);
 				assert(
 					exported.length === wfs.length,
 					`exported ${exported.length} workflows, imported ${wfs.length}`,
 				);
-				const unresolved = [];
+				const unresolved: string[] = [];
 				for (const w of exported) {
 					for (const n of w.nodes) {
-						const c = n.credentials && n.credentials.cometVideoApi;
+						const c = n.credentials?.cometVideoApi;
 						if (c && c.id !== CRED_ID)
 							unresolved.push(`${w.name} / ${n.name}: ${JSON.stringify(c)}`);
 					}
@@ -413,7 +441,7 @@ async function runVersion({ version, node }, sim, tgz) {
 			async () => {
 				const before = sim.creates.length;
 				const r = await stage(V, 'execute text-to-video', () => execute('e2eCometText0001'));
-				assert(r.code === 0, `execute exited ${r.code}:\n${tail(r.stdout + r.stderr)}`);
+				assert(r.code === 0, `execute exited ${r.code}:\n${tailOf(r)}`);
 				const items = nodeItems(parseExecuteOutput(r.stdout), 'Comet Video');
 				assert(items && items.length === 1, `expected 1 item, got ${items && items.length}`);
 				const { json } = items[0];
@@ -443,12 +471,15 @@ async function runVersion({ version, node }, sim, tgz) {
 			V,
 			'image-to-video: PNG binary from Convert to File reaches the API',
 			async () => {
-				const wf = testWfs.find((t) => t.file === 'image-to-video.json').wf;
-				const code = wf.nodes.find((n) => n.type === 'n8n-nodes-base.code').parameters.jsCode;
-				const png = Buffer.from(/png: '([^']+)'/.exec(code)[1], 'base64');
+				const wf = testWfs.find((t) => t.file === 'image-to-video.json')?.wf;
+				const code = wf?.nodes.find((n) => n.type === 'n8n-nodes-base.code')?.parameters.jsCode;
+				const pngBase64 = /png: '([^']+)'/.exec(String(code))?.[1];
+				assert(pngBase64, 'image-to-video.json has no Code node with a base64 PNG');
+				const png = Buffer.from(pngBase64, 'base64');
 				const r = await stage(V, 'execute image-to-video', () => execute('e2eCometImage001'));
-				assert(r.code === 0, `execute exited ${r.code}:\n${tail(r.stdout + r.stderr)}`);
+				assert(r.code === 0, `execute exited ${r.code}:\n${tailOf(r)}`);
 				const items = nodeItems(parseExecuteOutput(r.stdout), 'Comet Video');
+				assert(items.length === 1, `expected 1 item, got ${items.length}`);
 				const { json } = items[0];
 				const c = sim.creates.find((x) => x.id === json.id);
 				assert(c, `simulator has no create for ${json.id}`);
@@ -472,11 +503,11 @@ async function runVersion({ version, node }, sim, tgz) {
 		// ---- 3. create without wait -> Wait -> Retrieve -> If loop -> Download
 		await testCase(V, 'create (no wait) -> Wait -> Retrieve -> If loop -> Download', async () => {
 			const r = await stage(V, 'execute wait/retrieve loop', () => execute('e2eCometLoop0001'));
-			assert(r.code === 0, `execute exited ${r.code}:\n${tail(r.stdout + r.stderr)}`);
+			assert(r.code === 0, `execute exited ${r.code}:\n${tailOf(r)}`);
 			const parsed = parseExecuteOutput(r.stdout);
-			const created = nodeItems(parsed, 'Create Job')[0].json;
+			const created = nodeItems(parsed, 'Create Job')[0]?.json ?? {};
 			assert(
-				['queued', 'in_progress'].includes(created.status),
+				['queued', 'in_progress'].includes(String(created.status)),
 				`Create returned status ${created.status} (expected an unfinished job)`,
 			);
 			const retrieves = runCount(parsed, 'Retrieve');
@@ -492,7 +523,7 @@ async function runVersion({ version, node }, sim, tgz) {
 		});
 
 		// ---- 4. failing job with continue on fail
-		let failedJobId = null;
+		let failedJobId: string | null = null;
 		await testCase(
 			V,
 			'failed job ([fail]) with continue on fail -> item with error and id',
@@ -500,7 +531,7 @@ async function runVersion({ version, node }, sim, tgz) {
 				const r = await stage(V, 'execute failed job (continue)', () =>
 					execute('e2eCometFailC001'),
 				);
-				assert(r.code === 0, `execute exited ${r.code}:\n${tail(r.stdout + r.stderr)}`);
+				assert(r.code === 0, `execute exited ${r.code}:\n${tailOf(r)}`);
 				const items = nodeOutput(parseExecuteOutput(r.stdout), 'Comet Video');
 				assert(items && items.length === 1, `expected 1 item, got ${JSON.stringify(items)}`);
 				const j = items[0];
@@ -524,7 +555,7 @@ async function runVersion({ version, node }, sim, tgz) {
 			'failed job ([fail]) without continue on fail -> execution fails with our message',
 			async () => {
 				const r = await stage(V, 'execute failed job (stop)', () => execute('e2eCometFailS001'));
-				assert(r.code !== 0, `execute exited 0 for a failed job:\n${tail(r.stdout)}`);
+				assert(r.code !== 0, `execute exited 0 for a failed job:\n${tail(r.stdout, 30)}`);
 				const parsed = parseExecuteOutput(r.stdout);
 				assert(parsed.status === 'error', `execution status ${parsed.status}`);
 				const err = parsed.data.resultData.error;
@@ -551,7 +582,7 @@ async function runVersion({ version, node }, sim, tgz) {
 				const r = await stage(V, 'execute schedule example', () =>
 					execute(EXAMPLE_IDS['schedule-prompts-to-storage.json']),
 				);
-				assert(r.code === 0, `execute exited ${r.code}:\n${tail(r.stdout + r.stderr)}`);
+				assert(r.code === 0, `execute exited ${r.code}:\n${tailOf(r)}`);
 				const parsed = parseExecuteOutput(r.stdout);
 				const items = nodeItems(parsed, 'Generate Video');
 				assert(items.length === 3, `Generate Video produced ${items.length} items`);
@@ -573,10 +604,11 @@ async function runVersion({ version, node }, sim, tgz) {
 				);
 				for (const it of items) {
 					checkStoredVideo(sim, userFolder, it, 'data', 'Generate Video');
-					const file = path.join(outDir, `upload-to-s3--${it.json.id}.mp4`);
+					const id = String(it.json.id);
+					const file = path.join(outDir, `upload-to-s3--${id}.mp4`);
 					assert(fs.existsSync(file), `stand-in did not write ${file}`);
 					assert(
-						sha256(fs.readFileSync(file)) === sim.videoSha256(it.json.id),
+						sha256(fs.readFileSync(file)) === sim.videoSha256(id),
 						`${file} differs from the simulator's video`,
 					);
 				}
@@ -585,26 +617,26 @@ async function runVersion({ version, node }, sim, tgz) {
 		);
 
 		// ---- 7-9: started n8n: webhook example, node types, then poll-and-deliver
-		let jobIds = [];
+		let jobIds: string[] = [];
 		const hookId = EXAMPLE_IDS['webhook-create-job.json'];
 		const pollId = EXAMPLE_IDS['poll-and-deliver.json'];
 		await stage(V, 'publish:workflow x2', async () => {
 			await mustN8n('publish webhook', ['publish:workflow', `--id=${hookId}`]);
 			await mustN8n('publish poll-and-deliver', ['publish:workflow', `--id=${pollId}`]);
 		});
-		let server = null;
+		let server: RunningN8n | null = null;
 		try {
-			server = await stage(V, 'n8n start -> ready', () =>
+			const n8nServer = await stage(V, 'n8n start -> ready', () =>
 				startN8n(install, { userFolder, env: baseEnv }),
 			);
-			say(`      n8n listening on ${server.url} (ready after ${fmt(server.readyMs)})`);
+			server = n8nServer;
+			say(`      n8n listening on ${n8nServer.url} (ready after ${fmt(n8nServer.readyMs)})`);
 
 			await testCase(
 				V,
 				`example webhook-create-job: ${WEBHOOK_BURST} concurrent POSTs -> distinct job ids`,
 				async () => {
-					const { request } = require(path.join(REPO, 'node_modules', 'undici'));
-					const hookUrl = `${server.url}/webhook/comet-video`;
+					const hookUrl = `${n8nServer.url}/webhook/comet-video`;
 					// Wait until the POST webhook is registered (2.41 registers it just after "ready"):
 					// a GET then says "not registered for GET ... Did you mean POST".
 					const t0 = Date.now();
@@ -638,7 +670,7 @@ async function runVersion({ version, node }, sim, tgz) {
 					for (const a of answers)
 						assert(
 							a.status === 202,
-							`webhook answered ${a.status}: ${JSON.stringify(a.body)}\n--- n8n log ---\n${tail(server.logs(), 25)}`,
+							`webhook answered ${a.status}: ${JSON.stringify(a.body)}\n--- n8n log ---\n${tail(n8nServer.logs(), 25)}`,
 						);
 					const ids = answers.map((a) => a.body && a.body.id);
 					assert(
@@ -668,18 +700,18 @@ async function runVersion({ version, node }, sim, tgz) {
 				async () => {
 					const typesFile = path.join(userFolder, '.cache', 'n8n', 'public', 'types', 'nodes.json');
 					assert(fs.existsSync(typesFile), `n8n wrote no ${typesFile}`);
-					const types = readJson(typesFile);
+					const types = readJson<NodeTypeEntry[]>(typesFile);
 					const names = new Set(types.map((t) => t.name));
 					assert(names.has(NODE_TYPE), `${NODE_TYPE} is not among n8n's ${names.size} node types`);
 					assert(names.has(TOOL_TYPE), `${TOOL_TYPE} (usableAsTool) is not among n8n's node types`);
-					const tool = types.find((t) => t.name === TOOL_TYPE);
+					// Outputs are a list of connection types, or an expression that computes it.
+					const toolOutputs = types.find((t) => t.name === TOOL_TYPE)?.outputs;
 					assert(
-						(tool.outputs || []).includes('ai_tool') ||
-							JSON.stringify(tool.outputs).includes('ai_tool'),
-						`tool outputs ${JSON.stringify(tool.outputs)}`,
+						JSON.stringify(toolOutputs ?? []).includes('ai_tool'),
+						`tool outputs ${JSON.stringify(toolOutputs)}`,
 					);
 					// The imported example (from the export above) uses exactly these types.
-					const wf = readJson(path.join(userFolder, 'export.json')).find(
+					const wf = readJson<Workflow[]>(path.join(userFolder, 'export.json')).find(
 						(w) => w.id === EXAMPLE_IDS['ai-agent-tool.json'],
 					);
 					assert(wf, 'ai-agent-tool example not imported');
@@ -687,7 +719,7 @@ async function runVersion({ version, node }, sim, tgz) {
 					assert(!missing.length, `unknown node types in the example: ${missing.join(', ')}`);
 					const toolNode = wf.nodes.find((n) => n.type === TOOL_TYPE);
 					assert(
-						toolNode && toolNode.credentials.cometVideoApi.id === CRED_ID,
+						toolNode && toolNode.credentials?.cometVideoApi.id === CRED_ID,
 						'tool node lacks the resolved credential',
 					);
 					assert(wf.connections[toolNode.name].ai_tool, 'tool node is not connected as ai_tool');
@@ -701,7 +733,8 @@ async function runVersion({ version, node }, sim, tgz) {
 				});
 			} else throw e;
 		} finally {
-			if (server) await stage(V, 'n8n stop', () => server.stop());
+			const started = server;
+			if (started) await stage(V, 'n8n stop', () => started.stop());
 		}
 
 		await testCase(
@@ -713,7 +746,7 @@ async function runVersion({ version, node }, sim, tgz) {
 				const r = await stage(V, 'execute poll-and-deliver', () =>
 					execute('e2eCometCall0001', { E2E_VIDEO_ID: id }),
 				);
-				assert(r.code === 0, `execute exited ${r.code}:\n${tail(r.stdout + r.stderr)}`);
+				assert(r.code === 0, `execute exited ${r.code}:\n${tailOf(r)}`);
 				const parsed = parseExecuteOutput(r.stdout);
 				const out = nodeOutput(parsed, 'Poll and Deliver');
 				assert(out && out.length === 1, `sub-workflow returned ${JSON.stringify(out)}`);
@@ -739,22 +772,20 @@ async function runVersion({ version, node }, sim, tgz) {
 			V,
 			'example poll-and-deliver for a failed job -> Stop and Error names job and reason',
 			async () => {
-				assert(failedJobId, 'no failed job id from the continue-on-fail case');
+				const jobId = failedJobId;
+				assert(jobId, 'no failed job id from the continue-on-fail case');
 				const r = await stage(V, 'execute poll-and-deliver (failed job)', () =>
-					execute('e2eCometCall0001', { E2E_VIDEO_ID: failedJobId }),
+					execute('e2eCometCall0001', { E2E_VIDEO_ID: jobId }),
 				);
-				assert(r.code !== 0, `execute exited 0 for a failed job:\n${tail(r.stdout)}`);
+				assert(r.code !== 0, `execute exited 0 for a failed job:\n${tail(r.stdout, 30)}`);
 				const parsed = parseExecuteOutput(r.stdout);
 				const err = parsed.data.resultData.error;
 				const msg = err && err.message;
 				assert(
-					msg &&
-						msg.includes(failedJobId) &&
-						/status failed/.test(msg) &&
-						/safety system/.test(msg),
+					msg && msg.includes(jobId) && /status failed/.test(msg) && /safety system/.test(msg),
 					`unexpected error: ${msg}`,
 				);
-				const files = fs.readdirSync(outDir).filter((f) => f.includes(failedJobId));
+				const files = fs.readdirSync(outDir).filter((f) => f.includes(jobId));
 				assert(!files.length, `a failed job was delivered: ${files.join(', ')}`);
 				return `"${msg}"`;
 			},
@@ -767,7 +798,7 @@ async function runVersion({ version, node }, sim, tgz) {
 
 // ---------------------------------------------------------------- main
 
-function printTimings(totalMs) {
+function printTimings(totalMs: number): void {
 	const versions = [...new Set(stages.map((s) => s.version))];
 	const names = [...new Set(stages.map((s) => s.name))];
 	const w0 = Math.max(...names.map((n) => n.length), 10);
@@ -791,7 +822,7 @@ function printTimings(totalMs) {
 	say(`total runtime: ${fmt(totalMs)}`);
 }
 
-async function main() {
+async function main(): Promise<void> {
 	const t0 = Date.now();
 	const versions = parseVersions();
 	say(
@@ -801,13 +832,13 @@ async function main() {
 	const sim = await startSimulator({ jobDurationMs: 3000, videoBytes: 300 * 1024 + 7 });
 	say(`simulator: ${sim.url} (key ${sim.apiKey})`);
 	try {
-		let tgz;
-		const packed = await testCase('-', 'npm pack (built dist/)', async () => {
+		let tgz: string | undefined;
+		await testCase('-', 'npm pack (built dist/)', async () => {
 			const p = await stage('all', 'npm pack', () => packPackage(packDir));
 			tgz = p.tgz;
 			return `${path.basename(p.tgz)}, ${p.size} bytes, ${p.files} files`;
 		});
-		if (packed) {
+		if (tgz !== undefined) {
 			for (const v of versions) await runVersion(v, sim, tgz);
 		}
 	} finally {
@@ -841,7 +872,7 @@ async function main() {
 	process.exitCode = failed ? 1 : 0;
 }
 
-main().catch((e) => {
+main().catch((e: Error) => {
 	process.stderr.write(`${e.stack || e}\n`);
 	say('0 passed, 1 failed');
 	process.exit(1);

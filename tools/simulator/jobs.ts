@@ -1,10 +1,63 @@
-'use strict';
 /**
  * Video jobs: create-request validation, per-job plans and the time-driven job lifecycle.
  */
-const crypto = require('node:crypto');
+import * as crypto from 'node:crypto';
 
-const OUTCOMES = new Set(['completed', 'failed', 'error', 'unknown', 'never']);
+/** How a job ends: 'never' jobs stay in progress for good. */
+export type Outcome = 'completed' | 'failed' | 'error' | 'unknown' | 'never';
+export type JobStatus = Outcome | 'queued' | 'in_progress';
+
+/** What a job does, decided once at create time. */
+export interface Plan {
+	durationMs: number;
+	outcome: Outcome;
+	/** Whether a failed/error/unknown job's answer carries an `error` object. */
+	errorObject: boolean;
+	errorCode: string | undefined;
+	errorMessage: string | undefined;
+	videoBytes: number;
+}
+
+/** A create (or remix) as the `plan` option sees it. */
+export interface CreateRequest {
+	id: string;
+	model: string;
+	prompt: string;
+	fields: Record<string, unknown>;
+	files: UploadedFile[];
+	remixedFromVideoId?: string;
+}
+
+/** A file part of a multipart create, as recorded (its bytes are hashed, not kept). */
+export interface UploadedFile {
+	fieldName: string;
+	fileName: string;
+	mimeType: string;
+	size: number;
+	sha256: string;
+}
+
+/** An `input_reference` part: an uploaded file or a text value (an image URL). */
+export type Reference = { type: 'file'; mimeType: string } | { type: 'text'; value: string };
+
+/** Text fields of a multipart create: a string, or an array when the field was repeated. */
+export type FormFields = Record<string, string | string[]>;
+
+export interface ValidCreate {
+	model: string;
+	prompt: string;
+	size: string;
+	seconds: string;
+}
+
+/** The options resolvePlan reads. */
+export interface PlanDefaults {
+	jobDurationMs: number;
+	videoBytes: number;
+	plan?: (create: CreateRequest) => Partial<Plan> | undefined;
+}
+
+const OUTCOMES = new Set<string>(['completed', 'failed', 'error', 'unknown', 'never']);
 const SORA_SIZES = new Set(['720x1280', '1280x720', '1024x1792', '1792x1024']);
 const SORA_PRO_ONLY_SIZES = new Set(['1024x1792', '1792x1024']);
 const SORA_SECONDS = new Set(['4', '8', '12', '16', '20']);
@@ -12,7 +65,7 @@ const MAX_PROMPT_CHARS = 32000;
 // Share of the job's duration spent in 'queued' before it turns 'in_progress'.
 const QUEUED_SHARE = 0.1;
 
-const DEFAULT_ERRORS = {
+const DEFAULT_ERRORS: Partial<Record<Outcome, { code: string; message: string }>> = {
 	failed: {
 		code: 'moderation_blocked',
 		message: "The prompt was blocked by the provider's safety system.",
@@ -26,7 +79,7 @@ const DEFAULT_ERRORS = {
 
 // Prompt markers let processes that cannot pass a plan function (the e2e suite drives a real n8n
 // process) still pick an outcome. The first marker found in the prompt wins.
-const PROMPT_MARKERS = [
+const PROMPT_MARKERS: [string, Partial<Plan>][] = [
 	['[fail-noerror]', { outcome: 'failed', errorObject: false }],
 	['[fail]', { outcome: 'failed', errorObject: true }],
 	['[error]', { outcome: 'error', errorObject: true }],
@@ -34,11 +87,11 @@ const PROMPT_MARKERS = [
 	['[never]', { outcome: 'never' }],
 ];
 
-function isSora(model) {
+export function isSora(model: string): boolean {
 	return model.toLowerCase().startsWith('sora');
 }
 
-function randomId(prefix) {
+export function randomId(prefix: 'task_' | 'video_'): string {
 	// Veo ids look like `task_pa9C…` (base62), Sora ids like `video_69b2…` (hex), as in the doc.
 	if (prefix === 'task_') {
 		const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -49,12 +102,12 @@ function randomId(prefix) {
 }
 
 /** The backend id Veo responses carry instead of the alias, e.g. 'veo3.1-fast' -> 'veo_3_1-fast'. */
-function backendModelName(model) {
+export function backendModelName(model: string): string {
 	if (isSora(model)) return model;
 	return model.replace(/^veo(\d)/i, 'veo_$1').replace(/\./g, '_');
 }
 
-function validatePrompt(prompt) {
+export function validatePrompt(prompt: unknown): string | null {
 	if (typeof prompt !== 'string' || prompt.length === 0) return 'prompt is required';
 	if (Array.from(prompt).length > MAX_PROMPT_CHARS) {
 		return `prompt must be at most ${MAX_PROMPT_CHARS} characters`;
@@ -68,15 +121,21 @@ function validatePrompt(prompt) {
  * `{ type: 'file', mimeType }` or `{ type: 'text', value }`.
  * Returns `{ error }` or `{ model, prompt, size, seconds }`.
  */
-function validateCreate(fields, references) {
+export function validateCreate(
+	fields: FormFields,
+	references: Reference[],
+): { error: string } | ValidCreate {
+	const single: Record<string, string | undefined> = {};
 	for (const name of ['prompt', 'model', 'size', 'seconds']) {
-		if (Array.isArray(fields[name])) return { error: `${name} was sent more than once` };
+		const value = fields[name];
+		if (Array.isArray(value)) return { error: `${name} was sent more than once` };
+		single[name] = value;
 	}
-	const { prompt } = fields;
+	const { prompt } = single;
 	const promptError = validatePrompt(prompt);
-	if (promptError) return { error: promptError };
-	const model = fields.model || 'veo3-fast';
-	let { size, seconds } = fields;
+	if (promptError || prompt === undefined) return { error: promptError ?? 'prompt is required' };
+	const model = single.model || 'veo3-fast';
+	let { size, seconds } = single;
 
 	if (isSora(model)) {
 		if (size !== undefined) {
@@ -120,8 +179,8 @@ function validateCreate(fields, references) {
  * The plan a job follows, decided once at create time: defaults from the simulator options, then
  * prompt markers, then whatever the configured `plan(create)` function returns.
  */
-function resolvePlan(options, create) {
-	const plan = {
+export function resolvePlan(options: PlanDefaults, create: CreateRequest): Plan {
+	const plan: Plan = {
 		durationMs: options.jobDurationMs,
 		outcome: 'completed',
 		errorObject: true,
@@ -132,43 +191,74 @@ function resolvePlan(options, create) {
 	const marker = PROMPT_MARKERS.find(([text]) => create.prompt.includes(text));
 	if (marker) Object.assign(plan, marker[1]);
 	const custom = options.plan ? options.plan(create) : undefined;
-	for (const [key, value] of Object.entries(custom || {})) {
-		if (value !== undefined) plan[key] = value;
+	for (const [key, value] of Object.entries(custom ?? {})) {
+		if (value !== undefined) Object.assign(plan, { [key]: value });
 	}
 	if (!OUTCOMES.has(plan.outcome)) throw new Error(`Unknown plan outcome: ${plan.outcome}`);
 	return plan;
 }
 
-class Job {
-	/**
-	 * @param {object} init id, kind ('sora' | 'veo'), model (alias sent), backendModel, prompt,
-	 *   size, seconds, plan, createdAt (ms), remixedFromVideoId (optional)
-	 */
-	constructor(init) {
-		Object.assign(this, init);
-		this.remixedFromVideoId ??= null;
+export interface JobInit {
+	id: string;
+	kind: 'sora' | 'veo';
+	/** The alias the client sent. */
+	model: string;
+	/** The id the gateway answers with (Veo's differ from the alias). */
+	backendModel: string;
+	prompt: string;
+	size: string;
+	seconds: string;
+	plan: Plan;
+	/** ms since the epoch */
+	createdAt: number;
+	remixedFromVideoId?: string;
+}
+
+export class Job {
+	readonly id: string;
+	readonly kind: 'sora' | 'veo';
+	readonly model: string;
+	readonly backendModel: string;
+	readonly prompt: string;
+	readonly size: string;
+	readonly seconds: string;
+	readonly plan: Plan;
+	readonly createdAt: number;
+	readonly remixedFromVideoId: string | null;
+
+	constructor(init: JobInit) {
+		this.id = init.id;
+		this.kind = init.kind;
+		this.model = init.model;
+		this.backendModel = init.backendModel;
+		this.prompt = init.prompt;
+		this.size = init.size;
+		this.seconds = init.seconds;
+		this.plan = init.plan;
+		this.createdAt = init.createdAt;
+		this.remixedFromVideoId = init.remixedFromVideoId ?? null;
 	}
 
 	/** Planned end (ms) of the job; null for jobs that never finish. */
-	get endsAt() {
+	get endsAt(): number | null {
 		return this.plan.outcome === 'never' ? null : this.createdAt + this.plan.durationMs;
 	}
 
 	/** When the job reached its terminal state; null while it is still running. */
-	get finishedAt() {
+	get finishedAt(): number | null {
 		const endsAt = this.endsAt;
 		return endsAt !== null && Date.now() >= endsAt ? endsAt : null;
 	}
 
-	get status() {
+	get status(): JobStatus {
 		return this.state().status;
 	}
 
-	get progress() {
+	get progress(): number {
 		return this.state().progress;
 	}
 
-	state(now = Date.now()) {
+	state(now = Date.now()): { status: JobStatus; progress: number } {
 		const { durationMs, outcome } = this.plan;
 		const elapsed = now - this.createdAt;
 		if (this.endsAt !== null && now >= this.endsAt) {
@@ -184,7 +274,7 @@ class Job {
 	}
 
 	/** `{ code, message }` for failed/error/unknown jobs whose plan includes an error object. */
-	errorObject() {
+	errorObject(): { code: string; message: string } | null {
 		const defaults = DEFAULT_ERRORS[this.plan.outcome];
 		if (!defaults || !this.plan.errorObject) return null;
 		return {
@@ -195,8 +285,8 @@ class Job {
 }
 
 /** The most jobs running at the same moment, from their [createdAt, endsAt) intervals. */
-function maxOverlap(jobs) {
-	const events = [];
+export function maxOverlap(jobs: Iterable<Job>): number {
+	const events: [number, number][] = [];
 	for (const job of jobs) {
 		events.push([job.createdAt, 1]);
 		if (job.endsAt !== null) events.push([job.endsAt, -1]);
@@ -211,15 +301,3 @@ function maxOverlap(jobs) {
 	}
 	return max;
 }
-
-module.exports = {
-	Job,
-	OUTCOMES,
-	backendModelName,
-	isSora,
-	maxOverlap,
-	randomId,
-	resolvePlan,
-	validateCreate,
-	validatePrompt,
-};

@@ -1,17 +1,18 @@
-#!/usr/bin/env node
-'use strict';
 /**
- * Runs the CometAPI simulator as a standalone process (for the e2e suite and the offline demo):
+ * Runs the CometAPI simulator as a standalone process (for the benchmark, or by hand):
  *
- *   node tools/simulator/cli.js [--port N] [--host H] [--job-ms N] [--video-bytes N] [--api-key K]
- *                              [--link-field video_url|metadata.url|none] [--poll-after-ms N] [--quiet]
+ *   npx tsx tools/simulator/cli.ts [--port N] [--host H] [--job-ms N] [--video-bytes N]
+ *                                  [--api-key K] [--link-field video_url|metadata.url|none] [--poll-after-ms N] [--quiet]
  *
  * Prints `COMETAPI_SIMULATOR_URL=http://HOST:PORT` once listening, logs one line per request to
  * stderr unless --quiet, and runs until SIGINT or SIGTERM.
  */
-const { startSimulator } = require('./index');
+import { startSimulator, type SimulatorOptions } from './index';
 
-const FLAGS = {
+type NumberOption = 'port' | 'jobDurationMs' | 'videoBytes' | 'pollAfterMs';
+type StringOption = 'host' | 'apiKey' | 'linkField';
+
+const FLAGS: Record<string, [NumberOption, typeof Number] | [StringOption, typeof String]> = {
 	'--port': ['port', Number],
 	'--host': ['host', String],
 	'--job-ms': ['jobDurationMs', Number],
@@ -21,8 +22,8 @@ const FLAGS = {
 	'--poll-after-ms': ['pollAfterMs', Number],
 };
 
-function parseArgs(argv) {
-	const options = { quiet: false };
+function parseArgs(argv: string[]): Partial<SimulatorOptions> {
+	const options: Record<string, unknown> = { quiet: false };
 	for (let i = 0; i < argv.length; i += 1) {
 		const arg = argv[i];
 		if (arg === '--quiet') {
@@ -37,10 +38,10 @@ function parseArgs(argv) {
 		if (Number.isNaN(value)) throw new Error(`${arg} expects a number`);
 		options[name] = value;
 	}
-	return options;
+	return options as Partial<SimulatorOptions>;
 }
 
-async function main() {
+async function main(): Promise<void> {
 	const sim = await startSimulator(parseArgs(process.argv.slice(2)));
 	process.stdout.write(`COMETAPI_SIMULATOR_URL=${sim.url}\n`);
 	const stop = async () => {
@@ -51,7 +52,7 @@ async function main() {
 	process.once('SIGTERM', stop);
 }
 
-main().catch((error) => {
+main().catch((error: Error) => {
 	process.stderr.write(`cometapi simulator: ${error.message}\n`);
 	process.exit(1);
 });

@@ -1,5 +1,3 @@
-'use strict';
-
 /*
  * Packs this package and installs the tarball into an n8n user folder the
  * way n8n's community-nodes screen does: an npm install into
@@ -9,40 +7,56 @@
  * --package-lock=false). The peer dependency n8n-workflow is not installed
  * (n8n strips peer deps too): n8n provides it at runtime.
  *
- * Used by run.js (the e2e suite) and scripts/dev.js.
+ * Used by test/e2e/run.ts (the e2e suite) and scripts/dev.ts.
  */
 
-const fs = require('node:fs');
-const path = require('node:path');
-const { spawn } = require('node:child_process');
+import { spawn, type SpawnOptions } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 
-const REPO = path.resolve(__dirname, '..', '..');
-const PKG = require(path.join(REPO, 'package.json'));
+import { readJson } from '../files';
+import type { N8nInstall } from './install-n8n';
 
-function exec(cmd, args, opts = {}) {
+/** The parts of this repository's package.json the tools read. */
+export interface PackageManifest {
+	name: string;
+	version: string;
+	n8n: { nodes: string[]; credentials: string[] };
+}
+
+export const REPO = path.resolve(__dirname, '..', '..');
+export const PKG = readJson<PackageManifest>(path.join(REPO, 'package.json'));
+
+function exec(
+	cmd: string,
+	args: string[],
+	opts: SpawnOptions = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
 	return new Promise((resolve) => {
 		const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
 		let stdout = '';
 		let stderr = '';
-		child.stdout.on('data', (d) => (stdout += d));
-		child.stderr.on('data', (d) => (stderr += d));
+		child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+		child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
 		child.on('error', (e) => (stderr += String(e)));
 		child.on('close', (code) => resolve({ code, stdout, stderr }));
 	});
 }
 
-function readJson(file) {
-	return JSON.parse(fs.readFileSync(file, 'utf8'));
-}
-
 /** `npm pack` of the built package into destDir; returns { tgz, size, files }. */
-async function packPackage(destDir) {
+export async function packPackage(
+	destDir: string,
+): Promise<{ tgz: string; size: number; files: number }> {
 	const main = path.join(REPO, 'dist', 'nodes', 'CometVideo', 'CometVideo.node.js');
 	if (!fs.existsSync(main))
 		throw new Error('dist/ is missing: run `npm run build` (or `npm run test:e2e`)');
 	const r = await exec('npm', ['pack', '--json', '--pack-destination', destDir], { cwd: REPO });
 	if (r.code !== 0) throw new Error(`npm pack failed:\n${r.stderr}`);
-	const info = JSON.parse(r.stdout.slice(r.stdout.indexOf('[')));
+	const info = JSON.parse(r.stdout.slice(r.stdout.indexOf('['))) as {
+		filename: string;
+		size: number;
+		files: { path: string }[];
+	}[];
 	const tgz = path.join(destDir, info[0].filename);
 	if (!fs.existsSync(tgz)) throw new Error(`npm pack did not produce ${tgz}`);
 	const files = info[0].files.map((f) => f.path);
@@ -52,7 +66,7 @@ async function packPackage(destDir) {
 	return { tgz, size: info[0].size, files: files.length };
 }
 
-function npmCliFor(nodeBin) {
+function npmCliFor(nodeBin: string): string | undefined {
 	return [
 		path.join(path.dirname(nodeBin), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js'),
 		path.join(
@@ -73,7 +87,11 @@ function npmCliFor(nodeBin) {
  * install of this package). `install` is an ensureN8n() result: npm runs
  * under that install's Node. Returns the package directory.
  */
-async function installPackage(install, userFolder, tgz) {
+export async function installPackage(
+	install: N8nInstall,
+	userFolder: string,
+	tgz: string,
+): Promise<string> {
 	const nodesDir = path.join(userFolder, '.n8n', 'nodes');
 	fs.mkdirSync(nodesDir, { recursive: true });
 	const manifest = path.join(nodesDir, 'package.json');
@@ -106,16 +124,14 @@ async function installPackage(install, userFolder, tgz) {
 		? await exec(install.nodeBin, [npmCli, ...args], { cwd: nodesDir, env })
 		: await exec('npm', args, { cwd: nodesDir, env });
 	if (r.code !== 0) throw new Error(`npm install of ${tgz} failed:\n${r.stdout}\n${r.stderr}`);
-	const installed = readJson(path.join(pkgDir, 'package.json'));
+	const installed = readJson<PackageManifest>(path.join(pkgDir, 'package.json'));
 	if (installed.version !== PKG.version)
 		throw new Error(`installed version ${installed.version} != ${PKG.version}`);
 	if (fs.existsSync(path.join(nodesDir, 'node_modules', 'n8n-workflow'))) {
 		throw new Error('npm installed the n8n-workflow peer into the nodes folder');
 	}
-	const deps = readJson(manifest).dependencies || {};
+	const deps = readJson<{ dependencies?: Record<string, string> }>(manifest).dependencies || {};
 	if (!deps[PKG.name])
 		throw new Error(`nodes/package.json does not list ${PKG.name}: ${JSON.stringify(deps)}`);
 	return pkgDir;
 }
-
-module.exports = { packPackage, installPackage, PKG, REPO };

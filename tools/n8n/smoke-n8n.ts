@@ -1,25 +1,38 @@
-#!/usr/bin/env node
-'use strict';
-
 /*
  * End-to-end smoke check of a cached n8n install, independent of this
  * package's node: proves the CLI can import + execute a workflow and that
  * `n8n start` serves a production webhook. Prints a timing per step, which
  * is what the suite's timeouts are sized from.
  *
- *   node tools/n8n/smoke-n8n.js [--version V] [--node 20|24] [--skip-start]
+ *   npx tsx tools/n8n/smoke-n8n.ts [--version V] [--node 20|24] [--skip-start]
  *
  * Env: SMOKE_ACTIVATE=update (use deprecated `update:workflow --active=true`
  * instead of `publish:workflow`), SMOKE_LOGS=1 (print n8n's start log),
  * SMOKE_KEEP=1 (keep the temp N8N_USER_FOLDER).
  */
 
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const { ensureN8n, runN8n, startN8n, parseExecuteOutput, nodeOutput } = require('./install-n8n');
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 
-function say(msg) {
+import type { IWorkflowBase } from 'n8n-workflow';
+
+import {
+	ensureN8n,
+	nodeOutput,
+	parseExecuteOutput,
+	runN8n,
+	startN8n,
+	type CommandResult,
+} from './install-n8n';
+
+/** Workflow JSON as `n8n import:workflow` takes it. */
+type WorkflowFile = Pick<
+	IWorkflowBase,
+	'id' | 'name' | 'active' | 'settings' | 'connections' | 'nodes'
+>;
+
+function say(msg: string): void {
 	process.stdout.write(`[smoke] ${msg}\n`);
 }
 
@@ -28,7 +41,7 @@ const EXEC_WF_ID = 'e2eSmokeExec0001';
 const HOOK_WF_ID = 'e2eSmokeHook0001';
 const HOOK_PATH = 'e2e-smoke';
 
-function execWorkflow() {
+function execWorkflow(): WorkflowFile {
 	return {
 		id: EXEC_WF_ID,
 		name: 'e2e smoke execute',
@@ -78,7 +91,7 @@ function execWorkflow() {
 	};
 }
 
-function hookWorkflow() {
+function hookWorkflow(): WorkflowFile {
 	return {
 		id: HOOK_WF_ID,
 		name: 'e2e smoke webhook',
@@ -116,22 +129,25 @@ function hookWorkflow() {
 	};
 }
 
-async function must(step, promise) {
+async function must<R extends Omit<CommandResult, 'signal'>>(
+	step: string,
+	promise: Promise<R>,
+): Promise<R> {
 	const r = await promise;
 	say(`${step}: exit ${r.code} in ${(r.ms / 1000).toFixed(1)} s`);
 	if (r.code !== 0) throw new Error(`${step} failed:\n${r.stdout}\n${r.stderr}`);
 	return r;
 }
 
-async function main() {
+async function main(): Promise<void> {
 	const args = process.argv.slice(2);
-	const get = (flag, dflt) => {
+	const get = (flag: string, dflt: string): string => {
 		const i = args.indexOf(flag);
 		return i >= 0 ? args[i + 1] : dflt;
 	};
 	const install = await ensureN8n({
 		version: get('--version', '2.8.4'),
-		node: Number(get('--node', 20)),
+		node: Number(get('--node', '20')),
 	});
 	say(`n8n ${install.version} via ${install.nodeBin}`);
 
@@ -192,7 +208,7 @@ async function main() {
 	}
 }
 
-main().catch((e) => {
+main().catch((e: Error) => {
 	process.stderr.write(`${e.stack || e}\n`);
 	process.exit(1);
 });

