@@ -19,9 +19,9 @@
  *   [data-test-id=<name>-parameter-input-options-container] (shown on hover); an expression is
  *   edited in a CodeMirror .cm-content. Every options list is in the DOM at once, so only the
  *   visible [data-test-id=parameter-input-item] rows belong to the open dropdown.
- * - Resource locator parameters: [data-test-id=rlc-mode-selector], [data-test-id=rlc-input];
- *   the open list is [data-test-id=resource-locator-dropdown] with [data-test-id=rlc-search]
- *   and one [data-test-id=rlc-item] per entry.
+ * - Resource locator parameters: [data-test-id=rlc-mode-selector] (an el-select: "From list",
+ *   "By ID", …), [data-test-id=rlc-input]; the open list is rendered inside the parameter, one
+ *   [data-test-id=rlc-item] per entry, with a search box on top.
  * - Credentials: [data-test-id=node-credentials-select] offers
  *   [data-test-id=node-credentials-select-item-new] ("Create new credential"), which opens
  *   [data-test-id=editCredential-modal]. Save ([data-test-id=credential-save-button], reading
@@ -34,10 +34,23 @@
  *   binary items are [data-test-id=ndv-binary-data_<i>] with View ([data-test-id=ndv-view-binary-data])
  *   which opens a viewer holding a <video> for video/* data.
  */
-/// <reference lib="dom" />
 import type { ElementHandle, Page } from 'puppeteer-core';
 
 type Falsy = undefined | null | false | 0 | '';
+
+/** DOM members read inside the page (this code is type-checked without the DOM library). */
+export interface PageElement {
+	innerText: string;
+	value: string;
+}
+
+export interface PageVideo {
+	currentTime: number;
+	duration: number;
+	readyState: number;
+	videoWidth: number;
+	error: { code: number } | null;
+}
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -105,7 +118,7 @@ export class Editor {
 		return this.page.$$eval(selector, (elements) =>
 			elements
 				.filter((element) => element.checkVisibility())
-				.map((element) => (element as HTMLElement).innerText.trim()),
+				.map((element) => (element as unknown as PageElement).innerText.trim()),
 		);
 	}
 
@@ -114,7 +127,9 @@ export class Editor {
 			typeof text === 'string' ? value === text : text.test(value);
 		const handle = await this.until(`"${text}" in ${selector}`, async () => {
 			for (const candidate of await this.page.$$(selector)) {
-				const value = await candidate.evaluate((e) => (e as HTMLElement).innerText.trim());
+				const value = await candidate.evaluate((e) =>
+					(e as unknown as PageElement).innerText.trim(),
+				);
 				if (matches(value) && (await candidate.isVisible())) return candidate;
 			}
 			return undefined;
@@ -123,8 +138,17 @@ export class Editor {
 	}
 
 	async typeInto(selector: string, text: string): Promise<void> {
-		const input = await this.waitVisible(selector);
-		await input.click({ count: 3 });
+		// Panels slide in: an input found mid-transition may not take the click yet.
+		const input = await this.until(`${selector} to take a click`, async () => {
+			const candidate = await this.visible(selector);
+			return (
+				candidate &&
+				(await candidate.click({ count: 3 }).then(
+					() => candidate,
+					() => undefined,
+				))
+			);
+		});
 		await this.page.keyboard.press('Backspace');
 		await input.type(text);
 		// Parameter inputs are debounced: let the value reach n8n's store before the next action.
@@ -146,22 +170,34 @@ export class Editor {
 	// ---- nodes panel ----
 
 	async openNodesPanelFromPlusButton(): Promise<void> {
-		await this.click(byTestId('node-creator-plus-button'));
-		await this.waitVisible(SEARCH_BAR);
+		if (await this.visible(NODE_CREATOR)) await this.closeNodesPanel();
+		await this.openNodesPanelWith(byTestId('node-creator-plus-button'));
 	}
 
 	async openNodesPanelAfter(nodeName: string): Promise<void> {
-		await this.click(
+		await this.openNodesPanelWith(
 			`${byTestId('canvas-node-output-handle')}[data-node-name="${nodeName}"] ${byTestId('canvas-handle-plus')}`,
 		);
-		await this.waitVisible(SEARCH_BAR);
 	}
 
 	async openNodesPanelForInput(nodeName: string, connectionType: string): Promise<void> {
-		await this.click(
+		await this.openNodesPanelWith(
 			`${byTestId('canvas-node-input-handle')}[data-node-name="${nodeName}"][data-connection-type="${connectionType}"] ${byTestId('canvas-handle-plus')}`,
 		);
-		await this.waitVisible(SEARCH_BAR);
+	}
+
+	/** Clicks until the panel opens: a click during the canvas's own transitions can be lost. */
+	private async openNodesPanelWith(button: string): Promise<void> {
+		await this.until(`the nodes panel to open from ${button}`, async () => {
+			await this.click(button);
+			for (let i = 0; i < 10; i++) {
+				if (await this.visible(SEARCH_BAR)) return true;
+				await sleep(200);
+			}
+			return false;
+		});
+		// Let the panel finish sliding in before typing into it.
+		await sleep(300);
 	}
 
 	async nodesPanelHeader(): Promise<string> {
@@ -197,7 +233,7 @@ export class Editor {
 
 	async closeNodesPanel(): Promise<void> {
 		await this.page.keyboard.press('Escape');
-		await this.until('the nodes panel to close', async () => !(await this.visible(SEARCH_BAR)));
+		await this.until('the nodes panel to close', async () => !(await this.visible(NODE_CREATOR)));
 	}
 
 	// ---- canvas and node details view ----
@@ -298,7 +334,7 @@ export class Editor {
 	/** Opens a resource locator's list and returns its entries once they have loaded. */
 	async openLocatorList(name: string): Promise<string[]> {
 		await this.click(`${this.parameter(name)} ${byTestId('rlc-input')}`);
-		const items = `${byTestId('resource-locator-dropdown')} ${byTestId('rlc-item')}`;
+		const items = `${this.parameter(name)} ${byTestId('rlc-item')}`;
 		return this.until(
 			`the ${name} list to load`,
 			async () => {
@@ -307,11 +343,6 @@ export class Editor {
 			},
 			20000,
 		);
-	}
-
-	async locatorListNote(): Promise<string> {
-		const [text] = await this.visibleTexts(byTestId('resource-locator-dropdown'));
-		return text ?? '';
 	}
 
 	// ---- credentials ----

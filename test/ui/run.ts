@@ -18,7 +18,6 @@
  * a failed step also saves the page's console log there. The last line is `N passed, M failed`
  * (", K skipped" when some were); the exit code is 1 when any step failed.
  */
-/// <reference lib="dom" />
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';

@@ -4,7 +4,7 @@
  * throws when the page shows something else. It returns its one-line verdict, or
  * `{ skipped: reason }` when the build lacks what it tests.
  */
-import { byTestId, type Editor } from './editor';
+import { byTestId, type Editor, type PageElement, type PageVideo } from './editor';
 
 export const NODE_NAME = 'Comet Video';
 const TRIGGER_NAME = 'When clicking ‘Execute workflow’';
@@ -250,7 +250,7 @@ export function walk({
 				const field = await editor.waitVisible(
 					`${editor.parameter('imageBinaryProperties')} input`,
 				);
-				const value = await field.evaluate((e) => (e as HTMLInputElement).value);
+				const value = await field.evaluate((e) => (e as unknown as PageElement).value);
 				log(`Binary Fields input shown, value "${value}"`);
 				await field.scrollIntoView();
 				await shot('binary-fields');
@@ -292,10 +292,9 @@ export function walk({
 					`${byTestId('output-panel')} ${byTestId('ndv-binary-data_0')}`,
 					60000,
 				);
-				const cardText = (await card.evaluate((e) => (e as HTMLElement).innerText)).replace(
-					/\s+/g,
-					' ',
-				);
+				const cardText = (
+					await card.evaluate((e) => (e as unknown as PageElement).innerText)
+				).replace(/\s+/g, ' ');
 				log(`Binary tab: ${cardText}`);
 				await shot('binary-tab');
 				if (!/Mime Type: video\/mp4/.test(cardText))
@@ -306,7 +305,7 @@ export function walk({
 					'the video to load its metadata',
 					() =>
 						video.evaluate((v) => {
-							const element = v as HTMLVideoElement;
+							const element = v as unknown as PageVideo;
 							if (element.error) return { error: element.error.code, duration: 0, width: 0 };
 							return element.readyState >= 1
 								? { error: 0, duration: element.duration, width: element.videoWidth }
@@ -316,11 +315,10 @@ export function walk({
 				);
 				if (metadata.error)
 					throw new Error(`the <video> element reports MediaError code ${metadata.error}`);
-				// A click on a <video controls> starts it, as it would for a person.
-				await video.click();
+				// n8n's viewer is a <video controls autoplay>: it starts by itself (a click would pause it).
 				const playedTo = await editor.until('the video to play', () =>
 					video.evaluate((v) => {
-						const time = (v as HTMLVideoElement).currentTime;
+						const time = (v as unknown as PageVideo).currentTime;
 						return time > 0.5 ? time : 0;
 					}),
 				);
