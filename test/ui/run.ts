@@ -29,14 +29,14 @@ import { ensureN8n, startN8n } from '../../tools/n8n/install-n8n';
 import { installPackage, packPackage, PKG, REPO } from '../../tools/n8n/package-install';
 import { startSimulator } from '../../tools/simulator';
 import { Editor, sleep } from './editor';
-import { walk, type Outcome } from './steps';
+import { walk, type DocsShot, type Outcome } from './steps';
 
 const CHROMIUM = '/usr/bin/chromium';
 const OUT_DIR = path.join(REPO, 'out', 'ui');
 const DOCS_DIR = path.join(REPO, 'docs', 'images');
 const STEP_TIMEOUT_MS = 120000;
 /** README screenshots are scaled down to keep each PNG at a few tens of kB. */
-const DOCS_SCALE = 0.6;
+const DOCS_SCALE = 0.75;
 
 interface ConsoleEntry {
 	at: string;
@@ -205,7 +205,7 @@ async function main() {
 		const t0 = Date.now();
 		const lines: string[] = [];
 		const shots: string[] = [];
-		const shot = async (label: string, docs?: { name: string; selector: string }) => {
+		const shot = async (label: string, docs?: DocsShot) => {
 			const file = `${base}--${slug(label)}.png` as const;
 			await page.screenshot({ path: file });
 			shots.push(path.relative(REPO, file));
@@ -216,7 +216,8 @@ async function main() {
 				if (!box) throw new Error(`${docs.selector} has no box to photograph`);
 				fs.mkdirSync(DOCS_DIR, { recursive: true });
 				const docsFile = path.join(DOCS_DIR, `${docs.name}.png`) as `${string}.png`;
-				await page.screenshot({ path: docsFile, clip: { ...box, scale: DOCS_SCALE } });
+				const height = Math.min(box.height, docs.maxHeight ?? box.height);
+				await page.screenshot({ path: docsFile, clip: { ...box, height, scale: DOCS_SCALE } });
 				shots.push(`${path.relative(REPO, docsFile)} (README)`);
 			}
 		};

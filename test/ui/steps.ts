@@ -48,10 +48,17 @@ const MODEL_FAMILIES = [
 
 export type Outcome = string | { skipped: string };
 
+/** A README screenshot: the element's box, cut at `maxHeight` px, saved as docs/images/<name>.png. */
+export interface DocsShot {
+	name: string;
+	selector: string;
+	maxHeight?: number;
+}
+
 export interface StepTools {
 	log: (line: string) => void;
-	/** Saves a screenshot now; with `docs`, also a small clipped copy for the README. */
-	shot: (label: string, docs?: { name: string; selector: string }) => Promise<void>;
+	/** Saves a screenshot now; with `docs` (and UI_UPDATE_DOCS=1), also a small copy for the README. */
+	shot: (label: string, docs?: DocsShot) => Promise<void>;
 }
 
 export interface Step {
@@ -89,7 +96,7 @@ export function walk({
 	const page = editor.page;
 
 	/** Runs every search in the open nodes panel; fails naming the searches that missed the node. */
-	async function searchAll({ log, shot }: StepTools) {
+	async function searchAll({ log, shot }: StepTools, docs?: DocsShot) {
 		log(`panel: "${await editor.nodesPanelHeader()}"`);
 		const misses: string[] = [];
 		for (const term of SEARCHES) {
@@ -100,7 +107,7 @@ export function walk({
 			);
 			if (!rank) misses.push(term);
 		}
-		await shot(`search-${SEARCHES[SEARCHES.length - 1]}`);
+		await shot(`search-${SEARCHES[SEARCHES.length - 1]}`, docs);
 		if (misses.length)
 			throw new Error(`${NODE_NAME} missing from the search(es): ${misses.join(', ')}`);
 		return `${NODE_NAME} listed for all ${SEARCHES.length} searches`;
@@ -164,12 +171,12 @@ export function walk({
 			name: 'nodes panel: search after a trigger, add Comet Video after the Manual Trigger',
 			run: async (tools) => {
 				await editor.openNodesPanelAfter(TRIGGER_NAME);
-				const found = await searchAll(tools);
-				await editor.searchNodes('Comet Video');
-				await tools.shot('comet-video', {
+				const found = await searchAll(tools, {
 					name: 'nodes-panel-search',
 					selector: byTestId('node-creator'),
+					maxHeight: 330,
 				});
+				await editor.searchNodes('Comet Video');
 				await editor.clickNodesPanelItem(NODE_NAME);
 				tools.log(`actions offered: ${(await editor.nodesPanelItems()).join(', ')}`);
 				await editor.clickNodesPanelItem('Create a video');
@@ -208,7 +215,7 @@ export function walk({
 				log(`good key, Retry (tests again): ${retested}`);
 				await shot('good-key', {
 					name: 'credential-test',
-					selector: editor.credentialModal('.el-dialog'),
+					selector: editor.credentialModal(),
 				});
 				if (![saved, retested].every((text) => /Connection tested successfully/.test(text)))
 					throw new Error('the good key was not "Connection tested successfully"');
@@ -271,7 +278,7 @@ export function walk({
 				await editor.chooseLocatorMode('model', /list/i);
 				const items = await editor.openLocatorList('model');
 				log(`list: ${items.join(' | ')}`);
-				await shot('open', { name: 'model-list', selector: byTestId('ndv') });
+				await shot('open');
 				const keys = items.map(modelKey);
 				const missing = videoModels.filter((id) => !keys.some((k) => k.includes(modelKey(id))));
 				await page.keyboard.press('Escape');
@@ -325,7 +332,11 @@ export function walk({
 				log(
 					`<video>: duration ${metadata.duration} s, ${metadata.width} px wide, played to ${playedTo.toFixed(1)} s`,
 				);
-				await shot('playing', { name: 'binary-video', selector: byTestId('ndv') });
+				await shot('playing', {
+					name: 'binary-video',
+					selector: byTestId('output-panel'),
+					maxHeight: 420,
+				});
 				if (!(metadata.duration > 0))
 					throw new Error(`the video's duration is ${metadata.duration}`);
 				return `video/mp4, ${metadata.duration} s long, plays in the viewer`;
@@ -394,10 +405,7 @@ export function walk({
 				await editor.clickNodesPanelItem('AI');
 				const listed = await editor.nodesPanelItems();
 				tools.log(`AI category: ${describeList(listed)}`);
-				await tools.shot('ai-category', {
-					name: 'nodes-panel-ai',
-					selector: byTestId('node-creator'),
-				});
+				await tools.shot('ai-category');
 				await editor.closeNodesPanel();
 				if (!listed.includes(NODE_NAME))
 					throw new Error(`the AI category does not list ${NODE_NAME}`);
