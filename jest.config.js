@@ -2,7 +2,7 @@
 module.exports = {
 	testEnvironment: 'node',
 	roots: ['<rootDir>/test'],
-	testMatch: ['**/*.test.js', '**/*.test.ts'],
+	testMatch: ['**/*.test.ts'],
 	testPathIgnorePatterns: ['/node_modules/', '/test/e2e/'],
 	// Types are checked by `npm run lint` (tsc -p tsconfig.test.json); jest only strips them
 	// (that tsconfig sets isolatedModules, so ts-jest transpiles file by file).

@@ -60,15 +60,28 @@ export class CometVideoApi implements ICredentialType {
 		},
 	};
 
-	// The Test button must not send the key over plain HTTP either: a non-loopback http:// URL
-	// without "Allow Plain HTTP" is tested over https://, so the key only travels encrypted.
-	// Keep the loopback rule in step with isLoopback() in the node's transport.
+	// The Test button follows the node's Base URL rule (transport/base-url.ts; a test runs both
+	// over one table of URLs): a refused URL is replaced by a host under ".invalid", which never
+	// resolves, so the key goes nowhere and the failure names what to fix.
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL:
-				'={{ (/^http:\\/\\/(?!(localhost|127(\\.\\d{1,3}){3}|\\[::1\\])(:\\d+)?(\\/|$))/i.test(($credentials.baseUrl || "").trim()) && !$credentials.allowHttp ? $credentials.baseUrl.trim().replace(/^http:/i, "https:") : ($credentials.baseUrl || "https://api.cometapi.com").trim()).replace(/\\/+$/, "") }}',
+			baseURL: `={{ ((raw, allowHttp) => {
+				const text = String(raw || '').trim() || 'https://api.cometapi.com';
+				const refused = (why) => 'https://' + why + '.invalid';
+				if (/[\\u0000-\\u001f\\u007f]/.test(text)) return refused('base-url-has-a-control-character');
+				const parts = /^(https?):[\\/\\\\]*([^\\/\\\\?#]*)(.*)$/i.exec(text);
+				if (!parts) return refused('base-url-must-start-with-https');
+				if (/[?#]/.test(text) || parts[2].includes('@')) return refused('base-url-must-not-hold-user-query-or-fragment');
+				if (!/^[a-z0-9._~\\-]+(:\\d+)?$|^\\[[0-9a-f:.]+\\](:\\d+)?$/i.test(parts[2])) return refused('base-url-is-not-valid');
+				const scheme = parts[1].toLowerCase();
+				const loopback = /^(localhost|127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}|\\[::1\\])(:\\d+)?$/i.test(parts[2]);
+				if (scheme === 'http' && !loopback && allowHttp !== true) return refused('plain-http-refused-tick-allow-plain-http');
+				return (scheme + '://' + parts[2] + parts[3].replace(/\\\\/g, '/')).replace(/\\/+$/, '');
+			})($credentials.baseUrl, $credentials.allowHttp) }}`,
 			url: '/v1/models',
 			method: 'GET',
+			// A redirect means a wrong Base URL; following it could carry the key elsewhere.
+			disableFollowRedirect: true,
 		},
 	};
 }

@@ -2,8 +2,11 @@
  * `npm run dev`: a real n8n editor with this package installed, next to the
  * CometAPI simulator, for trying the node by hand.
  *
- *   npm run dev                 build, then run until Ctrl-C
+ *   npm run dev                 build, then run until Ctrl-C; edits reload in the running n8n
  *   npm run dev -- --check      build, start, verify, stop (used to test this script)
+ *   npm run dev -- --check-reload
+ *                               build, start in a temporary user folder on free ports, edit the
+ *                               node's description, time until the running n8n serves it, restore
  *
  * - n8n 2.8.4 on Node 20, installed on first use into .cache/n8n/2.8.4
  *   (about 3 minutes once; see tools/n8n/install-n8n.ts).
@@ -13,6 +16,10 @@
  * - On first start a credential "CometAPI" pointing at the simulator is
  *   created and the workflows of examples/ are imported (they use that
  *   credential by name).
+ * - n8n runs with its hot reload on (N8N_DEV_RELOAD, development mode) and
+ *   `tsc --watch` feeds each successful compile into the installed package
+ *   (scripts/dev-reload.ts): a saved edit shows in the editor without a
+ *   restart. A change to package.json still needs one.
  *
  * Env: DEV_PORT (n8n, default 5678), DEV_SIM_PORT (simulator, default 5690),
  * DEV_JOB_MS (simulated job duration, default 20000), DEV_N8N_VERSION,
@@ -34,13 +41,21 @@ import {
 } from '../tools/n8n/install-n8n';
 import { installPackage, packPackage, PKG, REPO } from '../tools/n8n/package-install';
 import { startSimulator, type Simulator } from '../tools/simulator';
+import { createOwnerSession, measureReload, startHotReload, type HotReload } from './dev-reload';
 
-const USER_FOLDER = path.join(REPO, '.cache', 'dev-user');
+const CHECK = process.argv.includes('--check');
+const CHECK_RELOAD = process.argv.includes('--check-reload');
+// The reload check creates n8n's owner account through the API, so it needs an n8n of its own.
+const USER_FOLDER = CHECK_RELOAD
+	? fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-dev-reload-check-'))
+	: path.join(REPO, '.cache', 'dev-user');
 const SETUP_MARKER = path.join(USER_FOLDER, '.dev-setup.json');
 const CRED_ID = 'devCredComet0001';
-const N8N_PORT = Number(process.env.DEV_PORT || 5678);
-const SIM_PORT = Number(process.env.DEV_SIM_PORT || 5690);
-const CHECK = process.argv.includes('--check');
+// 0: any free port.
+const N8N_PORT = CHECK_RELOAD ? 0 : Number(process.env.DEV_PORT || 5678);
+const SIM_PORT = CHECK_RELOAD ? 0 : Number(process.env.DEV_SIM_PORT || 5690);
+/** The source of the description string the reload check edits. */
+const NODE_SOURCE = path.join(REPO, 'nodes', 'CometVideo', 'CometVideo.node.ts');
 
 function say(msg: string): void {
 	process.stdout.write(`[dev] ${msg}\n`);
@@ -121,13 +136,16 @@ async function main(): Promise<void> {
 	const filesDir = path.join(USER_FOLDER, 'files');
 	fs.mkdirSync(filesDir, { recursive: true });
 	const packDir = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-dev-pack-'));
+	let installedDir: string;
 	try {
 		const { tgz } = await packPackage(packDir);
-		const dir = await installPackage(install, USER_FOLDER, tgz);
-		say(`installed ${PKG.name}@${PKG.version} into ${path.relative(REPO, dir)}`);
+		installedDir = await installPackage(install, USER_FOLDER, tgz);
+		say(`installed ${PKG.name}@${PKG.version} into ${path.relative(REPO, installedDir)}`);
 	} finally {
 		fs.rmSync(packDir, { recursive: true, force: true });
 	}
+	// Its first compile runs while n8n starts.
+	const reload: HotReload = startHotReload(installedDir, say);
 
 	let sim: Simulator;
 	try {
@@ -137,6 +155,7 @@ async function main(): Promise<void> {
 			quiet: false,
 		});
 	} catch (e) {
+		await reload.stop();
 		const error = e as NodeJS.ErrnoException;
 		throw new Error(
 			`cannot start the simulator on 127.0.0.1:${SIM_PORT} (${error.code || error.message}); set DEV_SIM_PORT`,
@@ -147,6 +166,9 @@ async function main(): Promise<void> {
 		N8N_COMMUNITY_PACKAGES_ALLOW_TOOL_USAGE: 'true',
 		N8N_RESTRICT_FILE_ACCESS_TO: filesDir,
 		N8N_DEFAULT_BINARY_DATA_MODE: 'filesystem',
+		// n8n watches its node packages only in development mode with this switch on.
+		NODE_ENV: 'development',
+		N8N_DEV_RELOAD: 'true',
 	};
 	const imported = await firstSetup(install, sim, env);
 	if (imported)
@@ -159,9 +181,10 @@ async function main(): Promise<void> {
 		n8n = await startN8n(install, {
 			userFolder: USER_FOLDER,
 			port: N8N_PORT,
-			env: { ...env, WEBHOOK_URL: `http://localhost:${N8N_PORT}/` },
+			env: N8N_PORT ? { ...env, WEBHOOK_URL: `http://localhost:${N8N_PORT}/` } : env,
 		});
 	} catch (e) {
+		await reload.stop();
 		await sim.close();
 		throw e;
 	}
@@ -176,7 +199,7 @@ async function main(): Promise<void> {
 	}, 500);
 	pump.unref();
 
-	const editor = `http://localhost:${N8N_PORT}`;
+	const editor = `http://localhost:${n8n.port}`;
 	say('');
 	say(`n8n ${install.version} editor:  ${editor}   (ready in ${secs(Date.now() - t0)})`);
 	say(
@@ -192,14 +215,36 @@ async function main(): Promise<void> {
 		'  The real API works too: make a credential with your CometAPI key and Base URL https://api.cometapi.com',
 	);
 	say(`Read/Write Files from Disk may use ${path.relative(REPO, filesDir)}/`);
+	say(
+		'Edit nodes/ or credentials/: tsc rebuilds on save and n8n reloads the node (the editor shows it without a restart).',
+	);
 	say('Ctrl-C to stop.');
 
 	const stop = async (why: string): Promise<void> => {
 		clearInterval(pump);
 		say(`stopping (${why})`);
+		await reload.stop();
 		await n8n.stop();
 		await sim.close();
 	};
+
+	if (CHECK_RELOAD) {
+		try {
+			await reload.ready;
+			const cookie = await createOwnerSession(n8n.url);
+			const timing = await measureReload(n8n.url, cookie, `${PKG.name}.cometVideo`, NODE_SOURCE);
+			say(
+				`check-reload: edit-to-reload ${timing.seconds.toFixed(1)} s: ${path.relative(REPO, NODE_SOURCE)} saved, n8n's /types/nodes.json served "${timing.edited}"`,
+			);
+			say(
+				`check-reload: source restored, served again after ${timing.restoredSeconds.toFixed(1)} s`,
+			);
+		} finally {
+			await stop('--check-reload');
+		}
+		say('check passed');
+		return;
+	}
 
 	if (CHECK) {
 		// Verify the editor answers and knows the node, then stop.
@@ -248,7 +293,13 @@ async function main(): Promise<void> {
 	}, 2000);
 }
 
-main().catch((e: Error) => {
+/** The reload check's temporary user folder goes, whatever the outcome. */
+function removeCheckFolder(): void {
+	if (CHECK_RELOAD) fs.rmSync(USER_FOLDER, { recursive: true, force: true });
+}
+
+main().then(removeCheckFolder, (e: Error) => {
 	process.stderr.write(`[dev] ${e.stack || e}\n`);
+	removeCheckFolder();
 	process.exit(1);
 });

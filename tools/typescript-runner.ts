@@ -4,7 +4,10 @@
  * does that). The hook is resolved to an absolute path, so the child may start in any folder.
  */
 
+/** Node flags that let a process require .ts files (for `fork`'s execArgv). */
+export const TYPESCRIPT_NODE_FLAGS: readonly string[] = ['--require', require.resolve('tsx/cjs')];
+
 /** Node arguments that run `file` (a .ts path) with `args`. */
 export function typeScriptNodeArgs(file: string, ...args: string[]): string[] {
-	return ['--require', require.resolve('tsx/cjs'), file, ...args];
+	return [...TYPESCRIPT_NODE_FLAGS, file, ...args];
 }

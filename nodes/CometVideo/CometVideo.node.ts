@@ -8,6 +8,8 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { router } from './actions/router';
 import { properties } from './actions/video';
+import { searchModels } from './methods/listSearch';
+import { CREDENTIAL_TYPE } from './transport';
 
 export class CometVideo implements INodeType {
 	description: INodeTypeDescription = {
@@ -22,9 +24,11 @@ export class CometVideo implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'cometVideoApi', required: true }],
+		credentials: [{ name: CREDENTIAL_TYPE, required: true }],
 		properties,
 	};
+
+	methods = { listSearch: { searchModels } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await router.call(this);

@@ -7,10 +7,14 @@
  * For each n8n version (default 2.8.4 on Node 20 and 2.41.1 on Node 24):
  *   1. ensure the cached install (.cache/n8n/<v>, see tools/n8n/install-n8n.ts);
  *   2. install the `npm pack` tarball of this package into
- *      $N8N_USER_FOLDER/.n8n/nodes the way n8n's community-nodes screen does;
+ *      $N8N_USER_FOLDER/.n8n/nodes the way n8n's community-nodes screen does,
+ *      and beside it a stand-in for CometAPI's chat package (test/e2e/fixtures:
+ *      its own `cometApi` credential type, API key only);
  *   3. import a CometAPI credential pointing at the simulator (started in this
- *      process on 127.0.0.1) and all workflows (test/e2e/workflows/*.json and
- *      examples/*.json, storage/messaging nodes swapped for disk writes);
+ *      process on 127.0.0.1), a `cometApi` one of the same name for the chat
+ *      stand-in (its host is a second simulator with another key) and all
+ *      workflows (test/e2e/workflows/*.json and examples/*.json,
+ *      storage/messaging nodes swapped for disk writes);
  *   4. run them with `n8n execute --id=ID --rawOutput` and check the run data,
  *      what the simulator received and the MP4 files n8n stored in its
  *      filesystem binary-data folder (sha256 against the simulator's);
@@ -48,11 +52,24 @@ import {
 	type N8nInstall,
 	type RunningN8n,
 } from '../../tools/n8n/install-n8n';
-import { installPackage, packPackage, PKG, REPO } from '../../tools/n8n/package-install';
+import {
+	installPackage,
+	packDirectory,
+	packPackage,
+	PKG,
+	REPO,
+	type PackageManifest,
+} from '../../tools/n8n/package-install';
 import { startSimulator, type Simulator } from '../../tools/simulator';
 
 /** Workflow JSON as `n8n import:workflow` takes it and `export:workflow` gives it back. */
 type Workflow = Pick<IWorkflowBase, 'id' | 'name' | 'nodes' | 'connections'>;
+
+/** One entry of the credential types n8n lists in `.cache/n8n/public/types/credentials.json`. */
+interface CredentialTypeEntry {
+	name: string;
+	properties: { name: string }[];
+}
 
 /** One entry of the node types n8n lists in `.cache/n8n/public/types/nodes.json`. */
 interface NodeTypeEntry {
@@ -65,6 +82,11 @@ const EXAMPLES_DIR = path.join(REPO, 'examples');
 const NODE_TYPE = `${PKG.name}.cometVideo`;
 const TOOL_TYPE = `${PKG.name}.cometVideoTool`;
 const CRED_ID = 'e2eCredComet0001';
+/** Stands in for CometAPI's chat package: a `cometApi` credential type with only an API key. */
+const CHAT_FIXTURE_DIR = path.join(__dirname, 'fixtures', 'n8n-nodes-cometapi-chat-fixture');
+const CHAT_FIXTURE = readJson<PackageManifest>(path.join(CHAT_FIXTURE_DIR, 'package.json'));
+const CHAT_CRED_ID = 'e2eCredCometChat';
+const CHAT_HOST_KEY = 'sk-chat-fixture-key';
 const DEFAULT_VERSIONS = '2.8.4:20,2.41.1:24';
 const KNOWN_NODE: Record<string, number> = { '2.8.4': 20, '2.41.1': 24 };
 const WEBHOOK_BURST = 4;
@@ -296,10 +318,32 @@ function exampleCopy(file: string, outDir: string): { wf: Workflow; swaps: strin
 
 // ---------------------------------------------------------------- per version
 
+/** What each run of the suite packs once and every n8n version gets. */
+interface Packed {
+	tgz: string;
+	chatFixtureTgz: string;
+}
+
+/** A simulator's requests since index `from`, one line each, naming whose key they carried. */
+function describeRequests(
+	host: Simulator,
+	from: number,
+	keyOwners: Record<string, string>,
+): string {
+	return host.requests
+		.slice(from)
+		.map((q) => {
+			const key = /^Bearer\s+(.+)$/i.exec(q.headers.authorization ?? '')?.[1] ?? '';
+			return `${q.method} ${q.path} (${keyOwners[key] ?? 'no known key'}) -> ${q.status}`;
+		})
+		.join('; ');
+}
+
 async function runVersion(
 	{ version, node }: { version: string; node: number },
 	sim: Simulator,
-	tgz: string,
+	chatHost: Simulator,
+	{ tgz, chatFixtureTgz }: Packed,
 ): Promise<void> {
 	const V = version;
 	const tailOf = (r: { stdout: string; stderr: string }): string => tail(r.stdout + r.stderr, 30);
@@ -362,6 +406,18 @@ async function runVersion(
 				return relFolder(userFolder, dir);
 			},
 		);
+		setupOk =
+			setupOk &&
+			(await testCase(
+				V,
+				`install ${CHAT_FIXTURE.name} beside it (the chat package's cometApi credential type)`,
+				async () => {
+					const dir = await stage(V, 'install chat fixture', () =>
+						installPackage(install, userFolder, chatFixtureTgz, CHAT_FIXTURE),
+					);
+					return relFolder(userFolder, dir);
+				},
+			));
 
 		const testWfs = loadTestWorkflows();
 		const exampleFiles = Object.keys(EXAMPLE_IDS);
@@ -378,6 +434,13 @@ async function runVersion(
 							name: 'CometAPI',
 							type: 'cometVideoApi',
 							data: { apiKey: sim.apiKey, baseUrl: sim.url, allowHttp: false },
+						},
+						// The same name, as a user of both packages would likely choose.
+						{
+							id: CHAT_CRED_ID,
+							name: 'CometAPI',
+							type: 'cometApi',
+							data: { apiKey: chatHost.apiKey },
 						},
 					]),
 				);
@@ -463,6 +526,52 @@ async function runVersion(
 					'text-to-video',
 				);
 				return `${json.id}, ${size} bytes at ${relFolder(userFolder, file)}`;
+			},
+		);
+
+		// ---- 1b. beside CometAPI's chat package
+		await testCase(
+			V,
+			'beside the chat package: both nodes run, each with its own credential; Comet Video keeps its Base URL',
+			async () => {
+				const videoFrom = sim.requests.length;
+				const chatFrom = chatHost.requests.length;
+				const r = await stage(V, 'execute co-install', () =>
+					execute('e2eCoInstall0001', { E2E_CHAT_URL: chatHost.url }),
+				);
+				assert(r.code === 0, `execute exited ${r.code}:\n${tailOf(r)}`);
+				const parsed = parseExecuteOutput(r.stdout);
+				const chat = nodeItems(parsed, 'CometAPI Chat Fixture');
+				const models = (chat[0]?.json.response as { data?: unknown[] } | undefined)?.data;
+				assert(
+					chat.length === 1 && Array.isArray(models) && models.length > 0,
+					`chat fixture output: ${JSON.stringify(chat)}`,
+				);
+				const video = nodeItems(parsed, 'Comet Video');
+				assert(video.length === 1, `Comet Video gave ${video.length} items`);
+				assert(video[0].json.status === 'completed', `status ${video[0].json.status}`);
+				checkStoredVideo(sim, userFolder, video[0], 'video', 'co-install');
+				const keyOwners = {
+					[sim.apiKey]: 'key of the cometVideoApi credential',
+					[chatHost.apiKey]: 'key of the cometApi credential',
+				};
+				const videoCalls = describeRequests(sim, videoFrom, keyOwners);
+				const chatCalls = describeRequests(chatHost, chatFrom, keyOwners);
+				say(`      Comet Video -> ${sim.url} (its Base URL): ${videoCalls}`);
+				say(`      CometAPI Chat Fixture -> ${chatHost.url}: ${chatCalls}`);
+				const videoRequests = sim.requests.slice(videoFrom);
+				assert(
+					videoRequests.some((q) => q.route === 'create') &&
+						videoRequests.every((q) => q.headers.authorization === `Bearer ${sim.apiKey}`),
+					`Comet Video's requests: ${videoCalls}`,
+				);
+				const chatRequests = chatHost.requests.slice(chatFrom);
+				assert(
+					chatRequests.length === 1 &&
+						chatRequests[0].headers.authorization === `Bearer ${chatHost.apiKey}`,
+					`the chat fixture's requests: ${chatCalls}`,
+				);
+				return `${videoRequests.length} requests to the video Base URL, 1 to the chat host, each with its own key`;
 			},
 		);
 
@@ -696,6 +805,36 @@ async function runVersion(
 
 			await testCase(
 				V,
+				"credential types: cometVideoApi (with Base URL) and the chat package's cometApi, one each",
+				async () => {
+					const typesFile = path.join(
+						userFolder,
+						'.cache',
+						'n8n',
+						'public',
+						'types',
+						'credentials.json',
+					);
+					const types = readJson<CredentialTypeEntry[]>(typesFile);
+					const fieldsOf = (name: string): string[][] =>
+						types.filter((t) => t.name === name).map((t) => t.properties.map((p) => p.name));
+					const ours = fieldsOf('cometVideoApi');
+					const chat = fieldsOf('cometApi');
+					assert(
+						ours.length === 1 && chat.length === 1,
+						`cometVideoApi x${ours.length}, cometApi x${chat.length}`,
+					);
+					assert(
+						['apiKey', 'baseUrl', 'allowHttp'].every((f) => ours[0].includes(f)),
+						`cometVideoApi fields: ${ours[0].join(', ')}`,
+					);
+					assert(!chat[0].includes('baseUrl'), `cometApi fields: ${chat[0].join(', ')}`);
+					return `cometVideoApi: ${ours[0].join(', ')}; cometApi: ${chat[0].join(', ')}`;
+				},
+			);
+
+			await testCase(
+				V,
 				'example ai-agent-tool: imported, node + tool type recognised by n8n',
 				async () => {
 					const typesFile = path.join(userFolder, '.cache', 'n8n', 'public', 'types', 'nodes.json');
@@ -830,19 +969,22 @@ async function main(): Promise<void> {
 	);
 	const packDir = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-e2e-pack-'));
 	const sim = await startSimulator({ jobDurationMs: 3000, videoBytes: 300 * 1024 + 7 });
-	say(`simulator: ${sim.url} (key ${sim.apiKey})`);
+	const chatHost = await startSimulator({ apiKey: CHAT_HOST_KEY });
+	say(`simulator: ${sim.url} (key ${sim.apiKey}); chat fixture's host: ${chatHost.url}`);
 	try {
-		let tgz: string | undefined;
-		await testCase('-', 'npm pack (built dist/)', async () => {
+		let packed: Packed | undefined;
+		await testCase('-', 'npm pack (built dist/, chat fixture)', async () => {
 			const p = await stage('all', 'npm pack', () => packPackage(packDir));
-			tgz = p.tgz;
-			return `${path.basename(p.tgz)}, ${p.size} bytes, ${p.files} files`;
+			const chat = await packDirectory(CHAT_FIXTURE_DIR, packDir);
+			packed = { tgz: p.tgz, chatFixtureTgz: chat.tgz };
+			return `${path.basename(p.tgz)}, ${p.size} bytes, ${p.files} files; ${path.basename(chat.tgz)}`;
 		});
-		if (tgz !== undefined) {
-			for (const v of versions) await runVersion(v, sim, tgz);
+		if (packed !== undefined) {
+			for (const v of versions) await runVersion(v, sim, chatHost, packed);
 		}
 	} finally {
 		await sim.close();
+		await chatHost.close();
 		fs.rmSync(packDir, { recursive: true, force: true });
 	}
 	printTimings(Date.now() - t0);

@@ -366,6 +366,9 @@ function npmEnv(nodeBin: string, nodeDir: string | null): NodeJS.ProcessEnv {
 	env.npm_config_audit = 'false';
 	env.npm_config_fund = 'false';
 	env.npm_config_update_notifier = 'false';
+	// `npm run` exports this repository's .npmrc (ignore-scripts=true) to its children: n8n's
+	// native modules (sqlite3) must build all the same. --ignore-scripts still wins where given.
+	env.npm_config_ignore_scripts = 'false';
 	if (nodeDir) env.npm_config_nodedir = nodeDir;
 	return env;
 }

@@ -21,7 +21,7 @@ import type { N8nInstall } from './install-n8n';
 export interface PackageManifest {
 	name: string;
 	version: string;
-	n8n: { nodes: string[]; credentials: string[] };
+	n8n: { nodes: string[]; credentials?: string[] };
 }
 
 export const REPO = path.resolve(__dirname, '..', '..');
@@ -43,14 +43,15 @@ function exec(
 	});
 }
 
-/** `npm pack` of the built package into destDir; returns { tgz, size, files }. */
-export async function packPackage(
+/** `npm pack` of the package in packageDir into destDir; returns { tgz, size, files }. */
+export async function packDirectory(
+	packageDir: string,
 	destDir: string,
 ): Promise<{ tgz: string; size: number; files: number }> {
-	const main = path.join(REPO, 'dist', 'nodes', 'CometVideo', 'CometVideo.node.js');
-	if (!fs.existsSync(main))
-		throw new Error('dist/ is missing: run `npm run build` (or `npm run test:e2e`)');
-	const r = await exec('npm', ['pack', '--json', '--pack-destination', destDir], { cwd: REPO });
+	const manifest = readJson<PackageManifest>(path.join(packageDir, 'package.json'));
+	const r = await exec('npm', ['pack', '--json', '--pack-destination', destDir], {
+		cwd: packageDir,
+	});
 	if (r.code !== 0) throw new Error(`npm pack failed:\n${r.stderr}`);
 	const info = JSON.parse(r.stdout.slice(r.stdout.indexOf('['))) as {
 		filename: string;
@@ -60,10 +61,20 @@ export async function packPackage(
 	const tgz = path.join(destDir, info[0].filename);
 	if (!fs.existsSync(tgz)) throw new Error(`npm pack did not produce ${tgz}`);
 	const files = info[0].files.map((f) => f.path);
-	for (const want of [...PKG.n8n.nodes, ...PKG.n8n.credentials]) {
+	for (const want of [...manifest.n8n.nodes, ...(manifest.n8n.credentials ?? [])]) {
 		if (!files.includes(want)) throw new Error(`packed tarball lacks ${want}`);
 	}
 	return { tgz, size: info[0].size, files: files.length };
+}
+
+/** `npm pack` of this repository's built package into destDir. */
+export async function packPackage(
+	destDir: string,
+): Promise<{ tgz: string; size: number; files: number }> {
+	const main = path.join(REPO, 'dist', 'nodes', 'CometVideo', 'CometVideo.node.js');
+	if (!fs.existsSync(main))
+		throw new Error('dist/ is missing: run `npm run build` (or `npm run test:e2e`)');
+	return await packDirectory(REPO, destDir);
 }
 
 function npmCliFor(nodeBin: string): string | undefined {
@@ -83,14 +94,16 @@ function npmCliFor(nodeBin: string): string | undefined {
 }
 
 /**
- * Installs the tarball into <userFolder>/.n8n/nodes (replacing an earlier
- * install of this package). `install` is an ensureN8n() result: npm runs
- * under that install's Node. Returns the package directory.
+ * Installs the tarball of package `pkg` (this repository's unless
+ * told) into <userFolder>/.n8n/nodes, replacing an earlier install of it.
+ * `install` is an ensureN8n() result: npm runs under that install's Node.
+ * Returns the package directory.
  */
 export async function installPackage(
 	install: N8nInstall,
 	userFolder: string,
 	tgz: string,
+	pkg: Pick<PackageManifest, 'name' | 'version'> = PKG,
 ): Promise<string> {
 	const nodesDir = path.join(userFolder, '.n8n', 'nodes');
 	fs.mkdirSync(nodesDir, { recursive: true });
@@ -101,7 +114,7 @@ export async function installPackage(
 			`${JSON.stringify({ name: 'installed-nodes', private: true, dependencies: {} }, null, 2)}\n`,
 		);
 	}
-	const pkgDir = path.join(nodesDir, 'node_modules', PKG.name);
+	const pkgDir = path.join(nodesDir, 'node_modules', pkg.name);
 	fs.rmSync(pkgDir, { recursive: true, force: true });
 	const args = [
 		'install',
@@ -125,13 +138,13 @@ export async function installPackage(
 		: await exec('npm', args, { cwd: nodesDir, env });
 	if (r.code !== 0) throw new Error(`npm install of ${tgz} failed:\n${r.stdout}\n${r.stderr}`);
 	const installed = readJson<PackageManifest>(path.join(pkgDir, 'package.json'));
-	if (installed.version !== PKG.version)
-		throw new Error(`installed version ${installed.version} != ${PKG.version}`);
+	if (installed.version !== pkg.version)
+		throw new Error(`installed version ${installed.version} != ${pkg.version}`);
 	if (fs.existsSync(path.join(nodesDir, 'node_modules', 'n8n-workflow'))) {
 		throw new Error('npm installed the n8n-workflow peer into the nodes folder');
 	}
 	const deps = readJson<{ dependencies?: Record<string, string> }>(manifest).dependencies || {};
-	if (!deps[PKG.name])
-		throw new Error(`nodes/package.json does not list ${PKG.name}: ${JSON.stringify(deps)}`);
+	if (!deps[pkg.name])
+		throw new Error(`nodes/package.json does not list ${pkg.name}: ${JSON.stringify(deps)}`);
 	return pkgDir;
 }

@@ -43,6 +43,7 @@ import {
 } from './jobs';
 
 export type { CreateRequest, Plan, UploadedFile } from './jobs';
+export type { Variant } from './content';
 export { Job } from './jobs';
 
 export type LinkField = 'video_url' | 'metadata.url' | 'none';
@@ -100,6 +101,31 @@ type Fault = FaultSpec & { kind: FaultKind; route: FaultRoute; remaining: number
 type RouteName = 'models' | 'create' | 'retrieve' | 'content' | 'remix' | 'other';
 type Route =
 	{ name: 'models' | 'create' | 'other' } | { name: 'retrieve' | 'content' | 'remix'; id: string };
+
+/** A job as the API answers it (create, remix, retrieve). */
+export interface VideoView {
+	id: string;
+	object: 'video';
+	model: string;
+	status: string;
+	progress: number;
+	/** Seconds since the epoch. */
+	created_at: number;
+	size: string;
+	seconds: string;
+	/** Retrieve only. */
+	prompt?: string;
+	/** Retrieve only: the provider's reason for failed/error/unknown jobs that carry one. */
+	error?: { code: string; message: string } | null;
+	/** Veo jobs. */
+	task_id?: string;
+	remixed_from_video_id?: string;
+	completed_at?: number;
+	expires_at?: number;
+	/** The temporary link, where the linkField option puts it. */
+	video_url?: string;
+	metadata?: { url: string };
+}
 
 /** One request the API server received. */
 export interface RequestRecord {
@@ -767,7 +793,7 @@ export class Simulator {
 		});
 		this.jobs.set(id, job);
 		this.creates.push(create);
-		const view: Record<string, unknown> = {
+		const view: VideoView = {
 			created_at: Math.floor(job.createdAt / 1000),
 			id,
 			model: job.backendModel,
@@ -786,7 +812,7 @@ export class Simulator {
 		const job = this.jobs.get(id);
 		if (!job) return errorAnswer(404, `Video ${id} not found`, { code: 'not_found' });
 		const { status, progress } = job.state();
-		const view: Record<string, unknown> = {
+		const view: VideoView = {
 			id,
 			object: 'video',
 			model: job.backendModel,

@@ -224,7 +224,8 @@ export class Job {
 	readonly size: string;
 	readonly seconds: string;
 	readonly plan: Plan;
-	readonly createdAt: number;
+	/** ms since the epoch; tests move it back to age a job without waiting. */
+	createdAt: number;
 	readonly remixedFromVideoId: string | null;
 
 	constructor(init: JobInit) {

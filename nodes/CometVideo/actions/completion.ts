@@ -1,9 +1,14 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import type { VideoJob } from '../helpers/job';
-import { waitForJob, type WaitSettings } from '../helpers/waiter';
+import { failureReason, jobOutcome, type VideoJob } from '../helpers/job';
+import { nextPollDelay, type PollSettings, type ProgressSample } from '../helpers/poll-schedule';
+import { HINTS, quote } from '../transport/errors';
 import { readExecutionSettings } from './options';
 import type { RunContext } from './types';
+
+export interface WaitSettings extends PollSettings {
+	timeoutMs: number;
+}
 
 /** What to do with a job once it exists: return it, wait for it, or wait and download it. */
 export interface CompletionRequest {
@@ -32,16 +37,73 @@ export async function completeJob(
 	serverDelayMs?: number,
 ): Promise<INodeExecutionData> {
 	if (!completion.wait) return { json: job, pairedItem: { item: itemIndex } };
-	const done = await waitForJob(
-		run.ctx.getNode(),
-		run.api,
-		run.pause,
-		job,
-		completion.wait,
-		itemIndex,
-		serverDelayMs,
-	);
+	const done = await waitForJob(run, job, completion.wait, itemIndex, serverDelayMs);
 	if (!completion.downloadTo) return { json: done, pairedItem: { item: itemIndex } };
 	const file = await run.api.downloadContent(done.id, 'video', itemIndex);
-	return { json: done, binary: { [completion.downloadTo]: file }, pairedItem: { item: itemIndex } };
+	return {
+		json: done,
+		binary: { [completion.downloadTo]: file },
+		pairedItem: { item: itemIndex },
+	};
+}
+
+function sampleOf(job: VideoJob, at: number): ProgressSample {
+	return { at, progress: job.progress ?? 0 };
+}
+
+/**
+ * Polls one job until it ends. Never sleeps once the job is done, fails at once (with the
+ * provider's reason and the id) when it fails, and on timeout says how to pick the job up later.
+ */
+async function waitForJob(
+	run: RunContext,
+	job: VideoJob,
+	settings: WaitSettings,
+	itemIndex: number,
+	serverDelayMs?: number,
+): Promise<VideoJob> {
+	const { errors, redactor } = run.api;
+	const call = { itemIndex, jobId: job.id };
+	const startedAt = Date.now();
+	let previous = sampleOf(job, startedAt);
+	let latest = previous;
+	for (let polls = 0; ; polls++) {
+		const outcome = jobOutcome(job);
+		const status = quote(redactor, job.status);
+		if (outcome === 'completed') return job;
+		if (outcome === 'failed') {
+			const reason = quote(redactor, failureReason(job));
+			throw errors.api(
+				{ ...call, kind: 'read', action: 'wait for the job' },
+				`Video job ${job.id} ended with status "${status}": ${reason}`,
+				{
+					description: HINTS.jobFailed(quote(redactor, job.error?.code ?? '')),
+				},
+			);
+		}
+		const remainingMs = settings.timeoutMs - (Date.now() - startedAt);
+		if (remainingMs <= 0) {
+			const minutes = Math.round((settings.timeoutMs / 60_000) * 100) / 100;
+			const progress = job.progress === null ? '' : `, ${job.progress}%`;
+			throw errors.operation(
+				call,
+				`Video job ${job.id} did not finish within ${minutes} min (last status "${status}"${progress})`,
+				HINTS.retrieveLater(job.id),
+			);
+		}
+		try {
+			await run.pause.for(
+				Math.min(nextPollDelay(settings, polls, previous, latest, serverDelayMs), remainingMs),
+			);
+		} catch {
+			throw errors.operation(
+				call,
+				`Stopped waiting for video job ${job.id}: the execution was cancelled`,
+				HINTS.cancelledWait(job.id),
+			);
+		}
+		({ job, serverDelayMs } = await run.api.retrieveVideo(job.id, itemIndex));
+		previous = latest;
+		latest = sampleOf(job, Date.now());
+	}
 }

@@ -1,42 +1,123 @@
-import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import type { WaitSettings } from '../helpers/waiter';
 import type { TransportSettings } from '../transport';
+import type { WaitSettings } from './completion';
 
 /**
- * The Options collection, read once per execution (from the first item: they tune the whole
- * batch). The editor enforces the ranges, but expressions can still yield 0, NaN or text, and
- * a limit of 0 requests in flight would hang the execution: out-of-range values are clamped,
- * unusable ones fall back to the default.
+ * The Options collection, defined once: these fields are what the editor shows, and the reader
+ * below takes each option's default and bounds from them. (Written out literally: n8n's scanner
+ * checks every default.) Number Precision 0 marks a whole number.
  */
+export const optionsProperty: INodeProperties = {
+	displayName: 'Options',
+	name: 'options',
+	type: 'collection',
+	placeholder: 'Add option',
+	default: {},
+	options: [
+		{
+			displayName: 'Max Attempts per Request',
+			name: 'maxAttempts',
+			type: 'number',
+			typeOptions: { minValue: 1, maxValue: 10, numberPrecision: 0 },
+			default: 5,
+			description:
+				'How often a status check or download is tried when CometAPI is busy or the connection drops. A create is repeated only when CometAPI certainly did not receive it, never when a job may exist.',
+		},
+		{
+			displayName: 'Max Download Size (MB)',
+			name: 'maxDownloadSizeMb',
+			type: 'number',
+			typeOptions: { minValue: 1, maxValue: 1048576, numberPrecision: 0 },
+			default: 4096,
+			description:
+				'A file larger than this is refused (before it is stored, when the server says its size up front)',
+		},
+		{
+			displayName: 'Max Requests in Flight',
+			name: 'maxInFlight',
+			type: 'number',
+			typeOptions: { minValue: 1, maxValue: 50, numberPrecision: 0 },
+			default: 5,
+			description:
+				'How many requests to CometAPI this n8n process sends at once with this API key, across all items and all running executions (the smallest value set by any of them applies). CometAPI suggests about 5 per key; in queue mode each worker has its own budget.',
+		},
+		{
+			displayName: 'Poll Interval (Seconds)',
+			name: 'pollIntervalSeconds',
+			type: 'number',
+			typeOptions: { minValue: 1, maxValue: 3600 },
+			default: 10,
+			description:
+				'The longest gap between two status checks of a job, also when CometAPI asks for a longer one. Jobs that report progress are checked about when they should finish; others first after 2 s, then at growing gaps up to this.',
+		},
+		{
+			displayName: 'Request Timeout (Seconds)',
+			name: 'requestTimeoutSeconds',
+			type: 'number',
+			typeOptions: { minValue: 1, maxValue: 3600 },
+			default: 60,
+			description:
+				'How long one API call may take in all, and how long a download may go without receiving 64 kB',
+		},
+		{
+			displayName: 'Retry Base Delay (Ms)',
+			name: 'retryBaseDelayMs',
+			type: 'number',
+			typeOptions: { minValue: 0, maxValue: 30000, numberPrecision: 0 },
+			default: 1000,
+			description:
+				'First pause before a retry; it doubles each attempt up to 30 s, plus up to 1 s of jitter. A Retry-After from CometAPI takes precedence.',
+		},
+		{
+			displayName: 'Timeout (Minutes)',
+			name: 'timeoutMinutes',
+			type: 'number',
+			typeOptions: { minValue: 0.01, maxValue: 1440, numberPrecision: 2 },
+			default: 30,
+			description:
+				'How long to wait for a job before giving up. The job keeps running; Retrieve can pick it up later with its ID.',
+		},
+	],
+};
+
+const OPTION_FIELDS = new Map(
+	(optionsProperty.options as INodeProperties[]).map((field) => [field.name, field]),
+);
+
+/** What the Options collection sets for one execution of the node. */
 export interface ExecutionSettings {
 	transport: TransportSettings;
 	wait: WaitSettings;
 }
 
-function numberOption(
-	options: IDataObject,
-	name: string,
-	fallback: number,
-	min: number,
-	max = Infinity,
-): number {
-	const value = Number(options[name] ?? fallback);
-	return Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : fallback;
-}
-
+/**
+ * Read once per execution, from the first item: the options tune the whole batch. The editor
+ * enforces the ranges, but expressions can still yield 0, NaN or text: out-of-range values are
+ * clamped, unusable ones fall back to the default.
+ */
 export function readExecutionSettings(ctx: IExecuteFunctions): ExecutionSettings {
-	const options = ctx.getNodeParameter('options', 0, {}) as IDataObject;
+	const given = ctx.getNodeParameter('options', 0, {}) as IDataObject;
+	const read = (name: string): number => {
+		const field = OPTION_FIELDS.get(name) as INodeProperties;
+		const { minValue = -Infinity, maxValue = Infinity, numberPrecision } = field.typeOptions ?? {};
+		const fallback = field.default as number;
+		const value = Number(given[name] ?? fallback);
+		if (!Number.isFinite(value)) return fallback;
+		const clamped = Math.min(maxValue, Math.max(minValue, value));
+		return numberPrecision === 0 ? Math.round(clamped) : clamped;
+	};
 	return {
 		transport: {
-			maxInFlight: Math.round(numberOption(options, 'maxInFlight', 5, 1, 50)),
-			maxAttempts: Math.round(numberOption(options, 'maxAttempts', 5, 1, 10)),
-			retryBaseDelayMs: numberOption(options, 'retryBaseDelayMs', 1000, 0, 30_000),
-			requestTimeoutMs: numberOption(options, 'requestTimeoutSeconds', 60, 1) * 1000,
+			maxInFlight: read('maxInFlight'),
+			maxAttempts: read('maxAttempts'),
+			retryBaseDelayMs: read('retryBaseDelayMs'),
+			requestTimeoutMs: read('requestTimeoutSeconds') * 1000,
+			maxDownloadBytes: read('maxDownloadSizeMb') * 1024 * 1024,
 		},
 		wait: {
-			maxPollIntervalMs: numberOption(options, 'pollIntervalSeconds', 10, 1) * 1000,
-			timeoutMs: numberOption(options, 'timeoutMinutes', 30, 0.01) * 60_000,
+			maxPollIntervalMs: read('pollIntervalSeconds') * 1000,
+			timeoutMs: read('timeoutMinutes') * 60_000,
 		},
 	};
 }

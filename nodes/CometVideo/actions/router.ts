@@ -2,13 +2,15 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { Pause } from '../helpers/pause';
-import { jobIdOf } from '../helpers/waiter';
+import type { Redactor } from '../helpers/redact';
 import { CometApiClient } from '../transport';
+import { jobIdOf } from '../transport/errors';
 import { readExecutionSettings } from './options';
 import type { RunContext, VideoOperation } from './types';
 import { operations, type OperationName } from './video';
 
-type Settled<T> = { ok: true; value: T } | { ok: false; error: Error };
+type Settled<T> =
+	{ ok: true; value: T } | { ok: false; error: Error & { description?: string | null } };
 
 async function settle<T>(task: () => Promise<T>): Promise<Settled<T>> {
 	try {
@@ -39,38 +41,43 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	if (invalid && !invalid.ok && !continueOnFail) throw invalid.error;
 
 	const pause = new Pause(this.getExecutionCancelSignal?.());
-	const run: RunContext = {
-		ctx: this,
-		api: await CometApiClient.connect(this, readExecutionSettings(this).transport, pause),
-		pause,
-	};
-	const results = await Promise.all(
-		requests.map(async (request, i) =>
-			request.ok
-				? await settle(async () => await operation.execute(run, request.value, i))
-				: request,
-		),
-	);
+	const api = await CometApiClient.connect(this, readExecutionSettings(this).transport, pause);
+	const run: RunContext = { ctx: this, api, pause };
+	let results: Array<Settled<INodeExecutionData>>;
+	try {
+		results = await Promise.all(
+			requests.map(async (request, i) =>
+				request.ok
+					? await settle(async () => await operation.execute(run, request.value, i))
+					: request,
+			),
+		);
+	} finally {
+		api.release();
+	}
 
 	const failed = results.findIndex((result) => !result.ok);
-	if (failed !== -1 && !continueOnFail) {
-		throw withOtherJobs(results, failed);
-	}
-	return [
-		results.map((result, i): INodeExecutionData => {
-			if (result.ok) return result.value;
-			const id = jobIdOf(result.error);
-			const description = (result.error as { description?: string }).description;
-			return {
-				json: {
-					error: result.error.message,
-					...(description ? { description } : {}),
-					...(id ? { id } : {}),
-				},
-				pairedItem: { item: i },
-			};
+	if (failed !== -1 && !continueOnFail) throw withOtherJobs(results, failed);
+	return [results.map((result, i) => outputItem(result, i, api.redactor))];
+}
+
+/** Every output passes the redactor: a server may echo the key in any field of a job. */
+function outputItem(
+	result: Settled<INodeExecutionData>,
+	itemIndex: number,
+	redactor: Redactor,
+): INodeExecutionData {
+	if (result.ok) return { ...result.value, json: redactor.deep(result.value.json) };
+	const id = jobIdOf(result.error);
+	const { message, description } = result.error;
+	return {
+		json: redactor.deep({
+			error: message,
+			...(description ? { description } : {}),
+			...(id ? { id } : {}),
 		}),
-	];
+		pairedItem: { item: itemIndex },
+	};
 }
 
 /**
@@ -78,7 +85,10 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
  * in the error, so none is lost.
  */
 function withOtherJobs(results: Array<Settled<INodeExecutionData>>, failed: number): Error {
-	const error = results[failed] as { ok: false; error: Error & { description?: string | null } };
+	const { error } = results[failed] as {
+		ok: false;
+		error: Error & { description?: string | null };
+	};
 	const others = results
 		.map((result, i) => ({
 			i,
@@ -87,8 +97,8 @@ function withOtherJobs(results: Array<Settled<INodeExecutionData>>, failed: numb
 		.filter(({ i, id }) => i !== failed && id);
 	if (others.length > 0) {
 		const list = others.map(({ i, id }) => `item ${i}: ${id}`).join(', ');
-		error.error.description =
-			`${error.error.description ?? ''} Jobs of the other items in this run: ${list}.`.trim();
+		error.description =
+			`${error.description ?? ''} Jobs of the other items in this run: ${list}.`.trim();
 	}
-	return error.error;
+	return error;
 }

@@ -19,6 +19,13 @@ export interface VideoJob extends IDataObject {
 
 export type JobOutcome = 'pending' | 'completed' | 'failed';
 
+/** What CometAPI issues (task_…, video_…): anything else could steer a request to another path. */
+const JOB_ID = /^[A-Za-z0-9_-]{1,200}$/;
+
+export function isJobId(id: string): boolean {
+	return JOB_ID.test(id);
+}
+
 function text(value: unknown): string | null {
 	return typeof value === 'string' && value !== ''
 		? value

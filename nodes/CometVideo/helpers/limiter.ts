@@ -1,16 +1,39 @@
+import { createHash } from 'crypto';
+
 /**
- * Caps how many requests one execution has in flight, so a batch of jobs stays inside the
- * key's rate limit (CometAPI suggests about five at once). Waiters are served in arrival order.
+ * Caps how many requests go to CometAPI at once with one API key, across every item and every
+ * execution running in this n8n process, so a burst of webhook-started executions stays inside
+ * the key's rate limit (CometAPI suggests about five at once). Each execution joins with its own
+ * "Max Requests in Flight"; the smallest value of those running is in force. Waiters are served
+ * in arrival order.
  */
 export class RequestLimiter {
 	private active = 0;
 
 	private readonly queue: Array<() => void> = [];
 
-	constructor(private readonly maxInFlight: number) {}
+	private readonly members = new Map<symbol, number>();
+
+	constructor(private readonly onIdle: () => void = () => undefined) {}
+
+	/** Registers one execution's limit; call the returned function when the execution ends. */
+	join(maxInFlight: number): () => void {
+		const member = Symbol('execution');
+		this.members.set(member, Math.max(1, maxInFlight));
+		return () => {
+			this.members.delete(member);
+			this.drain();
+			if (this.members.size === 0 && this.active === 0) this.onIdle();
+		};
+	}
+
+	get capacity(): number {
+		return this.members.size === 0 ? 1 : Math.min(...this.members.values());
+	}
 
 	async run<T>(task: () => Promise<T>): Promise<T> {
-		if (this.active >= this.maxInFlight) {
+		if (this.active >= this.capacity || this.queue.length > 0) {
+			// The slot is counted for us by drain() before we are woken.
 			await new Promise<void>((resolve) => this.queue.push(resolve));
 		} else {
 			this.active++;
@@ -18,10 +41,28 @@ export class RequestLimiter {
 		try {
 			return await task();
 		} finally {
-			const next = this.queue.shift();
-			// Hand the slot straight to the next waiter so it cannot be taken twice.
-			if (next) next();
-			else this.active--;
+			this.active--;
+			this.drain();
 		}
 	}
+
+	private drain(): void {
+		while (this.queue.length > 0 && this.active < this.capacity) {
+			this.active++;
+			(this.queue.shift() as () => void)();
+		}
+	}
+}
+
+const sharedLimiters = new Map<string, RequestLimiter>();
+
+/** The limiter of one key at one Base URL; the key itself is kept only as a hash. */
+export function limiterFor(baseUrl: string, apiKey: string): RequestLimiter {
+	const id = createHash('sha256').update(`${baseUrl}\n${apiKey}`).digest('hex');
+	let limiter = sharedLimiters.get(id);
+	if (!limiter) {
+		limiter = new RequestLimiter(() => sharedLimiters.delete(id));
+		sharedLimiters.set(id, limiter);
+	}
+	return limiter;
 }

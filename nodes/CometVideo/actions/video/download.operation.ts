@@ -1,7 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
-import { CONTENT_TYPES, type ContentVariant } from '../../transport';
+import { CONTENT_VARIANTS, type ContentVariant } from '../../transport';
 import { binaryPropertyNameProperty, videoIdProperty } from '../descriptions';
 import type { VideoOperation } from '../types';
 import { readVideoId } from './inputs';
@@ -39,13 +39,13 @@ export const download: VideoOperation<DownloadRequest> = {
 
 	async prepare(ctx, itemIndex) {
 		const variant = ctx.getNodeParameter('variant', itemIndex, 'video') as string;
-		if (!(variant in CONTENT_TYPES)) {
+		if (!CONTENT_VARIANTS.includes(variant as ContentVariant)) {
 			throw new NodeOperationError(
 				ctx.getNode(),
 				`File: "${variant}" is not a file CometAPI serves`,
 				{
 					itemIndex,
-					description: `Use one of: ${Object.keys(CONTENT_TYPES).join(', ')}.`,
+					description: `Use one of: ${CONTENT_VARIANTS.join(', ')}.`,
 				},
 			);
 		}

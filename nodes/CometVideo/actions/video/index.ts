@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { optionsProperty } from '../descriptions';
+import { optionsProperty } from '../options';
 import type { VideoOperation } from '../types';
 import { create } from './create.operation';
 import { download } from './download.operation';

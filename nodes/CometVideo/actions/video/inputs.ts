@@ -1,6 +1,9 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import { isJobId } from '../../helpers/job';
+import { shorten } from '../../helpers/redact';
+
 /** Reads the Video ID parameter, refusing what cannot be an id before any request. */
 export function readVideoId(ctx: IExecuteFunctions, itemIndex: number): string {
 	const id = String(ctx.getNodeParameter('videoId', itemIndex, '') ?? '').trim();
@@ -10,10 +13,11 @@ export function readVideoId(ctx: IExecuteFunctions, itemIndex: number): string {
 			description: 'Map the "id" field of a Create output, e.g. {{ $json.id }}.',
 		});
 	}
-	if (/[\s/?#]/.test(id)) {
-		throw new NodeOperationError(ctx.getNode(), `Video ID: "${id}" is not a job ID`, {
+	if (!isJobId(id)) {
+		throw new NodeOperationError(ctx.getNode(), `Video ID: "${shorten(id, 60)}" is not a job ID`, {
 			itemIndex,
-			description: 'A job ID looks like task_… (Veo) or video_… (Sora).',
+			description:
+				'A job ID looks like task_… (Veo) or video_… (Sora): letters, digits, "_" and "-", up to 200 characters.',
 		});
 	}
 	return id;

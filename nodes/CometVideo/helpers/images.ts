@@ -1,0 +1,89 @@
+import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
+
+import type { MultipartPart } from './multipart';
+
+/** A reference image, checked up front and read only when its create is about to go out. */
+export interface ImageReference {
+	binaryField: string;
+	fileName: string;
+	mimeType: string;
+}
+
+/** A clean `image/<subtype>`: nothing that could carry a second header into the form. */
+const IMAGE_MIME_TYPE = /^image\/[a-z0-9][a-z0-9.+-]*$/i;
+/** Generous for a first or last frame; a larger file is most likely not a picture. */
+export const MAX_IMAGE_BYTES = 50 * 1024 * 1024;
+
+/** Recognises an image by its first bytes when the binary's MIME type says nothing useful. */
+export function sniffImageType(data: Buffer): string | undefined {
+	const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+	if (data.subarray(0, 8).equals(png)) return 'image/png';
+	if (data[0] === 0xff && data[1] === 0xd8 && data[2] === 0xff) return 'image/jpeg';
+	if (data.toString('latin1', 0, 4) === 'RIFF' && data.toString('latin1', 8, 12) === 'WEBP') {
+		return 'image/webp';
+	}
+	if (data.toString('latin1', 0, 4) === 'GIF8') return 'image/gif';
+	return undefined;
+}
+
+export type ImageProblem = { problem: string; hint: string };
+
+/**
+ * Checks one binary field of an item as a reference image, without keeping its bytes: a
+ * missing field (own fields only: "__proto__" is not a field), an empty or oversized file, or
+ * something that is not an image is reported before any request.
+ */
+export async function checkImage(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	field: string,
+): Promise<ImageReference | ImageProblem> {
+	const binaries = ctx.getInputData()[itemIndex].binary ?? {};
+	if (!Object.hasOwn(binaries, field)) {
+		const present = Object.keys(binaries);
+		return {
+			problem: `the input item has no binary field "${field}"`,
+			hint: present.length
+				? `Its binary fields are: ${present.join(', ')}.`
+				: 'The input item carries no binary data at all.',
+		};
+	}
+	const binary: IBinaryData = binaries[field];
+	if (binary.bytes !== undefined && binary.bytes > MAX_IMAGE_BYTES) {
+		return {
+			problem: `"${field}" is ${Math.round(binary.bytes / 1024 / 1024)} MB, over the ${MAX_IMAGE_BYTES / 1024 / 1024} MB the node sends`,
+			hint: 'Scale the image down first (for example with an Edit Image node).',
+		};
+	}
+	let mimeType = IMAGE_MIME_TYPE.test(binary.mimeType ?? '') ? binary.mimeType : undefined;
+	if (!mimeType) {
+		// Only an untyped or oddly typed file is read here, to look at its first bytes.
+		const data = await ctx.helpers.getBinaryDataBuffer(itemIndex, field);
+		if (data.length === 0)
+			return { problem: `"${field}" is empty`, hint: 'Check the node that made it.' };
+		mimeType = sniffImageType(data);
+	}
+	if (!mimeType) {
+		const type = String(binary.mimeType || 'unknown type').replace(/[\u0000-\u001f\u007f]/g, ' ');
+		return {
+			problem: `"${field}" is not an image (${type.slice(0, 60)}${binary.fileName ? `, ${binary.fileName}` : ''})`,
+			hint: 'Reference images must be PNG, JPEG, WebP or GIF files.',
+		};
+	}
+	const extension = mimeType.split('/')[1].split('+')[0];
+	const fileName = (binary.fileName || `${field}.${extension}`).replace(
+		/[\u0000-\u001f\u007f"\\]/g,
+		'_',
+	);
+	return { binaryField: field, fileName, mimeType };
+}
+
+/** Reads a checked image just before its request goes out. */
+export async function readImagePart(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	image: ImageReference,
+): Promise<MultipartPart> {
+	const data = await ctx.helpers.getBinaryDataBuffer(itemIndex, image.binaryField);
+	return { field: 'input_reference', data, fileName: image.fileName, mimeType: image.mimeType };
+}

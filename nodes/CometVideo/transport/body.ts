@@ -1,0 +1,144 @@
+/**
+ * Reading what a server sends, with bounds: API answers are read up to a size limit, downloads
+ * are counted on their way into n8n's store, capped, and stopped when they stall.
+ */
+import { sleepWithAbort } from 'n8n-workflow';
+
+/** Job objects are a few hundred bytes; a megabyte is room for any honest answer. */
+export const API_ANSWER_LIMIT = 1024 * 1024;
+/** A download that delivers less than this within a Request Timeout has stalled. */
+export const MIN_BYTES_PER_INTERVAL = 64 * 1024;
+
+export class TooLarge extends Error {
+	constructor(readonly limit: number) {
+		super(`more than ${limit} bytes`);
+	}
+}
+
+export class Stalled extends Error {
+	constructor() {
+		super('the download stalled');
+	}
+}
+
+/** The parts of a Node readable stream used here (community nodes may not import `stream`). */
+interface BodyStream extends AsyncIterable<Buffer> {
+	push(chunk: unknown, encoding?: BufferEncoding): boolean;
+	destroy(error?: Error): unknown;
+}
+
+function isStream(body: unknown): body is BodyStream {
+	return !!body && typeof (body as BodyStream)[Symbol.asyncIterator] === 'function';
+}
+
+/** Destroys `body` when `signal` aborts: once a response has begun, aborting the request alone does not end it. */
+export function endWith(body: unknown, signal: AbortSignal): void {
+	if (!isStream(body)) return;
+	if (signal.aborted) body.destroy();
+	else signal.addEventListener('abort', () => body.destroy(), { once: true });
+}
+
+/**
+ * Whether the body reaches us as the server sent it. The HTTP client decodes a compressed body
+ * on its own (and drops the Content-Encoding header), handing over a decoder stream instead of
+ * the message: then its length cannot be checked against the announced one.
+ */
+export function isUndecoded(body: unknown): boolean {
+	return Array.isArray((body as { rawHeaders?: unknown } | null)?.rawHeaders);
+}
+
+/** Discards a body nobody will read, so its connection is freed. */
+export function discard(body: unknown): void {
+	if (isStream(body)) body.destroy();
+}
+
+/** The body as text, or `TooLarge` once it passes `limit` bytes (reading stops there). */
+export async function readCapped(body: unknown, limit: number): Promise<string> {
+	if (typeof body === 'string') {
+		if (Buffer.byteLength(body) > limit) throw new TooLarge(limit);
+		return body;
+	}
+	if (Buffer.isBuffer(body)) {
+		if (body.length > limit) throw new TooLarge(limit);
+		return body.toString('utf8');
+	}
+	if (!isStream(body)) return '';
+	const chunks: Buffer[] = [];
+	let size = 0;
+	for await (const chunk of body) {
+		size += (chunk as Buffer).length;
+		if (size > limit) {
+			body.destroy();
+			throw new TooLarge(limit);
+		}
+		chunks.push(chunk as Buffer);
+	}
+	return Buffer.concat(chunks).toString('utf8');
+}
+
+/** An error body: what it says, as far as it goes, even when it breaks off. */
+export async function readErrorText(body: unknown): Promise<string> {
+	try {
+		return await readCapped(body, API_ANSWER_LIMIT);
+	} catch {
+		discard(body);
+		return '';
+	}
+}
+
+/** What a download delivered so far, and why it was stopped, if it was. */
+export interface DownloadMeter {
+	bytes: number;
+	stoppedBy?: TooLarge | Stalled;
+}
+
+/**
+ * Counts a download's bytes as they arrive and breaks it off past `maxBytes`. It sits on the
+ * stream's own `push` (every chunk passes there once, whoever reads it and however), because a
+ * pass-through stream would need the `stream` module, which community nodes may not import, and
+ * a 'data' listener would start the flow before n8n's store is listening.
+ */
+export function meterDownload(body: unknown, maxBytes: number): DownloadMeter {
+	const meter: DownloadMeter = { bytes: 0 };
+	if (!isStream(body)) return meter;
+	const push = body.push.bind(body);
+	body.push = (chunk: unknown, encoding?: BufferEncoding) => {
+		if (chunk && !meter.stoppedBy) {
+			meter.bytes += (chunk as Buffer).length;
+			if (meter.bytes > maxBytes) {
+				meter.stoppedBy = new TooLarge(maxBytes);
+				body.destroy(meter.stoppedBy);
+				return false;
+			}
+		}
+		return push(chunk, encoding);
+	};
+	return meter;
+}
+
+/**
+ * Breaks the download off with `Stalled` when fewer than MIN_BYTES_PER_INTERVAL arrive within
+ * an interval, so a server that trickles cannot hold the execution forever. Stops when
+ * `finished` aborts.
+ */
+export async function watchProgress(
+	body: unknown,
+	meter: DownloadMeter,
+	intervalMs: number,
+	finished: AbortSignal,
+): Promise<void> {
+	let seen = 0;
+	for (;;) {
+		try {
+			await sleepWithAbort(intervalMs, finished);
+		} catch {
+			return;
+		}
+		if (meter.bytes - seen < MIN_BYTES_PER_INTERVAL) {
+			meter.stoppedBy = new Stalled();
+			if (isStream(body)) body.destroy(meter.stoppedBy);
+			return;
+		}
+		seen = meter.bytes;
+	}
+}

@@ -1,0 +1,127 @@
+/**
+ * The simulator in its own process, driven over IPC by scripts/bench.ts, so that the node's
+ * requests really travel between two processes (each with its own core) and the simulator's
+ * request log and in-flight counter can still be read.
+ *
+ * Messages in: { id, cmd, args }. cmd: 'reset' | 'configure' | 'latency' | 'stats' | 'sha256' | 'close'.
+ * Messages out: { ready: true, url, apiKey } once listening; { id, result } or { id, error }.
+ */
+import { startSimulator, type RuntimeOptions, type Simulator } from '../../tools/simulator';
+import { median } from './lib';
+
+/** What the simulator saw since the last reset (see stats()). */
+export type SimulatorStats = ReturnType<typeof stats>;
+
+/** The commands the bench sends, with their arguments and results. */
+export interface SimulatorCommands {
+	reset(): void;
+	configure(partial: Partial<RuntimeOptions>): void;
+	latency(ms: number): void;
+	stats(): SimulatorStats;
+	sha256(ids: string[]): Record<string, string>;
+	close(): Promise<void>;
+}
+
+export type CommandMessage = {
+	[K in keyof SimulatorCommands]: { id: number; cmd: K; args: Parameters<SimulatorCommands[K]> };
+}[keyof SimulatorCommands];
+
+export type ReplyMessage =
+	| { ready: true; url: string; apiKey: string }
+	| { ready?: undefined; id: number; result?: unknown; error?: string };
+
+/** What the simulator saw since the last reset: request counts and poll timing per job. */
+function stats(sim: Simulator) {
+	const byRoute: Record<string, number> = { create: 0, retrieve: 0, content: 0, other: 0 };
+	const pollsByJob = new Map<string, number[]>();
+	for (const record of sim.requests) {
+		byRoute[record.route in byRoute ? record.route : 'other'] += 1;
+		if (record.route === 'retrieve') {
+			const id = decodeURIComponent(record.path.split('/')[3]);
+			const polls = pollsByJob.get(id) ?? [];
+			polls.push(record.at);
+			pollsByJob.set(id, polls);
+		}
+	}
+	const firstPoll: number[] = [];
+	const seenDoneLag: number[] = [];
+	const creates: number[] = [];
+	for (const job of sim.jobs.values()) {
+		creates.push(job.createdAt);
+		const polls = pollsByJob.get(job.id) ?? [];
+		if (polls.length) firstPoll.push(polls[0] - job.createdAt);
+		const done = polls.find((at) => job.endsAt !== null && at >= job.endsAt);
+		if (done !== undefined && job.endsAt !== null) seenDoneLag.push(done - job.endsAt);
+	}
+	return {
+		jobs: sim.jobs.size,
+		creates: byRoute.create,
+		polls: byRoute.retrieve,
+		downloads: byRoute.content,
+		other: byRoute.other,
+		statuses: sim.requests.reduce<Record<string, number>>((acc, r) => {
+			acc[String(r.status)] = (acc[String(r.status)] ?? 0) + 1;
+			return acc;
+		}, {}),
+		// From the first job's creation to the last one's: how long creating the batch took.
+		createSpreadMs: creates.length ? Math.max(...creates) - Math.min(...creates) : 0,
+		firstPollMs: {
+			median: median(firstPoll),
+			min: Math.min(...firstPoll),
+			max: Math.max(...firstPoll),
+		},
+		seenDoneLagMs: { median: median(seenDoneLag), max: Math.max(...seenDoneLag) },
+		maxInFlight: sim.maxInFlight,
+		maxConcurrentJobs: sim.maxConcurrentJobs(),
+	};
+}
+
+async function main(): Promise<void> {
+	const options = JSON.parse(process.argv[2] ?? '{}') as Parameters<typeof startSimulator>[0];
+	const sim = await startSimulator(options);
+	let latencyMs = 0;
+	const applyLatency = () => {
+		// A 'slow' fault on every route: each answer waits this long, like a remote API would.
+		if (latencyMs > 0) sim.fault('*', { kind: 'slow', delayMs: latencyMs, times: 1e9 });
+	};
+	const handlers: SimulatorCommands = {
+		reset() {
+			sim.reset();
+			applyLatency();
+		},
+		configure(partial) {
+			sim.configure(partial);
+		},
+		latency(ms) {
+			latencyMs = ms;
+			sim.reset();
+			applyLatency();
+		},
+		stats() {
+			return stats(sim);
+		},
+		sha256(ids) {
+			return Object.fromEntries(ids.map((id) => [id, sim.videoSha256(id)]));
+		},
+		async close() {
+			await sim.close();
+			setImmediate(() => process.exit(0));
+		},
+	};
+	const reply = (message: ReplyMessage) => process.send?.(message);
+	process.on('message', async ({ id, cmd, args }: CommandMessage) => {
+		try {
+			const handler = handlers[cmd] as (...a: unknown[]) => unknown;
+			reply({ id, result: await handler(...(args ?? [])) });
+		} catch (error) {
+			reply({ id, error: String((error as Error)?.stack ?? error) });
+		}
+	});
+	process.on('disconnect', () => process.exit(0));
+	reply({ ready: true, url: sim.url, apiKey: sim.apiKey });
+}
+
+main().catch((error: Error) => {
+	process.stderr.write(`sim-server: ${error.stack}\n`);
+	process.exit(1);
+});

@@ -1,0 +1,230 @@
+/**
+ * What every workflow suite (test/node, test/faults) shares: the one runner (Start -> Comet Video
+ * in a real n8n execution against the CometAPI simulator), the node's parameters per operation,
+ * jobs made straight at the simulator, and a simulator per test file.
+ */
+import * as path from 'node:path';
+
+import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+
+import {
+	credentialRef,
+	runWorkflow,
+	type BinaryMode,
+	type StartItem,
+	type WorkflowResult,
+} from '../tools/harness';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../tools/simulator';
+
+export const NODE_TYPE = 'n8n-nodes-cometapi-video.cometVideo';
+export const NODE_NAME = 'Comet Video';
+
+/**
+ * The package whose `n8n` section is loaded (default: this repository). COMET_VIDEO_PACKAGE_DIR
+ * lets the suites run against another build of the package (e.g. a patched copy, to check a fix).
+ */
+export const PACKAGE_DIR = path.resolve(
+	process.env.COMET_VIDEO_PACKAGE_DIR || path.join(__dirname, '..'),
+);
+
+/**
+ * Options every run gets under its own: fast polling and retries, three attempts and a 1 s
+ * request timeout, so that failures (and the fault matrix) take seconds, not minutes.
+ */
+export const FAST_OPTIONS = Object.freeze({
+	pollIntervalSeconds: 1,
+	retryBaseDelayMs: 10,
+	maxAttempts: 3,
+	requestTimeoutSeconds: 1,
+});
+
+/** The data of a cometVideoApi credential. */
+export type CometVideoCredential = { apiKey: string; baseUrl: string; allowHttp?: boolean };
+
+/** The node's parameters; `options` is the node's Options collection. */
+export type VideoParameters = INodeParameters & { options?: INodeParameters };
+
+/** Create: the usual model and prompt; waits and downloads (the node's defaults) unless told. */
+export function createParams(overrides: VideoParameters = {}): VideoParameters {
+	return {
+		operation: 'create',
+		model: { __rl: true, mode: 'list', value: 'veo3-fast' },
+		prompt: 'A paper boat drifting down a rainy street',
+		waitForCompletion: true,
+		downloadWhenComplete: true,
+		...overrides,
+	};
+}
+
+/** Retrieve, without waiting (the node's default) unless told. */
+export function retrieveParams(videoId: string, overrides: VideoParameters = {}): VideoParameters {
+	return { operation: 'retrieve', videoId, waitForCompletion: false, ...overrides };
+}
+
+/** Download of the video into binary field `data`. */
+export function downloadParams(videoId: string, overrides: VideoParameters = {}): VideoParameters {
+	return {
+		operation: 'download',
+		videoId,
+		variant: 'video',
+		binaryPropertyName: 'data',
+		...overrides,
+	};
+}
+
+export interface VideoRun {
+	/** Credential fields that differ from the simulator's (its key and URL). */
+	credential?: Partial<CometVideoCredential>;
+	/** Items the Start node emits (default: one empty item). */
+	items?: StartItem[];
+	/** The node's "On Error: Continue" setting. */
+	continueOnFail?: boolean;
+	binaryMode?: BinaryMode;
+	cancelAfterMs?: number;
+}
+
+/** An output item of the node: a job's JSON, or (continue on fail) the error and the job id. */
+export type VideoItem = INodeExecutionData & { json: IDataObject & { id: string } };
+
+export type VideoResult = WorkflowResult & {
+	/** The Comet Video node's output items. */
+	items: VideoItem[];
+};
+
+/** The server a run talks to: a simulator, or any server with a key and a URL. */
+export type VideoServer = Pick<Simulator, 'apiKey' | 'url'>;
+
+/**
+ * Runs Start -> Comet Video in a real n8n execution, with the credential pointing at `sim`.
+ * FAST_OPTIONS go under the parameters' own options.
+ */
+export async function runVideoNode(
+	sim: VideoServer,
+	parameters: VideoParameters,
+	{ credential = {}, items = [{ json: {} }], continueOnFail = false, ...harness }: VideoRun = {},
+): Promise<VideoResult> {
+	const result = await runWorkflow({
+		nodes: [
+			{ name: 'Start', type: 'test.start', parameters: { items: items as INodeParameters[] } },
+			{
+				name: NODE_NAME,
+				type: NODE_TYPE,
+				parameters: { ...parameters, options: { ...FAST_OPTIONS, ...parameters.options } },
+				credentials: credentialRef('cometVideoApi'),
+				...(continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
+			},
+		],
+		connections: { Start: { main: [[{ node: NODE_NAME, type: 'main', index: 0 }]] } },
+		credentials: { cometVideoApi: { apiKey: sim.apiKey, baseUrl: sim.url, ...credential } },
+		packageDir: PACKAGE_DIR,
+		...harness,
+	});
+	return { ...result, items: result.output(NODE_NAME) as VideoItem[] };
+}
+
+/** Simulator requests for one route ('create', 'retrieve', 'content', 'remix', ...). */
+export function requestsTo(sim: Simulator, route: string): Simulator['requests'] {
+	return sim.requests.filter((request) => request.route === route);
+}
+
+/** What the simulator answers to a create. */
+export interface CreatedJob {
+	id: string;
+	status: string;
+	model: string;
+}
+
+/**
+ * Makes a job straight at the simulator (not through the node), for the read-side tests.
+ * Removes its own request from sim.requests so tests only see what the node sent
+ * (`sim.createCount()` still goes up by one).
+ */
+export async function createJobDirect(
+	sim: Simulator,
+	{
+		model = 'veo3-fast',
+		prompt = 'A lighthouse at dusk',
+		size,
+		seconds,
+	}: { model?: string; prompt?: string; size?: string; seconds?: string } = {},
+): Promise<CreatedJob> {
+	const form = new FormData();
+	form.set('model', model);
+	form.set('prompt', prompt);
+	if (size) form.set('size', size);
+	if (seconds) form.set('seconds', seconds);
+	const before = sim.requests.length;
+	const response = await fetch(`${sim.url}/v1/videos`, {
+		method: 'POST',
+		headers: { authorization: `Bearer ${sim.apiKey}` },
+		body: form,
+	});
+	const job = (await response.json()) as Partial<CreatedJob>;
+	if (!response.ok || !job.id) throw new Error(`direct create failed: ${JSON.stringify(job)}`);
+	sim.requests.splice(before, 1);
+	return job as CreatedJob;
+}
+
+type Job = ReturnType<Simulator['jobs']['get']>;
+
+/** The simulator's job with this id (fails the test when there is none). */
+export function jobOf(sim: Simulator, id: string): NonNullable<Job> {
+	const job = sim.jobs.get(id);
+	if (!job) throw new Error(`the simulator has no job ${id}`);
+	return job;
+}
+
+/** Resolves once `done(job)` holds for the simulator's job (polls its state, not HTTP). */
+async function untilJob(
+	sim: Simulator,
+	id: string,
+	done: (job: Job) => boolean,
+	what: string,
+	timeoutMs = 10_000,
+): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (!done(sim.jobs.get(id))) {
+		if (Date.now() > deadline) throw new Error(`job ${id} did not ${what} within ${timeoutMs} ms`);
+		await new Promise((resolve) => setTimeout(resolve, 10));
+	}
+}
+
+/** Resolves once the simulator's job reached `status`. */
+export function untilStatus(
+	sim: Simulator,
+	id: string,
+	status: string,
+	timeoutMs?: number,
+): Promise<void> {
+	return untilJob(sim, id, (job) => job?.status === status, `reach ${status}`, timeoutMs);
+}
+
+/** Resolves once the simulator's job ended, whatever the outcome. */
+export function untilFinished(sim: Simulator, id: string, timeoutMs?: number): Promise<void> {
+	return untilJob(
+		sim,
+		id,
+		(job) => job !== undefined && job.finishedAt !== null,
+		'finish',
+		timeoutMs,
+	);
+}
+
+/**
+ * Starts a simulator (with `options`) for one test file; resets it before every test and closes
+ * it afterwards. Returns a getter for it.
+ */
+export function useSimulator(options: Partial<SimulatorOptions> = {}): () => Simulator {
+	let sim: Simulator | undefined;
+	beforeAll(async () => {
+		sim = await startSimulator(options);
+	});
+	beforeEach(() => sim?.reset());
+	afterAll(async () => {
+		await sim?.close();
+	});
+	return () => {
+		if (!sim) throw new Error('the simulator is not started yet (use it inside a test or hook)');
+		return sim;
+	};
+}
