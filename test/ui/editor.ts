@@ -19,9 +19,11 @@
  *   [data-test-id=<name>-parameter-input-options-container] (shown on hover); an expression is
  *   edited in a CodeMirror .cm-content. Every options list is in the DOM at once, so only the
  *   visible [data-test-id=parameter-input-item] rows belong to the open dropdown.
- * - Resource locator parameters: [data-test-id=rlc-mode-selector] (an el-select: "From list",
- *   "By ID", …), [data-test-id=rlc-input]; the open list is rendered inside the parameter, one
- *   [data-test-id=rlc-item] per entry, with a search box on top.
+ * - Resource locator parameters: [data-test-id=rlc-mode-selector] (an el-select offering
+ *   "From list" — the editor's own wording, whatever the list mode's displayName — and "By ID"),
+ *   [data-test-id=rlc-input]; the open list is rendered inside the parameter, one
+ *   [data-test-id=rlc-item] per entry, under a search box [data-test-id=rlc-search]
+ *   that takes the focus when the list opens (a click into it closes the list).
  * - Credentials: [data-test-id=node-credentials-select] offers
  *   [data-test-id=node-credentials-select-item-new] ("Create new credential"), which opens
  *   [data-test-id=editCredential-modal]. Save ([data-test-id=credential-save-button], reading
@@ -340,6 +342,37 @@ export class Editor {
 			async () => {
 				const texts = await this.visibleTexts(items);
 				return texts.length ? texts : undefined;
+			},
+			20000,
+		);
+	}
+
+	/**
+	 * Types into the list's search box and returns the entries once they all match the text. The
+	 * box has the focus when the list opens; a click into it would close the list.
+	 */
+	async searchLocatorList(name: string, text: string): Promise<string[]> {
+		const search = `${this.parameter(name)} input${byTestId('rlc-search')}`;
+		if (!(await this.visible(search))) await this.openLocatorList(name);
+		await this.until('the list search box to have the focus', async () => {
+			const box = await this.page.$(search);
+			return box?.evaluate((element) => element === element.ownerDocument.activeElement);
+		});
+		await this.page.keyboard.down('Control');
+		await this.page.keyboard.press('a');
+		await this.page.keyboard.up('Control');
+		await this.page.keyboard.type(text);
+		const items = `${this.parameter(name)} ${byTestId('rlc-item')}`;
+		let previous = '';
+		return this.until(
+			`the ${name} list for "${text}"`,
+			async () => {
+				const texts = await this.visibleTexts(items);
+				const key = texts.join('\n');
+				const matching = texts.every((t) => t.toLowerCase().includes(text.toLowerCase()));
+				const settled = texts.length > 0 && matching && key === previous;
+				previous = key;
+				return settled ? texts : undefined;
 			},
 			20000,
 		);

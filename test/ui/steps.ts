@@ -68,7 +68,11 @@ export interface Step {
 
 export interface WalkContext {
 	editor: Editor;
-	simulator: { url: string; apiKey: string };
+	simulator: {
+		url: string;
+		apiKey: string;
+		fault: (route: 'models', spec: { status: number; times: number }) => unknown;
+	};
 	/** The model ids the simulator's GET /v1/models lists that the node can drive. */
 	videoModels: string[];
 	/** Console errors of the page since a mark: its own, and failed loads from other hosts. */
@@ -115,14 +119,8 @@ export function walk({
 
 	/** Chooses a model by typing its id, as a person does with the picker's By ID mode. */
 	async function chooseModelById(id: string) {
-		if (await editor.isResourceLocator('model')) {
-			await editor.chooseLocatorMode('model', /id/i);
-			await editor.typeLocatorValue('model', id);
-		} else {
-			const label = (await editor.optionsOf('model')).find((o) => modelKey(o) === modelKey(id));
-			if (!label) throw new Error(`no model option for ${id}`);
-			await editor.chooseOption('model', label);
-		}
+		await editor.chooseLocatorMode('model', /By ID/i);
+		await editor.typeLocatorValue('model', id);
 	}
 
 	return [
@@ -213,10 +211,7 @@ export function walk({
 				log(`good key, on save: ${saved}`);
 				const retested = await editor.retestCredential();
 				log(`good key, Retry (tests again): ${retested}`);
-				await shot('good-key', {
-					name: 'credential-test',
-					selector: editor.credentialModal(),
-				});
+				await shot('good-key');
 				if (![saved, retested].every((text) => /Connection tested successfully/.test(text)))
 					throw new Error('the good key was not "Connection tested successfully"');
 				await editor.closeCredentialModal();
@@ -271,19 +266,30 @@ export function walk({
 			name: "parameters: the model list opens and lists the simulator's video models",
 			run: async ({ log, shot }) => {
 				if (!(await editor.isResourceLocator('model')))
-					return {
-						skipped:
-							'Model is not a resource locator in this build (the model picker is not merged yet)',
-					};
-				await editor.chooseLocatorMode('model', /list/i);
+					throw new Error('Model is not a resource locator (no From List / By ID picker)');
+				await editor.chooseLocatorMode('model', /From list/i);
 				const items = await editor.openLocatorList('model');
-				log(`list: ${items.join(' | ')}`);
-				await shot('open');
+				log(`From List: ${items.join(' | ')}`);
+				await shot('open', {
+					name: 'model-list',
+					selector: byTestId('node-parameters'),
+					maxHeight: 480,
+				});
 				const keys = items.map(modelKey);
 				const missing = videoModels.filter((id) => !keys.some((k) => k.includes(modelKey(id))));
-				await page.keyboard.press('Escape');
 				if (missing.length) throw new Error(`the list lacks ${missing.join(', ')}`);
-				return `all ${videoModels.length} simulator video models listed (${videoModels.join(', ')})`;
+				if (items.some((item) => /built-in/.test(item)))
+					throw new Error('the list shows the built-in fallback although GET /v1/models works');
+				// When GET /v1/models fails the list falls back to the built-in aliases and says so.
+				// A new search is a new request (the editor caches results per search text).
+				simulator.fault('models', { status: 500, times: 4 });
+				const fallback = await editor.searchLocatorList('model', 'sora');
+				log(`From List, search "sora" while GET /v1/models answers 500: ${fallback.join(' | ')}`);
+				await shot('fallback');
+				await page.keyboard.press('Escape');
+				if (!fallback.length || !fallback.every((item) => /built-in/.test(item)))
+					throw new Error('the fallback list does not say its entries are built-in');
+				return `all ${videoModels.length} simulator video models listed; on a failed models call the built-in aliases, marked "built-in"`;
 			},
 		},
 		{

@@ -10,11 +10,11 @@
  *   ffmpeg -f lavfi -i testsrc2=size=640x360:rate=24:duration=4 -c:v libx264 -profile:v main
  *          -pix_fmt yuv420p -preset slow -b:v 500k -movflags +faststart test-pattern.mp4
  *
- * A video of a given size (large files, truncation, the benchmark) is generated and never
- * materialised: every byte
- * at position p is either part of a small MP4 header (p < header.length) or `block[p % BLOCK]`,
- * where `block` is 64 KiB derived from the job id. Chunks are zero-copy views into a pre-built run
- * of repeated blocks, which is what lets one core stream a 1 GB file at more than 1 GB/s.
+ * A video of a given size (large files, truncation, the benchmark) is generated, never
+ * materialised: every byte at position p is either part of a small MP4 header (p < header.length)
+ * or `block[p % BLOCK]`, where `block` is 64 KiB derived from the job id. Chunks are zero-copy views
+ * into a pre-built run of repeated blocks, which is what lets one core stream a 1 GB file at more
+ * than 1 GB/s.
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
