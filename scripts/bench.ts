@@ -4,13 +4,14 @@
  *
  *   npx tsx scripts/bench.ts [--job-seconds 10] [--items 1,10,50] [--baseline-items 1,10,50]
  *                         [--downloads-mib 100,1024] [--memory-mode-mib 100] [--reps 2]
- *                         [--video-kib 64] [--latency-ms 250] [--skip-concurrency] [--skip-downloads]
- *                         [--quick] [--json FILE]
+ *                         [--video-kib 64] [--latency-ms 250] [--queue-executions 40]
+ *                         [--skip-concurrency] [--skip-downloads] [--skip-queue] [--quick] [--json FILE]
  *
  * Every flag also reads from the environment: BENCH_JOB_SECONDS, BENCH_ITEMS,
  * BENCH_BASELINE_ITEMS, BENCH_DOWNLOADS_MIB, BENCH_MEMORY_MODE_MIB, BENCH_REPS, BENCH_VIDEO_KIB,
- * BENCH_LATENCY_MS, BENCH_JSON. An empty list skips that part (e.g. --memory-mode-mib '').
- * `--quick` is T = 2 s, N = 1,10, downloads of 16 and 64 MiB (memory mode 16), one repetition.
+ * BENCH_LATENCY_MS, BENCH_QUEUE_EXECUTIONS, BENCH_JSON. An empty list skips that part (e.g. --memory-mode-mib '').
+ * `--quick` is T = 2 s, N = 1,10, downloads of 16 and 64 MiB (memory mode 16), one repetition,
+ * 20 queue-mode executions.
  * The full run (defaults) takes about 13 minutes, most of it the 50-item baseline (~9 min at T=10).
  * `--baseline-items` lists the N whose one-at-a-time baseline is measured; for the others the
  * baseline is extrapolated (N × the mean single-item execution) and marked so.
@@ -24,6 +25,9 @@
  *    the Download operation in n8n's filesystem binary mode, beside a plain http.get +
  *    stream.pipeline copy of the same URL to disk; peak RSS growth over the RSS just before the
  *    download; the stored bytes hashed and compared with the simulator's content generator.
+ * 3. Queue mode (scripts/bench/queue.ts): n8n 2.8.4 with Postgres, Redis, one main and two workers
+ *    at n8n's default concurrency (10); N webhook calls at once, each one execution of Create
+ *    (wait, download) for one T-second job, against N × one execution alone.
  */
 import { fork, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -45,6 +49,7 @@ import {
 	median,
 	startSimulatorProcess,
 } from './bench/lib';
+import { queueTable, runQueueBench } from './bench/queue';
 import type {
 	CommandMessage,
 	ReplyMessage,
@@ -65,7 +70,7 @@ function parseArgs(argv: string[]) {
 		const arg = argv[i];
 		if (!arg.startsWith('--')) throw new Error(`Unexpected argument: ${arg}`);
 		const [name, inline] = arg.slice(2).split('=', 2);
-		if (['quick', 'skip-concurrency', 'skip-downloads', 'help'].includes(name)) {
+		if (['quick', 'skip-concurrency', 'skip-downloads', 'skip-queue', 'help'].includes(name)) {
 			flags[name] = true;
 		} else if (inline !== undefined) {
 			flags[name] = inline;
@@ -79,6 +84,7 @@ function parseArgs(argv: string[]) {
 		'quick',
 		'skip-concurrency',
 		'skip-downloads',
+		'skip-queue',
 		'help',
 		'job-seconds',
 		'items',
@@ -88,6 +94,7 @@ function parseArgs(argv: string[]) {
 		'reps',
 		'video-kib',
 		'latency-ms',
+		'queue-executions',
 		'json',
 	]);
 	for (const name of Object.keys(flags))
@@ -114,6 +121,8 @@ function parseArgs(argv: string[]) {
 		latencyMs: Number(pick('latency-ms', '250', '250')),
 		skipConcurrency: flags['skip-concurrency'] === true,
 		skipDownloads: flags['skip-downloads'] === true,
+		queueExecutions: Number(pick('queue-executions', '20', '40')),
+		skipQueue: flags['skip-queue'] === true,
 		json: flagValue('json') ?? env('json'),
 	};
 	if (!(config.jobSeconds >= 0)) throw new Error('--job-seconds must be a number ≥ 0');
@@ -664,6 +673,21 @@ async function main(): Promise<void> {
 	if (!config.skipConcurrency && config.items.length) concurrency = await runConcurrency(config);
 	if (!config.skipDownloads && (config.downloadsMiB.length || config.memoryModeMiB.length))
 		downloads = await runDownloads(config);
+	let queue;
+	if (!config.skipQueue && config.queueExecutions > 0) {
+		log(`queue mode: ${config.queueExecutions} executions…`);
+		queue = await runQueueBench(
+			{
+				executions: config.queueExecutions,
+				workers: 2,
+				concurrency: 10,
+				jobSeconds: config.jobSeconds,
+				videoKiB: config.videoKiB,
+				maxInFlight: DEFAULT_MAX_IN_FLIGHT,
+			},
+			log,
+		);
+	}
 	const after = machine();
 	const totalMs = Date.now() - startedAt;
 
@@ -750,12 +774,26 @@ async function main(): Promise<void> {
 				`- Longest gap between RSS samples: ${Math.max(...gaps)} ms (VmHWM covers the gaps).`,
 			);
 	}
+	if (queue) {
+		const { header, rows } = queueTable(queue);
+		out.push('');
+		out.push(
+			`### Queue mode: n8n 2.8.4, Postgres, Redis, main + ${queue.workers} workers; ${queue.jobSeconds} s jobs, ${queue.videoKiB} KiB videos in the database binary store`,
+		);
+		out.push('');
+		out.push(markdownTable(header, rows));
+		out.push('');
+		out.push(
+			'- Each execution: Webhook → Comet Video (Create, wait, download) → Write Files to Disk, started by its own webhook call; wall time from sending the N calls to the last answer. ' +
+				"A waiting execution holds its worker slot, so N above workers × concurrency runs in waves. Peak RSS is the worker process's VmHWM.",
+		);
+	}
 	process.stdout.write(`${out.join('\n')}\n`);
 	if (config.json) {
 		fs.writeFileSync(
 			config.json,
 			JSON.stringify(
-				{ config, machine: { before, after }, totalMs, concurrency, downloads },
+				{ config, machine: { before, after }, totalMs, concurrency, downloads, queue },
 				null,
 				2,
 			),

@@ -63,6 +63,8 @@ export interface SimulatorOptions {
 	linkField: LinkField;
 	/** Sent as `openai-poll-after-ms` on status answers when set. */
 	pollAfterMs: number | undefined;
+	/** How long every API answer is held back, like a gateway under load. */
+	latencyMs: number;
 	/** No request log on stderr. */
 	quiet: boolean;
 	/** Decides a job's plan per create (after the defaults and the prompt markers). */
@@ -188,6 +190,7 @@ const DEFAULT_OPTIONS: Readonly<SimulatorOptions> = Object.freeze({
 	videoBytes: undefined,
 	linkField: 'video_url',
 	pollAfterMs: undefined,
+	latencyMs: 0,
 	// The library is silent by default; the CLI turns request logging on.
 	quiet: true,
 	plan: undefined,
@@ -198,6 +201,7 @@ const RUNTIME_OPTIONS = new Set<string>([
 	'videoBytes',
 	'linkField',
 	'pollAfterMs',
+	'latencyMs',
 	'quiet',
 	'plan',
 ]);
@@ -242,12 +246,13 @@ const STATUS_DEFAULTS: Record<number, [string, string]> = {
 };
 
 function validateOptions(options: SimulatorOptions): void {
-	const { apiKey, jobDurationMs, videoBytes, linkField, pollAfterMs, plan } = options;
+	const { apiKey, jobDurationMs, videoBytes, linkField, pollAfterMs, latencyMs, plan } = options;
 	if (typeof apiKey !== 'string' || apiKey === '')
 		throw new Error('apiKey must be a non-empty string');
 	for (const [name, value] of [
 		['jobDurationMs', jobDurationMs],
 		['videoBytes', videoBytes ?? 0],
+		['latencyMs', latencyMs],
 	] as const) {
 		if (!Number.isSafeInteger(value) || value < 0)
 			throw new Error(`${name} must be a non-negative integer`);
@@ -279,6 +284,12 @@ function safeDecode(text: string): string | null {
 	} catch {
 		return null;
 	}
+}
+
+/** The API key a request carries (`Authorization: Bearer <key>`), or '' without one. */
+function bearerToken(req: http.IncomingMessage): string {
+	const match = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
+	return match ? match[1].trim() : '';
 }
 
 /** Like the gateway's request ids: a timestamp followed by random hex. */
@@ -367,6 +378,9 @@ export class Simulator {
 	readonly #faults: Fault[] = [];
 	#inFlight = 0;
 	#maxInFlight = 0;
+	// Per API key (the Authorization header's token): requests in flight now, and the most at once.
+	readonly #inFlightByKey = new Map<string, number>();
+	#maxInFlightByKey = new Map<string, number>();
 	// Signs the temporary links handed out in video_url / metadata.url and redirects.
 	readonly #linkSecret = crypto.randomBytes(16);
 	readonly #hashCache = new Map<string, string>();
@@ -407,6 +421,11 @@ export class Simulator {
 	/** The most requests that were ever in flight at once (since start, reset or resetStats). */
 	get maxInFlight(): number {
 		return this.#maxInFlight;
+	}
+
+	/** The most requests carrying this API key that were in flight at once (same window). */
+	maxInFlightForKey(apiKey: string): number {
+		return this.#maxInFlightByKey.get(apiKey) ?? 0;
 	}
 
 	configure(partial: Partial<RuntimeOptions> = {}): this {
@@ -456,6 +475,7 @@ export class Simulator {
 
 	resetStats(): void {
 		this.#maxInFlight = this.#inFlight;
+		this.#maxInFlightByKey = new Map(this.#inFlightByKey);
 	}
 
 	/** sha256 (hex) of what the content route serves for a job; big files are hashed by streaming. */
@@ -524,8 +544,7 @@ export class Simulator {
 	}
 
 	#authorized(req: http.IncomingMessage, route: Route, url: URL): boolean {
-		const match = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
-		if (match && match[1].trim() === this.#options.apiKey) return true;
+		if (bearerToken(req) === this.#options.apiKey) return true;
 		// Temporary links (video_url / metadata.url) are signed, so they work without the key.
 		return route.name === 'content' && url.searchParams.get('token') === this.#linkToken(route.id);
 	}
@@ -548,9 +567,14 @@ export class Simulator {
 		const ctx = { req, res, record, closed: false };
 		this.#inFlight += 1;
 		this.#maxInFlight = Math.max(this.#maxInFlight, this.#inFlight);
+		const key = bearerToken(req);
+		const keyInFlight = (this.#inFlightByKey.get(key) ?? 0) + 1;
+		this.#inFlightByKey.set(key, keyInFlight);
+		this.#maxInFlightByKey.set(key, Math.max(this.#maxInFlightByKey.get(key) ?? 0, keyInFlight));
 		res.on('close', () => {
 			ctx.closed = true;
 			this.#inFlight -= 1;
+			this.#inFlightByKey.set(key, (this.#inFlightByKey.get(key) ?? 1) - 1);
 			if (!this.#options.quiet) {
 				const outcome = record.status ?? 'reset';
 				process.stderr.write(
@@ -608,6 +632,7 @@ export class Simulator {
 
 		// Everything else alters an answer the route really produced (so a create made its job).
 		const answer = this.#answer(route, body, ctx);
+		if (this.#options.latencyMs > 0) await this.#delay(ctx, this.#options.latencyMs);
 		if (!fault) return this.#send(ctx, answer);
 		switch (fault.kind) {
 			case 'status': // acceptThenFail

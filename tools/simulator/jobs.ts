@@ -287,7 +287,7 @@ export class Job {
 }
 
 /** The most jobs running at the same moment, from their [createdAt, endsAt) intervals. */
-export function maxOverlap(jobs: Iterable<Job>): number {
+export function maxOverlap(jobs: Iterable<Pick<Job, 'createdAt' | 'endsAt'>>): number {
 	const events: [number, number][] = [];
 	for (const job of jobs) {
 		events.push([job.createdAt, 1]);

@@ -234,7 +234,7 @@ export class Failures {
 		meter: DownloadMeter,
 		call: CallContext,
 		expectedBytes: number,
-	): Error {
+	): AttemptFailure {
 		if (meter.stoppedBy instanceof TooLarge) return this.tooLarge(call, meter.bytes);
 		if (meter.stoppedBy instanceof Stalled) {
 			return this.truncated(
@@ -252,10 +252,11 @@ export class Failures {
 		}
 		const message = (error as Error)?.message ?? String(error);
 		const databaseCap = /database/i.test(message) && /size|limit/i.test(message);
-		return this.errors.operation(
+		return this.failure(
 			call,
+			{ kind: 'storage', request: 'read' },
 			`Could not store the downloaded file in n8n: ${quote(this.errors.redactor, message)}`,
-			databaseCap ? HINTS.databaseCap : HINTS.storage,
+			{ description: databaseCap ? HINTS.databaseCap : HINTS.storage },
 		);
 	}
 
