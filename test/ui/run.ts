@@ -28,7 +28,7 @@ import puppeteer, { type Browser } from 'puppeteer-core';
 import { ensureN8n, startN8n } from '../../tools/n8n/install-n8n';
 import { installPackage, packPackage, PKG, REPO } from '../../tools/n8n/package-install';
 import { startSimulator } from '../../tools/simulator';
-import { Editor, sleep } from './editor';
+import { Editor } from './editor';
 import { walk, type DocsShot, type Outcome } from './steps';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -102,6 +102,19 @@ async function videoModelsOf(simulator: { url: string; apiKey: string }): Promis
 	});
 	const body = (await response.json()) as { data: Array<{ id: string }> };
 	return body.data.map((model) => model.id).filter((id) => /^(sora|veo)/i.test(id));
+}
+
+/** The step's outcome, or a failure once `ms` have passed (the timer never outlives the step). */
+async function withTimeout(run: Promise<Outcome>, ms: number): Promise<Outcome> {
+	let timer: NodeJS.Timeout | undefined;
+	const timeout = new Promise<never>((_, reject) => {
+		timer = setTimeout(() => reject(new Error(`step timed out after ${seconds(ms)}`)), ms);
+	});
+	try {
+		return await Promise.race([run, timeout]);
+	} finally {
+		clearTimeout(timer);
+	}
 }
 
 /** Undo actions for what main() started, run in reverse order however it ends. */
@@ -224,12 +237,10 @@ async function main() {
 		let status: 'PASS' | 'FAIL' | 'SKIPPED';
 		let detail: string;
 		try {
-			const outcome: Outcome = await Promise.race([
+			const outcome = await withTimeout(
 				step.run({ log: (line) => lines.push(line), shot }),
-				sleep(STEP_TIMEOUT_MS).then((): never => {
-					throw new Error(`step timed out after ${seconds(STEP_TIMEOUT_MS)}`);
-				}),
-			]);
+				STEP_TIMEOUT_MS,
+			);
 			[status, detail] =
 				typeof outcome === 'string' ? ['PASS', outcome] : ['SKIPPED', outcome.skipped];
 		} catch (error) {
