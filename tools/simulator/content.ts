@@ -2,12 +2,23 @@
  * Deterministic file bodies served by the simulator's content route.
  *
  * A "source" is `{ size, contentType, extension, chunks(start, end) }` where `chunks` yields Buffers
- * covering the inclusive byte range [start, end]. Video bodies are never materialised: every byte
- * at position p is either part of a small MP4 header (p < header.length) or `block[p % BLOCK]`,
- * where `block` is 64 KiB derived from the job id. Chunks are zero-copy views into a pre-built run
- * of repeated blocks, which is what lets one core stream a 1 GB file at more than 1 GB/s.
+ * covering the inclusive byte range [start, end].
+ *
+ * Unless a size is asked for, every job's video is the committed fixture fixtures/test-pattern.mp4:
+ * a real H.264 clip (4 s, 640x360, 250 kB) that browsers and n8n's binary viewer play. It was made
+ * once with Debian's ffmpeg:
+ *   ffmpeg -f lavfi -i testsrc2=size=640x360:rate=24:duration=4 -c:v libx264 -profile:v main
+ *          -pix_fmt yuv420p -preset slow -b:v 500k -movflags +faststart test-pattern.mp4
+ *
+ * A video of a given size (large files, truncation, the benchmark) is generated, never
+ * materialised: every byte at position p is either part of a small MP4 header (p < header.length)
+ * or `block[p % BLOCK]`, where `block` is 64 KiB derived from the job id. Chunks are zero-copy views
+ * into a pre-built run of repeated blocks, which is what lets one core stream a 1 GB file at more
+ * than 1 GB/s.
  */
 import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 /** A file the content route can serve: its size, type and bytes, produced in chunks on demand. */
 export interface Source {
@@ -132,8 +143,19 @@ function spritesheetSource(id: string): Source {
 	);
 }
 
-export const VARIANTS: Record<Variant, (id: string, videoBytes: number) => Source> = {
-	video: (id, videoBytes) => videoSource(id, videoBytes),
+const FIXTURE = path.join(__dirname, 'fixtures', 'test-pattern.mp4');
+let fixture: Buffer | undefined;
+
+/** The playable MP4 fixture, read once. */
+function fixtureSource(): Source {
+	fixture ??= fs.readFileSync(FIXTURE);
+	return bufferSource(fixture, 'video/mp4', 'mp4');
+}
+
+/** A job's file per variant; `videoBytes` undefined means the real MP4 fixture. */
+export const VARIANTS: Record<Variant, (id: string, videoBytes: number | undefined) => Source> = {
+	video: (id, videoBytes) =>
+		videoBytes === undefined ? fixtureSource() : videoSource(id, videoBytes),
 	thumbnail: (id) => thumbnailSource(id),
 	spritesheet: (id) => spritesheetSource(id),
 };

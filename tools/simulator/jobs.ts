@@ -15,7 +15,8 @@ export interface Plan {
 	errorObject: boolean;
 	errorCode: string | undefined;
 	errorMessage: string | undefined;
-	videoBytes: number;
+	/** Undefined: the real MP4 fixture. */
+	videoBytes: number | undefined;
 }
 
 /** A create (or remix) as the `plan` option sees it. */
@@ -53,7 +54,7 @@ export interface ValidCreate {
 /** The options resolvePlan reads. */
 export interface PlanDefaults {
 	jobDurationMs: number;
-	videoBytes: number;
+	videoBytes: number | undefined;
 	plan?: (create: CreateRequest) => Partial<Plan> | undefined;
 }
 
