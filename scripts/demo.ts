@@ -50,7 +50,7 @@ async function connect(): Promise<{
 		const baseUrl = process.env.COMETAPI_BASE_URL || 'https://api.cometapi.com';
 		return { credentials: { apiKey: realKey, baseUrl } };
 	}
-	const simulator = await startSimulator({ jobDurationMs: 4000, videoBytes: 2 * 1024 * 1024 });
+	const simulator = await startSimulator({ jobDurationMs: 4000 });
 	return { simulator, credentials: { apiKey: simulator.apiKey, baseUrl: simulator.url } };
 }
 
