@@ -40,6 +40,7 @@ import {
 	type RunningN8n,
 } from '../tools/n8n/install-n8n';
 import { installPackage, packPackage, PKG, REPO } from '../tools/n8n/package-install';
+import { simulatorCredential } from '../tools/n8n/credentials';
 import { startSimulator, type Simulator } from '../tools/simulator';
 import { createOwnerSession, measureReload, startHotReload, type HotReload } from './dev-reload';
 
@@ -86,17 +87,7 @@ async function firstSetup(
 	const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-dev-'));
 	try {
 		const credFile = path.join(tmp, 'cred.json');
-		fs.writeFileSync(
-			credFile,
-			JSON.stringify([
-				{
-					id: CRED_ID,
-					name: 'CometAPI',
-					type: 'cometVideoApi',
-					data: { apiKey: sim.apiKey, baseUrl: sim.url, allowHttp: false },
-				},
-			]),
-		);
+		fs.writeFileSync(credFile, JSON.stringify([simulatorCredential(CRED_ID, sim)]));
 		await must(install, 'import:credentials', ['import:credentials', `--input=${credFile}`], env);
 		const examplesDir = path.join(REPO, 'examples');
 		const files = fs.existsSync(examplesDir)

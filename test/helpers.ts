@@ -5,7 +5,14 @@
  */
 import * as path from 'node:path';
 
-import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import {
+	Workflow,
+	type IDataObject,
+	type INode,
+	type INodeExecutionData,
+	type INodeParameters,
+	type INodeTypes,
+} from 'n8n-workflow';
 
 import {
 	credentialRef,
@@ -227,4 +234,40 @@ export function useSimulator(options: Partial<SimulatorOptions> = {}): () => Sim
 		if (!sim) throw new Error('the simulator is not started yet (use it inside a test or hook)');
 		return sim;
 	};
+}
+
+const expressionNode: INode = {
+	id: '1',
+	name: 'Test',
+	type: 'test.start',
+	typeVersion: 1,
+	position: [0, 0],
+	parameters: {},
+};
+// The expression engine needs a workflow around a node; credential expressions only read
+// $credentials, so one stand-in type with no parameters will do.
+const expressionWorkflow = new Workflow({
+	nodes: [expressionNode],
+	connections: {},
+	active: false,
+	nodeTypes: {
+		getByName: () => ({ description: { properties: [] } }),
+		getByNameAndVersion: () => ({ description: { properties: [] } }),
+		getKnownTypes: () => ({}),
+	} as unknown as INodeTypes,
+});
+
+/** A credential's expression (its auth header, its Test URL) as n8n resolves it for `data`. */
+export function evaluateCredentialExpression(
+	expression: string | undefined,
+	data: Record<string, unknown>,
+): unknown {
+	return expressionWorkflow.expression.getSimpleParameterValue(
+		expressionNode,
+		expression,
+		'manual',
+		{
+			$credentials: data,
+		} as never,
+	);
 }

@@ -60,6 +60,7 @@ import {
 	REPO,
 	type PackageManifest,
 } from '../../tools/n8n/package-install';
+import { simulatorCredential } from '../../tools/n8n/credentials';
 import { startSimulator, type Simulator } from '../../tools/simulator';
 
 /** Workflow JSON as `n8n import:workflow` takes it and `export:workflow` gives it back. */
@@ -429,12 +430,7 @@ async function runVersion(
 				fs.writeFileSync(
 					credFile,
 					JSON.stringify([
-						{
-							id: CRED_ID,
-							name: 'CometAPI',
-							type: 'cometVideoApi',
-							data: { apiKey: sim.apiKey, baseUrl: sim.url, allowHttp: false },
-						},
+						simulatorCredential(CRED_ID, sim),
 						// The same name, as a user of both packages would likely choose.
 						{
 							id: CHAT_CRED_ID,

@@ -12,10 +12,9 @@ import dns from 'node:dns';
 import { gzipSync } from 'node:zlib';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { Workflow } from 'n8n-workflow';
 
 import { CometVideoApi } from '../../dist/credentials/CometVideoApi.credentials';
-import { runVideoNode } from '../helpers';
+import { evaluateCredentialExpression, runVideoNode } from '../helpers';
 import { errorText, everythingVisible, NODE_NAME } from './helpers';
 import { sendJson, trickle, useHostileServer, type SeenRequest } from './hostile-server';
 
@@ -413,30 +412,9 @@ describe('4. multipart header injection through a mime type', () => {
 
 describe('5. the credential Test button never sends the key over plain HTTP', () => {
 	const credential = new CometVideoApi();
-	// The expression engine needs a workflow around the node; it never looks the type up.
-	const node = {
-		id: 'credential',
-		name: 'Credential',
-		type: 'none',
-		typeVersion: 1,
-		position: [0, 0] as [number, number],
-		parameters: {},
-	};
-	const unknownTypes = { getByNameAndVersion: () => undefined } as never;
-	const workflow = new Workflow({
-		nodes: [node],
-		connections: {},
-		active: false,
-		nodeTypes: unknownTypes,
-	});
-
 	/** The Test request's base URL as n8n's expression engine resolves it. */
 	function testBaseUrl(data: Record<string, unknown>): string {
-		return String(
-			workflow.expression.getSimpleParameterValue(node, credential.test.request.baseURL, 'manual', {
-				$credentials: data,
-			} as never),
-		);
+		return String(evaluateCredentialExpression(credential.test.request.baseURL, data));
 	}
 
 	test.each([

@@ -2,39 +2,14 @@
  * The CometAPI credential as n8n evaluates it: the Test button's URL and the auth header go
  * through n8n-workflow's own expression engine, with the credential data as `$credentials`.
  */
-import { Workflow, type IAuthenticateGeneric, type INode, type INodeTypes } from 'n8n-workflow';
+import type { IAuthenticateGeneric } from 'n8n-workflow';
 
 import { CometVideoApi } from '../../dist/credentials/CometVideoApi.credentials';
-import { useSimulator } from '../helpers';
+import { evaluateCredentialExpression, useSimulator } from '../helpers';
 
 const credential = new CometVideoApi();
-const node: INode = {
-	id: '1',
-	name: 'Test',
-	type: 'test.start',
-	typeVersion: 1,
-	position: [0, 0],
-	parameters: {},
-};
-const workflow = new Workflow({
-	nodes: [node],
-	connections: {},
-	active: false,
-	// One stand-in type with no parameters: the expressions below only read $credentials.
-	nodeTypes: {
-		getByName: () => ({ description: { properties: [] } }),
-		getByNameAndVersion: () => ({ description: { properties: [] } }),
-		getKnownTypes: () => ({}),
-	} as unknown as INodeTypes,
-});
-
 type CredentialData = { apiKey: string; baseUrl?: string; allowHttp?: boolean };
-
-function evaluate(expression: string | undefined, data: CredentialData) {
-	return workflow.expression.getSimpleParameterValue(node, expression, 'manual', {
-		$credentials: data,
-	});
-}
+const evaluate = evaluateCredentialExpression;
 
 const authorizationHeader = (credential.authenticate as IAuthenticateGeneric).properties.headers
 	?.Authorization as string;

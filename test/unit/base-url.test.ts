@@ -3,32 +3,19 @@
  * n8n expression. Both run over the same table and must agree on what is refused and where
  * the key may go.
  */
-import { Workflow, type INode, type INodeTypes } from 'n8n-workflow';
-
 import { CometVideoApi } from '../../dist/credentials/CometVideoApi.credentials';
 import { checkBaseUrl } from '../../dist/nodes/CometVideo/transport/base-url';
+import { evaluateCredentialExpression } from '../helpers';
 
-const node: INode = {
-	id: '1',
-	name: 'Test',
-	type: 'test.start',
-	typeVersion: 1,
-	position: [0, 0],
-	parameters: {},
-};
-const nodeTypes = {
-	getByName: () => ({ description: { properties: [] } }),
-	getByNameAndVersion: () => ({ description: { properties: [] } }),
-	getKnownTypes: () => ({}),
-} as unknown as INodeTypes;
-const workflow = new Workflow({ nodes: [node], connections: {}, active: false, nodeTypes });
 const testRequest = new CometVideoApi().test.request;
 
 /** Where the Test button sends the key, as n8n's expression engine resolves it. */
 function testButtonUrl(baseUrl: string | undefined, allowHttp: boolean): string {
 	return String(
-		workflow.expression.getSimpleParameterValue(node, testRequest.baseURL as string, 'manual', {
-			$credentials: { apiKey: 'k', baseUrl, allowHttp },
+		evaluateCredentialExpression(testRequest.baseURL as string, {
+			apiKey: 'k',
+			baseUrl,
+			allowHttp,
 		}),
 	);
 }

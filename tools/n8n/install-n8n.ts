@@ -335,18 +335,14 @@ async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
 }
 
 // npm's own CLI entry, so we can run npm under a Node other than the current one.
-function npmCliPath(): string {
+/** npm's CLI beside `nodeBin` (its own npm) if there is one, else the system's. */
+export function npmCliPath(nodeBin: string = process.execPath): string {
+	const besides = (bin: string) =>
+		path.join(path.dirname(bin), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js');
 	const candidates = [
 		process.env.N8N_E2E_NPM_CLI,
-		path.join(
-			path.dirname(process.execPath),
-			'..',
-			'lib',
-			'node_modules',
-			'npm',
-			'bin',
-			'npm-cli.js',
-		),
+		besides(nodeBin),
+		besides(process.execPath),
 		'/usr/lib/node_modules/npm/bin/npm-cli.js',
 		'/usr/local/lib/node_modules/npm/bin/npm-cli.js',
 	].filter((candidate): candidate is string => Boolean(candidate));

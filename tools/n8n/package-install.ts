@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { readJson } from '../files';
-import type { N8nInstall } from './install-n8n';
+import { npmCliPath, type N8nInstall } from './install-n8n';
 
 /** The parts of this repository's package.json the tools read. */
 export interface PackageManifest {
@@ -77,22 +77,6 @@ export async function packPackage(
 	return await packDirectory(REPO, destDir);
 }
 
-function npmCliFor(nodeBin: string): string | undefined {
-	return [
-		path.join(path.dirname(nodeBin), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js'),
-		path.join(
-			path.dirname(process.execPath),
-			'..',
-			'lib',
-			'node_modules',
-			'npm',
-			'bin',
-			'npm-cli.js',
-		),
-		'/usr/lib/node_modules/npm/bin/npm-cli.js',
-	].find((p) => fs.existsSync(p));
-}
-
 /**
  * Installs the tarball of package `pkg` (this repository's unless
  * told) into <userFolder>/.n8n/nodes, replacing an earlier install of it.
@@ -132,10 +116,10 @@ export async function installPackage(
 		...process.env,
 		PATH: `${path.dirname(install.nodeBin)}${path.delimiter}${process.env.PATH}`,
 	};
-	const npmCli = npmCliFor(install.nodeBin);
-	const r = npmCli
-		? await exec(install.nodeBin, [npmCli, ...args], { cwd: nodesDir, env })
-		: await exec('npm', args, { cwd: nodesDir, env });
+	const r = await exec(install.nodeBin, [npmCliPath(install.nodeBin), ...args], {
+		cwd: nodesDir,
+		env,
+	});
 	if (r.code !== 0) throw new Error(`npm install of ${tgz} failed:\n${r.stdout}\n${r.stderr}`);
 	const installed = readJson<PackageManifest>(path.join(pkgDir, 'package.json'));
 	if (installed.version !== pkg.version)
