@@ -123,8 +123,8 @@ export async function watchProgress(
 	);
 	let seen = 0;
 	for (;;) {
-		// A timer without setTimeout (which community nodes may not use), and one that does not
-		// keep n8n's process alive.
+		// A timer that is not one of the global timers (community nodes may not use them), and
+		// one that does not keep n8n's process alive.
 		const tick = AbortSignal.timeout(intervalMs);
 		meter.tick = tick;
 		await Promise.race([

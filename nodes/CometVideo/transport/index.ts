@@ -323,8 +323,8 @@ export class CometApiClient {
 	): Promise<T> {
 		const request = new AbortController();
 		const untrack = this.pause.track(request);
-		// AbortSignal.timeout: a deadline without setTimeout (which community nodes may not use)
-		// that does not keep n8n's process alive.
+		// AbortSignal.timeout: a deadline without a timer of our own (community nodes may not use
+		// the global timers) that does not keep n8n's process alive.
 		const deadline = deadlineMs === undefined ? undefined : AbortSignal.timeout(deadlineMs);
 		const signal = deadline ? AbortSignal.any([request.signal, deadline]) : request.signal;
 		try {
