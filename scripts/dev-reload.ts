@@ -17,11 +17,12 @@
  * source back (and waits for that reload too).
  */
 
-import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const REPO = path.resolve(__dirname, '..');
+import { REPO_ROOT as REPO } from '../tools/constants';
+import { startProcess } from '../tools/process';
+
 const DIST = path.join(REPO, 'dist');
 /** Non-TypeScript files the build copies into dist (gulpfile.js, build:icons). */
 const ASSETS: Record<string, RegExp> = {
@@ -65,17 +66,12 @@ function syncDist(packageDir: string): number {
  * lands in packageDir (the package as installed in n8n's .n8n/nodes).
  */
 export function startHotReload(packageDir: string, say: (line: string) => void): HotReload {
-	const tsc: ChildProcess = spawn(
-		process.execPath,
-		[require.resolve('typescript/bin/tsc'), '--watch', '--preserveWatchOutput', '-p', REPO],
-		{ cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] },
-	);
 	let changeSeenAt = Date.now();
 	let markReady: () => void = () => undefined;
 	const ready = new Promise<void>((resolve) => (markReady = resolve));
 	let pending = '';
-	tsc.stdout?.on('data', (chunk: Buffer) => {
-		pending += chunk.toString();
+	const onStdout = (text: string) => {
+		pending += text;
 		const lines = pending.split('\n');
 		pending = lines.pop() ?? '';
 		for (const line of lines) {
@@ -98,8 +94,16 @@ export function startHotReload(packageDir: string, say: (line: string) => void):
 			);
 			markReady();
 		}
-	});
-	tsc.stderr?.on('data', (chunk: Buffer) => say(`tsc: ${chunk.toString().trim()}`));
+	};
+	const tsc = startProcess(
+		process.execPath,
+		[require.resolve('typescript/bin/tsc'), '--watch', '--preserveWatchOutput', '-p', REPO],
+		{
+			cwd: REPO,
+			onOutput: (text, stream) =>
+				stream === 'stdout' ? onStdout(text) : say(`tsc: ${text.trim()}`),
+		},
+	);
 
 	const watchers = Object.entries(ASSETS).map(([folder, pattern]) =>
 		fs.watch(path.join(REPO, folder), { recursive: true }, (_event, name) => {
@@ -115,10 +119,7 @@ export function startHotReload(packageDir: string, say: (line: string) => void):
 
 	const stop = async () => {
 		for (const watcher of watchers) watcher.close();
-		if (tsc.exitCode !== null) return;
-		const exited = new Promise((resolve) => tsc.once('exit', resolve));
-		tsc.kill('SIGTERM');
-		await exited;
+		await tsc.stop();
 	};
 	return { ready, stop };
 }

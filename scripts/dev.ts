@@ -35,12 +35,13 @@ import {
 	ensureN8n,
 	runN8n,
 	startN8n,
-	tail,
 	type N8nInstall,
 	type RunningN8n,
 } from '../tools/n8n/install-n8n';
-import { installPackage, packPackage, PKG, REPO } from '../tools/n8n/package-install';
-import { simulatorCredential } from '../tools/n8n/credentials';
+import { NODE_TYPE, PKG, REPO_ROOT as REPO, TOOL_TYPE } from '../tools/constants';
+import { installPackage, packPackage } from '../tools/n8n/package-install';
+import { tail } from '../tools/process';
+import { simulatorCredential } from '../tools/simulator-access';
 import { startSimulator, type Simulator } from '../tools/simulator';
 import { createOwnerSession, measureReload, startHotReload, type HotReload } from './dev-reload';
 
@@ -196,7 +197,7 @@ async function main(): Promise<void> {
 	say(
 		`  user folder: ${path.relative(REPO, USER_FOLDER)}  (first visit asks you to create the owner account)`,
 	);
-	say(`  node: "Comet Video" (${PKG.name}.cometVideo), also usable as an AI Agent tool`);
+	say(`  node: "Comet Video" (${NODE_TYPE}), also usable as an AI Agent tool`);
 	say(`CometAPI simulator: ${sim.url}`);
 	say(`  credential "CometAPI": API Key = ${sim.apiKey}   Base URL = ${sim.url}`);
 	say(
@@ -223,7 +224,7 @@ async function main(): Promise<void> {
 		try {
 			await reload.ready;
 			const cookie = await createOwnerSession(n8n.url);
-			const timing = await measureReload(n8n.url, cookie, `${PKG.name}.cometVideo`, NODE_SOURCE);
+			const timing = await measureReload(n8n.url, cookie, NODE_TYPE, NODE_SOURCE);
 			say(
 				`check-reload: edit-to-reload ${timing.seconds.toFixed(1)} s: ${path.relative(REPO, NODE_SOURCE)} saved, n8n's /types/nodes.json served "${timing.edited}"`,
 			);
@@ -249,11 +250,11 @@ async function main(): Promise<void> {
 		const ok =
 			res.status === 200 &&
 			/<html/i.test(html) &&
-			types.includes(`${PKG.name}.cometVideo`) &&
-			types.includes(`${PKG.name}.cometVideoTool`) &&
+			types.includes(NODE_TYPE) &&
+			types.includes(TOOL_TYPE) &&
 			models.status === 200;
 		say(
-			`check: GET / -> ${res.status}; node types known: ${types.includes(`${PKG.name}.cometVideo`)} / tool: ${types.includes(`${PKG.name}.cometVideoTool`)}; simulator /v1/models -> ${models.status}`,
+			`check: GET / -> ${res.status}; node types known: ${types.includes(NODE_TYPE)} / tool: ${types.includes(TOOL_TYPE)}; simulator /v1/models -> ${models.status}`,
 		);
 		await stop('--check');
 		say(ok ? 'check passed' : 'check FAILED');

@@ -22,8 +22,10 @@ import {
 	type WorkflowResult,
 } from '../tools/harness';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../tools/simulator';
+import { createJob, simulatorCredentialData, type CreatedJob } from '../tools/simulator-access';
+import { NODE_TYPE } from '../tools/constants';
 
-export const NODE_TYPE = 'n8n-nodes-cometapi-video.cometVideo';
+export { NODE_TYPE };
 export const NODE_NAME = 'Comet Video';
 
 /**
@@ -122,7 +124,7 @@ export async function runVideoNode(
 			},
 		],
 		connections: { Start: { main: [[{ node: NODE_NAME, type: 'main', index: 0 }]] } },
-		credentials: { cometVideoApi: { apiKey: sim.apiKey, baseUrl: sim.url, ...credential } },
+		credentials: { cometVideoApi: { ...simulatorCredentialData(sim), ...credential } },
 		packageDir: PACKAGE_DIR,
 		...harness,
 	});
@@ -134,42 +136,18 @@ export function requestsTo(sim: Simulator, route: string): Simulator['requests']
 	return sim.requests.filter((request) => request.route === route);
 }
 
-/** What the simulator answers to a create. */
-export interface CreatedJob {
-	id: string;
-	status: string;
-	model: string;
-}
-
 /**
- * Makes a job straight at the simulator (not through the node), for the read-side tests.
- * Removes its own request from sim.requests so tests only see what the node sent
- * (`sim.createCount()` still goes up by one).
+ * Makes a job straight at the simulator, for the read-side tests. Removes its own request from
+ * sim.requests so tests only see what the node sent (`sim.createCount()` still goes up by one).
  */
 export async function createJobDirect(
 	sim: Simulator,
-	{
-		model = 'veo3-fast',
-		prompt = 'A lighthouse at dusk',
-		size,
-		seconds,
-	}: { model?: string; prompt?: string; size?: string; seconds?: string } = {},
+	fields?: Parameters<typeof createJob>[1],
 ): Promise<CreatedJob> {
-	const form = new FormData();
-	form.set('model', model);
-	form.set('prompt', prompt);
-	if (size) form.set('size', size);
-	if (seconds) form.set('seconds', seconds);
 	const before = sim.requests.length;
-	const response = await fetch(`${sim.url}/v1/videos`, {
-		method: 'POST',
-		headers: { authorization: `Bearer ${sim.apiKey}` },
-		body: form,
-	});
-	const job = (await response.json()) as Partial<CreatedJob>;
-	if (!response.ok || !job.id) throw new Error(`direct create failed: ${JSON.stringify(job)}`);
+	const job = await createJob(sim, fields);
 	sim.requests.splice(before, 1);
-	return job as CreatedJob;
+	return job;
 }
 
 type Job = ReturnType<Simulator['jobs']['get']>;

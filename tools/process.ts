@@ -43,6 +43,12 @@ export interface RunningProcess {
 
 const STOP_GRACE_MS = 15_000;
 
+/** A duration as people read it: "3.2 s", "1.5 min". */
+export function seconds(ms: number): string {
+	return ms >= 60_000 ? `${(ms / 60_000).toFixed(1)} min` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** The last `lines` lines of a command's output. */
 export function tail(text: string, lines = 40): string {
 	return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
@@ -58,9 +64,14 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 export function startProcess(
 	command: string,
 	args: string[],
-	options: ProcessOptions & { logFile?: string; stdin?: 'ignore' | 'pipe' } = {},
+	options: ProcessOptions & {
+		logFile?: string;
+		stdin?: 'ignore' | 'pipe';
+		/** Called with each chunk as it arrives, for output read line by line. */
+		onOutput?: (text: string, stream: 'stdout' | 'stderr') => void;
+	} = {},
 ): RunningProcess & { write(input?: string): void; stdout: string[]; stderr: string[] } {
-	const { logFile, stdin = 'ignore', ...spawnOptions } = options;
+	const { logFile, stdin = 'ignore', onOutput, ...spawnOptions } = options;
 	const child = spawn(command, args, {
 		...spawnOptions,
 		stdio: [stdin, 'pipe', 'pipe'],
@@ -73,11 +84,12 @@ export function startProcess(
 	const keep = (into: string[]) => (chunk: Buffer) => {
 		const text = chunk.toString('utf8');
 		into.push(text);
+		onOutput?.(text, into === stdout ? 'stdout' : 'stderr');
 		output += text;
 		log?.write(chunk);
 	};
-	child.stdout.on('data', keep(stdout));
-	child.stderr.on('data', keep(stderr));
+	child.stdout?.on('data', keep(stdout));
+	child.stderr?.on('data', keep(stderr));
 	child.on('error', (error) => keep(stderr)(Buffer.from(`\n${String(error.stack ?? error)}\n`)));
 	const finished = new Promise<number | null>((resolve) =>
 		child.once('close', (code) => {

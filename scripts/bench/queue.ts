@@ -5,7 +5,7 @@
  * time of the N against N × one execution's time (the best of a few executions alone, so the
  * speed-up is if anything understated).
  */
-import { fmtMs } from '../../tools/n8n/install-n8n';
+import { seconds } from '../../tools/process';
 import { type N8nMain, Teardown, peakRssBytes, startQueueStack } from '../../tools/queue';
 import { videoWorkflow } from '../../tools/queue/workflows';
 
@@ -60,7 +60,7 @@ export async function runQueueBench(
 		const singleMs: number[] = [];
 		for (let run = 0; run < SINGLE_RUNS; run++) {
 			singleMs.push(await oneVideo(main, workflow.hookPath, `single ${run}`));
-			log(`  one execution alone: ${fmtMs(singleMs[run])}`);
+			log(`  one execution alone: ${seconds(singleMs[run])}`);
 		}
 		const workers = stack.cluster.workers;
 		const singleRunsPerWorker = workers.map((worker) => worker.executionIds().length);

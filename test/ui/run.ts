@@ -14,9 +14,10 @@
  * /usr/bin/chromium is missing: browser downloads cannot reach this network), driven by
  * puppeteer-core.
  *
- * Each step prints PASS, FAIL or SKIPPED, what it saw, and the screenshots it saved under out/ui/;
- * a failed step also saves the page's console log there. The last line is `N passed, M failed`
- * (", K skipped" when some were); the exit code is 1 when any step failed.
+ * Each step is a case of tools/suite, named by its number (`npm run test:ui -- --only 09`; the
+ * steps before it then run first, unreported, since each builds on the last). It prints PASS,
+ * FAIL or SKIP, what it saw, and the screenshots it saved under out/ui/; a failed step also saves
+ * the page's console log there. The last line is `N passed, N failed`.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -26,8 +27,11 @@ import path from 'node:path';
 import puppeteer, { type Browser } from 'puppeteer-core';
 
 import { ensureN8n, startN8n } from '../../tools/n8n/install-n8n';
-import { installPackage, packPackage, PKG, REPO } from '../../tools/n8n/package-install';
+import { PKG, REPO_ROOT as REPO } from '../../tools/constants';
+import { installPackage, packPackage } from '../../tools/n8n/package-install';
+import { seconds } from '../../tools/process';
 import { startSimulator } from '../../tools/simulator';
+import { defineCase, runSuite, say, Skip, type Suite } from '../../tools/suite';
 import { Editor } from './editor';
 import { walk, type DocsShot, type Outcome } from './steps';
 
@@ -43,14 +47,6 @@ interface ConsoleEntry {
 	kind: string;
 	text: string;
 	url: string;
-}
-
-function say(line: string) {
-	process.stdout.write(`${line}\n`);
-}
-
-function seconds(ms: number) {
-	return `${(ms / 1000).toFixed(1)} s`;
 }
 
 function slug(text: string) {
@@ -130,12 +126,11 @@ async function cleanUp() {
 	}
 }
 
-async function main() {
-	const started = Date.now();
+/** Starts n8n (this package installed), the simulator and Chromium; returns the page and its console log. */
+async function startEditor() {
 	fs.rmSync(OUT_DIR, { recursive: true, force: true });
 	fs.mkdirSync(OUT_DIR, { recursive: true });
 	ensureChromium();
-
 	const install = await ensureN8n({ version: '2.8.4', node: 20 });
 	const userFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-ui-'));
 	const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chromium-ui-'));
@@ -152,7 +147,6 @@ async function main() {
 	} finally {
 		fs.rmSync(packDir, { recursive: true, force: true });
 	}
-
 	const simulator = await startSimulator({ jobDurationMs: 1500 });
 	cleanups.push(() => simulator.close());
 	const n8n = await startN8n(install, {
@@ -167,7 +161,6 @@ async function main() {
 	say(
 		`n8n ${install.version} at ${n8n.url} (ready in ${seconds(n8n.readyMs)}), ${PKG.name}@${PKG.version}, simulator at ${simulator.url}`,
 	);
-
 	const browser = await launchBrowser(profileDir);
 	cleanups.push(() => browser.close());
 	const page = await browser.newPage();
@@ -199,7 +192,6 @@ async function main() {
 			offline: errors.filter(isOffline).map(describe),
 		};
 	};
-
 	const steps = walk({
 		editor: new Editor(page, n8n.url),
 		simulator,
@@ -207,77 +199,78 @@ async function main() {
 		consoleMark: () => consoleLog.length,
 		errorsSince,
 	});
+	return { page, consoleLog, steps };
+}
 
-	let passed = 0;
-	let failed = 0;
-	let skipped = 0;
-	const failures: string[] = [];
-	for (const [index, step] of steps.entries()) {
-		const number = String(index + 1).padStart(2, '0');
-		const base = path.join(OUT_DIR, `${number}-${slug(step.name).slice(0, 50)}`);
-		const t0 = Date.now();
+type EditorRun = Awaited<ReturnType<typeof startEditor>>;
+
+/** Screenshots for a step under out/ui/ (and, with UI_UPDATE_DOCS=1, the README's copies). */
+function shooter(page: EditorRun['page'], base: string, shots: string[]) {
+	return async (label: string, docs?: DocsShot) => {
+		const file = `${base}--${slug(label)}.png` as const;
+		await page.screenshot({ path: file });
+		shots.push(path.relative(REPO, file));
+		if (!docs || process.env.UI_UPDATE_DOCS !== '1') return;
+		const element = await page.waitForSelector(docs.selector, { visible: true });
+		const box = await element?.boundingBox();
+		if (!box) throw new Error(`${docs.selector} has no box to photograph`);
+		fs.mkdirSync(DOCS_DIR, { recursive: true });
+		const docsFile = path.join(DOCS_DIR, `${docs.name}.png`) as `${string}.png`;
+		const height = Math.min(box.height, docs.maxHeight ?? box.height);
+		await page.screenshot({ path: docsFile, clip: { ...box, height, scale: DOCS_SCALE } });
+		shots.push(`${path.relative(REPO, docsFile)} (README)`);
+	};
+}
+
+/** One step as a case: its log lines, screenshots, and on failure the console log, as detail. */
+function stepCase(run: EditorRun, index: number) {
+	const step = run.steps[index];
+	const number = String(index + 1).padStart(2, '0');
+	const base = path.join(OUT_DIR, `${number}-${slug(step.name).slice(0, 50)}`);
+	return defineCase(number, step.name, async () => {
 		const lines: string[] = [];
 		const shots: string[] = [];
-		const shot = async (label: string, docs?: DocsShot) => {
-			const file = `${base}--${slug(label)}.png` as const;
-			await page.screenshot({ path: file });
-			shots.push(path.relative(REPO, file));
-			if (docs && process.env.UI_UPDATE_DOCS === '1') {
-				const box = await (
-					await page.waitForSelector(docs.selector, { visible: true })
-				)?.boundingBox();
-				if (!box) throw new Error(`${docs.selector} has no box to photograph`);
-				fs.mkdirSync(DOCS_DIR, { recursive: true });
-				const docsFile = path.join(DOCS_DIR, `${docs.name}.png`) as `${string}.png`;
-				const height = Math.min(box.height, docs.maxHeight ?? box.height);
-				await page.screenshot({ path: docsFile, clip: { ...box, height, scale: DOCS_SCALE } });
-				shots.push(`${path.relative(REPO, docsFile)} (README)`);
-			}
-		};
-		let status: 'PASS' | 'FAIL' | 'SKIPPED';
-		let detail: string;
+		const shot = shooter(run.page, base, shots);
+		const report = (detail: string) =>
+			[...lines, `=> ${detail}`, ...shots.map((file) => `screenshot: ${file}`)].join('\n');
 		try {
 			const outcome = await withTimeout(
 				step.run({ log: (line) => lines.push(line), shot }),
 				STEP_TIMEOUT_MS,
 			);
-			[status, detail] =
-				typeof outcome === 'string' ? ['PASS', outcome] : ['SKIPPED', outcome.skipped];
+			if (!shots.length) await shot('end').catch(() => undefined);
+			if (typeof outcome !== 'string') throw new Skip(report(outcome.skipped));
+			return report(outcome);
 		} catch (error) {
-			status = 'FAIL';
-			detail = error instanceof Error ? error.message : String(error);
+			if (error instanceof Skip) throw error;
 			await shot('failed').catch(() => undefined);
-		}
-		if (!shots.length) await shot('end').catch(() => undefined);
-		say(`${status} ${number} ${step.name} (${seconds(Date.now() - t0)})`);
-		for (const line of lines) say(`      ${line}`);
-		say(`      => ${detail}`);
-		for (const file of shots) say(`      screenshot: ${file}`);
-		if (status === 'PASS') passed++;
-		else if (status === 'SKIPPED') skipped++;
-		else {
-			failed++;
-			failures.push(`${number} ${step.name}`);
 			const logFile = `${base}--console.log`;
-			const entries = consoleLog.map(
+			const entries = run.consoleLog.map(
 				(entry) => `${entry.at} ${entry.kind}: ${entry.text}${entry.url ? ` @ ${entry.url}` : ''}`,
 			);
 			fs.writeFileSync(logFile, `${entries.join('\n')}\n`);
-			say(`      console log: ${path.relative(REPO, logFile)}`);
+			const message = error instanceof Error ? error.message : String(error);
+			throw new Error(`${report(message)}\nconsole log: ${path.relative(REPO, logFile)}`);
 		}
-	}
-
-	await cleanUp();
-	say('');
-	if (failures.length) say(`failed: ${failures.join('; ')}`);
-	say(`test:ui took ${seconds(Date.now() - started)}`);
-	say(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
-	process.exitCode = failed ? 1 : 0;
+	});
 }
 
-main().catch(async (error) => {
-	process.stderr.write(`${error instanceof Error ? error.stack : error}\n`);
-	await cleanUp();
-	say('0 passed, 1 failed');
-	process.exitCode = 1;
+async function walkEditor(suite: Suite): Promise<void> {
+	const run = await startEditor();
+	const cases = run.steps.map((_, index) => stepCase(run, index));
+	const [chosen] = suite.only ? suite.select(cases) : [undefined];
+	// With --only, the steps before it run first, unreported: each step builds on the last.
+	const last = chosen ? cases.indexOf(chosen) : cases.length - 1;
+	for (const test of cases.slice(0, last + 1)) {
+		if (chosen && test !== chosen) await test.run(undefined).catch(() => undefined);
+		else await suite.run('', test, undefined);
+	}
+}
+
+runSuite('test:ui', async (suite) => {
+	try {
+		await walkEditor(suite);
+	} finally {
+		await cleanUp();
+	}
 });

@@ -6,7 +6,7 @@
  *   const install = await ensureN8n({ version: '2.8.4', node: 20 });
  *   // install = { n8nBin, nodeBin, version, env, dir, nodeMajor, nodeVersion, cached }
  *
- *   npx tsx tools/n8n/install-n8n.ts [--version V] [--node 20|24] [--force] [--json]
+ *   npx tsx tools/n8n/install-n8n.ts [--version V] [--node 20|24]
  *
  * n8n is deliberately NOT a devDependency: it is ~1.7 GB, needs workarounds
  * to install at all, and its peer tree would fight with the package's own
@@ -20,18 +20,18 @@
  * suite; see README.md in this folder for the measured behaviour they rely on.
  */
 
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { stripVTControlCharacters } from 'node:util';
+import { parseArgs, stripVTControlCharacters } from 'node:util';
 
 import type { IDataObject, IRunData } from 'n8n-workflow';
 
+import { REPO_ROOT } from '../constants';
 import { readJson } from '../files';
+import { runProcess, seconds, startProcess, tail, type ProcessResult } from '../process';
 
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const CACHE_ROOT = process.env.N8N_E2E_CACHE_DIR || path.join(REPO_ROOT, '.cache');
 const DEFAULT_VERSION = '2.8.4';
 const DEFAULT_NODE = 20;
@@ -166,28 +166,14 @@ export interface RunningN8n {
 	stop(): Promise<void>;
 }
 
-export interface CommandResult {
-	code: number;
-	signal?: NodeJS.Signals | null;
-	timedOut: boolean;
-	stdout: string;
-	stderr: string;
-	ms: number;
-}
-
 /** What npm said blocked an install: its error code and the packages it could not find. */
-export interface NpmBlocker {
+interface NpmBlocker {
 	code: string | null;
 	packages: string[];
 }
 
 function log(msg: string): void {
 	process.stderr.write(`[install-n8n] ${msg}\n`);
-}
-
-export function fmtMs(ms: number | null | undefined): string {
-	if (ms == null) return '-';
-	return ms >= 60000 ? `${(ms / 60000).toFixed(1)} min` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 // Times one stage and logs it, so slow installs show where the time went.
@@ -198,7 +184,7 @@ async function stage<T>(name: string, timings: Timings, fn: () => Promise<T>): P
 	} finally {
 		const ms = Date.now() - t0;
 		timings[name] = ms;
-		log(`stage ${name}: ${fmtMs(ms)}`);
+		log(`stage ${name}: ${seconds(ms)}`);
 	}
 }
 
@@ -209,75 +195,6 @@ function readJsonIfValid<T>(file: string): T | null {
 	} catch {
 		return null;
 	}
-}
-
-/*
- * Runs a command, capturing output (and optionally teeing it into a log
- * file so long npm runs leave evidence behind when they fail).
- */
-function run(
-	cmd: string,
-	args: string[],
-	{
-		cwd,
-		env,
-		timeoutMs,
-		logFile,
-		input,
-		group = false,
-	}: {
-		cwd?: string;
-		env?: NodeJS.ProcessEnv;
-		timeoutMs?: number;
-		logFile?: string;
-		input?: string;
-		group?: boolean;
-	} = {},
-): Promise<CommandResult> {
-	return new Promise((resolve) => {
-		const t0 = Date.now();
-		// `group`: own process group, so a timeout also kills grandchildren
-		// (n8n's task runner), not just the direct child.
-		const child = spawn(cmd, args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], detached: group });
-		const out: Buffer[] = [];
-		const err: Buffer[] = [];
-		const logStream = logFile ? fs.createWriteStream(logFile, { flags: 'a' }) : null;
-		child.stdout.on('data', (d: Buffer) => {
-			out.push(d);
-			if (logStream) logStream.write(d);
-		});
-		child.stderr.on('data', (d: Buffer) => {
-			err.push(d);
-			if (logStream) logStream.write(d);
-		});
-		let timedOut = false;
-		const timer = timeoutMs
-			? setTimeout(() => {
-					timedOut = true;
-					try {
-						if (group && child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-						else child.kill('SIGKILL');
-					} catch {
-						/* already gone */
-					}
-				}, timeoutMs)
-			: null;
-		child.on('error', (e) => err.push(Buffer.from(String(e.stack ?? e))));
-		child.on('close', (code, signal) => {
-			if (timer) clearTimeout(timer);
-			if (logStream) logStream.end();
-			resolve({
-				code: timedOut ? -1 : code === null ? -1 : code,
-				signal,
-				timedOut,
-				stdout: Buffer.concat(out).toString('utf8'),
-				stderr: Buffer.concat(err).toString('utf8'),
-				ms: Date.now() - t0,
-			});
-		});
-		if (input !== undefined) child.stdin.end(input);
-		else child.stdin.end();
-	});
 }
 
 function pidAlive(pid: number): boolean {
@@ -396,7 +313,7 @@ export async function ensureNode(major: number, timings: Timings = {}): Promise<
 			JSON.stringify({ name: 'e2e-node-cache', private: true }, null, 2),
 		);
 		const res = await stage(`node${major}-install`, timings, () =>
-			run(
+			runProcess(
 				process.execPath,
 				[npmCliPath(), 'install', '--no-save', '--no-package-lock', NODE24_SPEC],
 				{
@@ -407,7 +324,7 @@ export async function ensureNode(major: number, timings: Timings = {}): Promise<
 			),
 		);
 		if (res.code !== 0) throw new Error(`installing ${NODE24_SPEC} failed:\n${tail(res.stderr)}`);
-		const v = await run(nodeBin, ['--version']);
+		const v = await runProcess(nodeBin, ['--version']);
 		if (v.code !== 0 || !v.stdout.startsWith(`v${major}.`)) {
 			throw new Error(`${nodeBin} does not run as Node ${major}: ${v.stdout}${v.stderr}`);
 		}
@@ -461,11 +378,6 @@ function packagesWithBuildScripts(nodeModules: string): string[] {
 	return [...names].sort();
 }
 
-/** The last `lines` lines of a command's output. */
-export function tail(text: string, lines = 40): string {
-	return String(text).split('\n').slice(-lines).join('\n');
-}
-
 function lineOf(version: string): string {
 	const m = /^(\d+)\.(\d+)\./.exec(version);
 	return m ? `${m[1]}.${m[2]}` : version;
@@ -473,7 +385,7 @@ function lineOf(version: string): string {
 
 // Asks the registry what n8n@version declares for OpenTelemetry (see OTEL_FALLBACK).
 async function otelPins(version: string): Promise<Record<string, string>> {
-	const res = await run(
+	const res = await runProcess(
 		process.execPath,
 		[npmCliPath(), 'view', `n8n@${version}`, 'dependencies', '--json'],
 		{
@@ -498,7 +410,7 @@ async function otelPins(version: string): Promise<Record<string, string>> {
  * Pulls the "what was missing" out of npm's error output so a failed
  * attempt says which package blocked it, not just "exit 1".
  */
-export function npmBlocker(output: string): NpmBlocker {
+function npmBlocker(output: string): NpmBlocker {
 	const found: string[] = [];
 	const re =
 		/No matching version found for (\S+)|404 Not Found - GET \S+\/([^\s/]+(?:%2f[^\s/]+)?)|ETARGET[^\n]*\n[^\n]*?for (\S+)|notarget[^\n]*for (\S+)/gi;
@@ -539,16 +451,10 @@ function installInfo(
 export async function ensureN8n({
 	version = DEFAULT_VERSION,
 	node = DEFAULT_NODE,
-	force = false,
-	overrides = {},
 }: {
 	version?: string;
 	/** Node major to run n8n under (20: the one running this; 24: installed from npm). */
 	node?: number;
-	/** Reinstall even when the cache is complete. */
-	force?: boolean;
-	/** Extra npm overrides for this install. */
-	overrides?: Record<string, string>;
 } = {}): Promise<N8nInstall> {
 	const timings: Timings = {};
 	const t0 = Date.now();
@@ -568,21 +474,21 @@ export async function ensureN8n({
 
 	const nodeInfo = await stage('node', timings, () => ensureNode(nodeMajor, timings));
 
-	if (!force && isComplete()) {
-		log(`cache hit: n8n ${version} (node ${nodeMajor}) in ${dir} (${fmtMs(Date.now() - t0)})`);
+	if (isComplete()) {
+		log(`cache hit: n8n ${version} (node ${nodeMajor}) in ${dir} (${seconds(Date.now() - t0)})`);
 		return installInfo(dir, nodeInfo, version, nodeMajor, true);
 	}
 
 	return withLock(dir, async () => {
 		// Someone else may have finished while we waited for the lock.
-		if (!force && isComplete()) return installInfo(dir, nodeInfo, version, nodeMajor, true);
+		if (isComplete()) return installInfo(dir, nodeInfo, version, nodeMajor, true);
 
 		const previous = readJsonIfValid<InstallMarker>(markerFile);
 		if (previous && previous.nodeMajor !== nodeMajor) {
 			// Native addons (sqlite3, isolated-vm, ...) are built per Node ABI.
 			log(`cache was built for node ${previous.nodeMajor}; reinstalling for node ${nodeMajor}`);
 		}
-		if (force || (previous && previous.nodeMajor !== nodeMajor)) {
+		if (previous && previous.nodeMajor !== nodeMajor) {
 			await stage('clean', timings, async () =>
 				fs.rmSync(path.join(dir, 'node_modules'), { recursive: true, force: true }),
 			);
@@ -594,7 +500,6 @@ export async function ensureN8n({
 		const allOverrides = {
 			...BASE_OVERRIDES,
 			...(LINE_OVERRIDES[lineOf(version)] || {}),
-			...overrides,
 		};
 		const noBuild = NO_BUILD[lineOf(version)] || null;
 		const pkg = {
@@ -621,7 +526,7 @@ export async function ensureN8n({
 		// rebuild every other package that has one (see NO_BUILD).
 		if (noBuild) npmArgs.push('--ignore-scripts');
 		let res = await stage('npm-install', timings, () =>
-			run(nodeInfo.nodeBin, [npmCliPath(), ...npmArgs], {
+			runProcess(nodeInfo.nodeBin, [npmCliPath(), ...npmArgs], {
 				cwd: dir,
 				env: npmEnv(nodeInfo.nodeBin, nodeInfo.nodeDir),
 				logFile,
@@ -635,7 +540,7 @@ export async function ensureN8n({
 				`rebuilding ${names.length} packages with install scripts (skipping ${noBuild.join(', ')})`,
 			);
 			res = await stage('npm-rebuild', timings, () =>
-				run(nodeInfo.nodeBin, [npmCliPath(), 'rebuild', '--loglevel=warn', ...names], {
+				runProcess(nodeInfo.nodeBin, [npmCliPath(), 'rebuild', '--loglevel=warn', ...names], {
 					cwd: dir,
 					env: npmEnv(nodeInfo.nodeBin, nodeInfo.nodeDir),
 					logFile,
@@ -674,7 +579,7 @@ export async function ensureN8n({
 				2,
 			)}\n`,
 		);
-		log(`n8n ${version} ready (total ${fmtMs(Date.now() - t0)})`);
+		log(`n8n ${version} ready (total ${seconds(Date.now() - t0)})`);
 		return info;
 	});
 }
@@ -730,30 +635,32 @@ export async function runN8n(
 		input?: string;
 		cwd?: string;
 	},
-): Promise<Omit<CommandResult, 'signal'>> {
+): Promise<ProcessResult> {
 	if (!userFolder) throw new Error('runN8n needs a userFolder so runs do not touch ~/.n8n');
-	const childEnv: NodeJS.ProcessEnv = {
+	return runProcess(install.nodeBin, [install.n8nBin, ...args], {
+		env: await n8nEnv(install, userFolder, env),
+		timeoutMs,
+		input,
+		cwd: cwd || userFolder,
+	});
+}
+
+/*
+ * Every n8n command that runs workflows starts the task-runner broker on a fixed port (5679):
+ * each gets a free one, so two n8n processes at once do not collide on it.
+ */
+async function n8nEnv(
+	install: N8nInstall,
+	userFolder: string,
+	env: Record<string, string>,
+): Promise<NodeJS.ProcessEnv> {
+	return {
 		...process.env,
 		...install.env,
 		N8N_USER_FOLDER: userFolder,
+		N8N_RUNNERS_BROKER_PORT: String(await freePort()),
 		...env,
 	};
-	// Every command that runs workflows starts the task-runner broker on a
-	// fixed port (5679); two n8n processes at once would collide on it.
-	if (!childEnv.N8N_RUNNERS_BROKER_PORT)
-		childEnv.N8N_RUNNERS_BROKER_PORT = String(await freePort());
-	const { code, stdout, stderr, ms, timedOut } = await run(
-		install.nodeBin,
-		[install.n8nBin, ...args],
-		{
-			env: childEnv,
-			timeoutMs,
-			input,
-			cwd: cwd || userFolder,
-			group: true,
-		},
-	);
-	return { code, stdout, stderr, ms, timedOut };
 }
 
 // An ephemeral port the OS considers free right now (small race, fine for tests).
@@ -786,71 +693,35 @@ export async function startN8n(
 ): Promise<RunningN8n> {
 	if (!userFolder) throw new Error('startN8n needs a userFolder');
 	const port = requestedPort || (await freePort());
-	const childEnv: NodeJS.ProcessEnv = {
-		...process.env,
-		...install.env,
-		N8N_USER_FOLDER: userFolder,
-		N8N_PORT: String(port),
-		N8N_LISTEN_ADDRESS: '127.0.0.1',
-		WEBHOOK_URL: `http://127.0.0.1:${port}/`,
-		...env,
-	};
-	if (!childEnv.N8N_RUNNERS_BROKER_PORT)
-		childEnv.N8N_RUNNERS_BROKER_PORT = String(await freePort());
-	const t0 = Date.now();
-	const child = spawn(install.nodeBin, [install.n8nBin, 'start'], {
-		cwd: userFolder,
-		env: childEnv,
-		stdio: ['ignore', 'pipe', 'pipe'],
-		// Own process group: n8n forks a task-runner child that must die with it.
-		detached: true,
-	});
-	let logs = '';
-	child.stdout.on('data', (d: Buffer) => (logs += d.toString()));
-	child.stderr.on('data', (d: Buffer) => (logs += d.toString()));
-	const exited = new Promise<void>((r) => child.once('exit', () => r()));
 	const url = `http://127.0.0.1:${port}`;
-	const pid = child.pid;
-	if (pid === undefined) throw new Error('n8n start did not spawn');
-
-	const stop = async (): Promise<void> => {
-		if (child.exitCode !== null || child.signalCode !== null) return;
-		try {
-			process.kill(-pid, 'SIGTERM');
-		} catch {
-			/* already gone */
-		}
-		const timer = setTimeout(() => {
-			try {
-				process.kill(-pid, 'SIGKILL');
-			} catch {
-				/* already gone */
-			}
-		}, 15000);
-		await exited;
-		clearTimeout(timer);
-	};
-
+	const started = Date.now();
+	const child = startProcess(install.nodeBin, [install.n8nBin, 'start'], {
+		cwd: userFolder,
+		env: await n8nEnv(install, userFolder, {
+			N8N_PORT: String(port),
+			N8N_LISTEN_ADDRESS: '127.0.0.1',
+			WEBHOOK_URL: `${url}/`,
+			...env,
+		}),
+	});
 	try {
 		for (;;) {
-			if (child.exitCode !== null) throw new Error(`n8n start exited with code ${child.exitCode}`);
-			if (Date.now() - t0 > readyTimeoutMs)
+			if (child.exited()) throw new Error('n8n start exited');
+			if (Date.now() - started > readyTimeoutMs)
 				throw new Error(`n8n start not ready after ${readyTimeoutMs} ms`);
-			let ok = false;
-			try {
-				ok = (await fetch(`${url}/healthz/readiness`)).ok;
-			} catch {
-				/* not listening yet */
-			}
-			if (ok && /Editor is now accessible via/.test(logs)) break;
+			const ok = await fetch(`${url}/healthz/readiness`).then(
+				(res) => res.ok,
+				() => false,
+			);
+			if (ok && /Editor is now accessible via/.test(child.logs())) break;
 			await new Promise((r) => setTimeout(r, 200));
 		}
 	} catch (e) {
-		await stop();
-		(e as Error).message += `\n--- n8n log ---\n${tail(logs, 60)}`;
+		await child.stop();
+		(e as Error).message += `\n--- n8n log ---\n${tail(child.logs(), 60)}`;
 		throw e;
 	}
-	const readyMs = Date.now() - t0;
+	const readyMs = Date.now() - started;
 
 	/*
 	 * Calls a production webhook, retrying while n8n answers 404 "not
@@ -872,7 +743,15 @@ export async function startN8n(
 		}
 	};
 
-	return { url, port, pid, readyMs, logs: () => logs, callWebhook, stop };
+	return {
+		url,
+		port,
+		pid: child.pid,
+		readyMs,
+		logs: child.logs,
+		callWebhook,
+		stop: () => child.stop(),
+	};
 }
 
 /*
@@ -946,49 +825,17 @@ export function nodeOutput(
 	return (main[outputIndex] ?? []).map((item) => item.json);
 }
 
-function parseArgs(argv: string[]): {
-	version: string;
-	node: number;
-	force: boolean;
-	json: boolean;
-} {
-	const opts = { version: DEFAULT_VERSION, node: DEFAULT_NODE, force: false, json: false };
-	for (let i = 0; i < argv.length; i++) {
-		const a = argv[i];
-		const val = (): string => {
-			if (a.includes('=')) return a.slice(a.indexOf('=') + 1);
-			return argv[++i];
-		};
-		if (a === '--version' || a.startsWith('--version=')) opts.version = val();
-		else if (a === '--node' || a.startsWith('--node=')) opts.node = Number(val());
-		else if (a === '--force') opts.force = true;
-		else if (a === '--json') opts.json = true;
-		else if (a === '-h' || a === '--help') {
-			process.stdout.write(
-				'usage: npx tsx tools/n8n/install-n8n.ts [--version V] [--node 20|24] [--force] [--json]\n',
-			);
-			process.exit(0);
-		} else throw new Error(`unknown argument ${a}`);
-	}
-	return opts;
-}
-
+/** `npx tsx tools/n8n/install-n8n.ts [--version V] [--node 20|24]`: fills the cache (CI runs it beside other work). */
 if (require.main === module) {
-	(async () => {
-		const opts = parseArgs(process.argv.slice(2));
-		const t0 = Date.now();
-		const info = await ensureN8n(opts);
-		if (opts.json) {
-			process.stdout.write(`${JSON.stringify({ ...info, ms: Date.now() - t0 }, null, 2)}\n`);
-		} else {
-			process.stdout.write(
-				`n8n ${info.version} (${info.cached ? 'cached' : 'installed'}, ${fmtMs(Date.now() - t0)})\n`,
-			);
-			process.stdout.write(`nodeBin=${info.nodeBin}\n`);
-			process.stdout.write(`n8nBin=${info.n8nBin}\n`);
-		}
-	})().catch((e: Error) => {
-		process.stderr.write(`${e.message}\n`);
-		process.exit(1);
+	const { values } = parseArgs({
+		options: { version: { type: 'string' }, node: { type: 'string' } },
 	});
+	ensureN8n({ version: values.version, node: values.node ? Number(values.node) : undefined }).then(
+		(info) =>
+			process.stdout.write(`n8n ${info.version} (${info.cached ? 'cached' : 'installed'})\n`),
+		(e: Error) => {
+			process.stderr.write(`${e.message}\n`);
+			process.exit(1);
+		},
+	);
 }

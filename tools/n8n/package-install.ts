@@ -10,38 +10,13 @@
  * Used by test/e2e/run.ts (the e2e suite) and scripts/dev.ts.
  */
 
-import { spawn, type SpawnOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { PKG, REPO_ROOT, type PackageManifest } from '../constants';
 import { readJson } from '../files';
+import { runProcess } from '../process';
 import { npmCliPath, type N8nInstall } from './install-n8n';
-
-/** The parts of this repository's package.json the tools read. */
-export interface PackageManifest {
-	name: string;
-	version: string;
-	n8n: { nodes: string[]; credentials?: string[] };
-}
-
-export const REPO = path.resolve(__dirname, '..', '..');
-export const PKG = readJson<PackageManifest>(path.join(REPO, 'package.json'));
-
-function exec(
-	cmd: string,
-	args: string[],
-	opts: SpawnOptions = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-	return new Promise((resolve) => {
-		const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
-		let stdout = '';
-		let stderr = '';
-		child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-		child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-		child.on('error', (e) => (stderr += String(e)));
-		child.on('close', (code) => resolve({ code, stdout, stderr }));
-	});
-}
 
 /** `npm pack` of the package in packageDir into destDir; returns { tgz, size, files }. */
 export async function packDirectory(
@@ -49,7 +24,7 @@ export async function packDirectory(
 	destDir: string,
 ): Promise<{ tgz: string; size: number; files: number }> {
 	const manifest = readJson<PackageManifest>(path.join(packageDir, 'package.json'));
-	const r = await exec('npm', ['pack', '--json', '--pack-destination', destDir], {
+	const r = await runProcess('npm', ['pack', '--json', '--pack-destination', destDir], {
 		cwd: packageDir,
 	});
 	if (r.code !== 0) throw new Error(`npm pack failed:\n${r.stderr}`);
@@ -71,10 +46,10 @@ export async function packDirectory(
 export async function packPackage(
 	destDir: string,
 ): Promise<{ tgz: string; size: number; files: number }> {
-	const main = path.join(REPO, 'dist', 'nodes', 'CometVideo', 'CometVideo.node.js');
+	const main = path.join(REPO_ROOT, 'dist', 'nodes', 'CometVideo', 'CometVideo.node.js');
 	if (!fs.existsSync(main))
 		throw new Error('dist/ is missing: run `npm run build` (or `npm run test:e2e`)');
-	return await packDirectory(REPO, destDir);
+	return await packDirectory(REPO_ROOT, destDir);
 }
 
 /**
@@ -116,7 +91,7 @@ export async function installPackage(
 		...process.env,
 		PATH: `${path.dirname(install.nodeBin)}${path.delimiter}${process.env.PATH}`,
 	};
-	const r = await exec(install.nodeBin, [npmCliPath(install.nodeBin), ...args], {
+	const r = await runProcess(install.nodeBin, [npmCliPath(install.nodeBin), ...args], {
 		cwd: nodesDir,
 		env,
 	});

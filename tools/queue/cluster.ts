@@ -16,17 +16,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { type N8nInstall, freePort, tail } from '../n8n/install-n8n';
+import { type N8nInstall, freePort } from '../n8n/install-n8n';
 import { installPackage } from '../n8n/package-install';
-import {
-	LOOPBACK,
-	type Postgres,
-	type Redis,
-	type RunningProcess,
-	type Teardown,
-	startProcess,
-	waitFor,
-} from './services';
+import { startProcess, tail, type RunningProcess } from '../process';
+import { LOOPBACK, type Postgres, type Redis, type Teardown, waitFor } from './services';
 
 const CLI_TIMEOUT_MS = 180_000;
 // Shared by every process: credentials encrypted by one must be readable by the others.

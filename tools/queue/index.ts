@@ -21,7 +21,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { ensureN8n, fmtMs } from '../n8n/install-n8n';
+import { ensureN8n } from '../n8n/install-n8n';
+import { seconds } from '../process';
 import { packPackage } from '../n8n/package-install';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../simulator';
 import { type N8nMain, QueueCluster } from './cluster';
@@ -32,7 +33,8 @@ import {
 	startPostgres,
 	startRedis,
 } from './services';
-import { cometCredential } from './workflows';
+import { simulatorCredential } from '../simulator-access';
+import { CREDENTIAL_ID } from './workflows';
 
 export { type N8nMain, type N8nWorker, type WebhookAnswer, peakRssBytes } from './cluster';
 export { type Postgres, Teardown, waitFor } from './services';
@@ -61,7 +63,7 @@ export async function timedStep<T>(
 ): Promise<T> {
 	const started = Date.now();
 	const value = await body();
-	log(`  [setup] ${name}: ${fmtMs(Date.now() - started)}`);
+	log(`  [setup] ${name}: ${seconds(Date.now() - started)}`);
 	return value;
 }
 
@@ -123,7 +125,11 @@ export async function startQueueStack({
 		cluster,
 		startMain: (workflows, publish) =>
 			timedStep(log, 'import, publish, n8n start (main)', () =>
-				cluster.startMain({ credentials: [cometCredential(apiKey, sim.url)], workflows, publish }),
+				cluster.startMain({
+					credentials: [simulatorCredential(CREDENTIAL_ID, sim)],
+					workflows,
+					publish,
+				}),
 			),
 	};
 }

@@ -14,14 +14,13 @@
  * Every process is started in its own process group, so a Ctrl-C in the terminal reaches only
  * this script, which then stops them in reverse order (n8n before the database it writes to).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { freePort, tail } from '../n8n/install-n8n';
+import { freePort } from '../n8n/install-n8n';
+import { mustRun, runProcess, startProcess, tail, type RunningProcess } from '../process';
 
 const READY_TIMEOUT_MS = 60_000;
-const STOP_GRACE_MS = 15_000;
 // Loopback only: nothing here may listen on an address other machines could reach.
 export const LOOPBACK = '127.0.0.1';
 
@@ -62,93 +61,6 @@ export class Teardown {
 		process.once('uncaughtException', (error) => stopAndExit(String(error.stack ?? error), 1));
 		process.once('unhandledRejection', (reason) => stopAndExit(String(reason), 1));
 	}
-}
-
-/** A started child process (in its own process group), with what it printed. */
-export interface RunningProcess {
-	pid: number;
-	logs(): string;
-	exited(): boolean;
-	/** Resolves with the exit code (null when a signal ended it). */
-	finished: Promise<number | null>;
-	/**
-	 * Signals the whole group (n8n's task runner with it) and waits for the exit, SIGKILL after a
-	 * grace period. A process that is gone already is left alone: its group id may be reused.
-	 */
-	stop(signal?: NodeJS.Signals): Promise<void>;
-}
-
-export function startProcess(
-	command: string,
-	args: string[],
-	options: { env?: NodeJS.ProcessEnv; cwd?: string; uid?: number; gid?: number } = {},
-): RunningProcess {
-	const child: ChildProcess = spawn(command, args, {
-		...options,
-		stdio: ['ignore', 'pipe', 'pipe'],
-		detached: true,
-	});
-	let output = '';
-	child.stdout?.on('data', (chunk: Buffer) => (output += chunk));
-	child.stderr?.on('data', (chunk: Buffer) => (output += chunk));
-	child.on('error', (error) => (output += `\n${String(error)}\n`));
-	const finished = new Promise<number | null>((resolve) =>
-		child.once('close', (code) => resolve(code)),
-	);
-	const hasExited = () => child.exitCode !== null || child.signalCode !== null;
-	const signalGroup = (signal: NodeJS.Signals) => {
-		try {
-			process.kill(-(child.pid as number), signal);
-		} catch {
-			// The group is gone already.
-		}
-	};
-	return {
-		pid: child.pid as number,
-		logs: () => output,
-		exited: hasExited,
-		finished,
-		async stop(signal = 'SIGTERM') {
-			if (child.pid === undefined || hasExited()) return;
-			signalGroup(signal);
-			const timer = setTimeout(() => signalGroup('SIGKILL'), STOP_GRACE_MS);
-			await finished;
-			clearTimeout(timer);
-		},
-	};
-}
-
-export interface CommandResult {
-	code: number;
-	output: string;
-}
-
-export function runCommand(
-	command: string,
-	args: string[],
-	options: { env?: NodeJS.ProcessEnv; uid?: number; gid?: number } = {},
-): Promise<CommandResult> {
-	return new Promise((resolve) => {
-		const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
-		let output = '';
-		child.stdout.on('data', (chunk: Buffer) => (output += chunk));
-		child.stderr.on('data', (chunk: Buffer) => (output += chunk));
-		child.on('error', (error) => (output += String(error)));
-		child.on('close', (code) => resolve({ code: code ?? -1, output }));
-	});
-}
-
-export async function mustRun(
-	command: string,
-	args: string[],
-	options?: Parameters<typeof runCommand>[2],
-): Promise<string> {
-	const result = await runCommand(command, args, options);
-	if (result.code !== 0)
-		throw new Error(
-			`${path.basename(command)} ${args.join(' ')} exited ${result.code}:\n${tail(result.output)}`,
-		);
-	return result.output;
 }
 
 export async function waitFor(
@@ -215,7 +127,7 @@ export async function ensureDebianPackages(log: (line: string) => void): Promise
 		log(`apt-get install ${missing.join(' ')}`);
 		const aptEnv = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
 		const install = () =>
-			runCommand(
+			runProcess(
 				'apt-get',
 				['install', '-y', '--no-install-recommends', '-o', 'DPkg::Lock::Timeout=300', ...missing],
 				{ env: aptEnv },
@@ -227,7 +139,9 @@ export async function ensureDebianPackages(log: (line: string) => void): Promise
 			result = await install();
 		}
 		if (result.code !== 0)
-			throw new Error(`apt-get install ${missing.join(' ')} failed:\n${tail(result.output)}`);
+			throw new Error(
+				`apt-get install ${missing.join(' ')} failed:\n${tail(result.stdout + result.stderr)}`,
+			);
 		found = findServices();
 	}
 	if (!found.postgresBinDir || !found.redisServer)
@@ -323,7 +237,7 @@ export async function startPostgres(
 	await waitFor(
 		'postgres',
 		async () =>
-			(await runCommand(path.join(binDir, 'pg_isready'), psqlArgs.slice(0, 6))).code === 0,
+			(await runProcess(path.join(binDir, 'pg_isready'), psqlArgs.slice(0, 6))).code === 0,
 		{ failIf: exitedWithLogs(server) },
 	);
 	return {
@@ -331,7 +245,7 @@ export async function startPostgres(
 		user,
 		database: 'postgres',
 		async query(sql) {
-			const output = await mustRun(path.join(binDir, 'psql'), [
+			const { stdout: output } = await mustRun(path.join(binDir, 'psql'), [
 				...psqlArgs,
 				'-X',
 				'-A',

@@ -3,29 +3,18 @@
  */
 import path from 'node:path';
 
+import { NODE_TYPE, REPO_ROOT } from '../constants';
 import { readJson } from '../files';
+import { CREDENTIAL_NAME } from '../simulator-access';
 
-const REPO = path.resolve(__dirname, '..', '..');
-const NODE_TYPE = 'n8n-nodes-cometapi-video.cometVideo';
 // The Model parameter is a resource locator; "list" is what picking from the editor's list saves.
 const VEO_3_FAST = { __rl: true, mode: 'list', value: 'veo3-fast' };
 
 export const CREDENTIAL_ID = 'queueCredComet01';
-// The examples refer to their credential by this name; n8n resolves it on import.
-export const CREDENTIAL_NAME = 'CometAPI';
-
-export function cometCredential(apiKey: string, baseUrl: string): object {
-	return {
-		id: CREDENTIAL_ID,
-		name: CREDENTIAL_NAME,
-		type: 'cometVideoApi',
-		data: { apiKey, baseUrl, allowHttp: false },
-	};
-}
 
 /** An example from examples/, with a fixed id so it can be published from the CLI. */
 export function exampleWorkflow(file: string, id: string): object {
-	return { ...readJson<object>(path.join(REPO, 'examples', file)), id };
+	return { ...readJson<object>(path.join(REPO_ROOT, 'examples', file)), id };
 }
 
 export interface WebhookWorkflow {
