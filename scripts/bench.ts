@@ -3,15 +3,14 @@
  * executions (tools/harness). `npm run bench` builds first; then:
  *
  *   npx tsx scripts/bench.ts [--job-seconds 10] [--items 1,10,50] [--baseline-items 1,10,50]
- *                         [--downloads-mib 100,1024] [--memory-mode-mib 100] [--reps 2]
+ *                         [--memory-runs 5] [--memory-mib 1024]
  *                         [--video-kib 64] [--latency-ms 250] [--queue-executions 40]
- *                         [--skip-concurrency] [--skip-downloads] [--skip-queue] [--quick] [--json FILE]
+ *                         [--skip-concurrency] [--skip-memory] [--skip-queue] [--quick] [--json FILE]
  *
  * Every flag also reads from the environment: BENCH_JOB_SECONDS, BENCH_ITEMS,
- * BENCH_BASELINE_ITEMS, BENCH_DOWNLOADS_MIB, BENCH_MEMORY_MODE_MIB, BENCH_REPS, BENCH_VIDEO_KIB,
+ * BENCH_BASELINE_ITEMS, BENCH_MEMORY_RUNS, BENCH_MEMORY_MIB, BENCH_VIDEO_KIB,
  * BENCH_LATENCY_MS, BENCH_QUEUE_EXECUTIONS, BENCH_JSON. An empty list skips that part (e.g. --memory-mode-mib '').
- * `--quick` is T = 2 s, N = 1,10, downloads of 16 and 64 MiB (memory mode 16), one repetition,
- * 20 queue-mode executions.
+ * `--quick` is T = 2 s, N = 1,10, one memory round of 64 MiB, 20 queue-mode executions.
  * The full run (defaults) takes about 13 minutes, most of it the 50-item baseline (~9 min at T=10).
  * `--baseline-items` lists the N whose one-at-a-time baseline is measured; for the others the
  * baseline is extrapolated (N × the mean single-item execution) and marked so.
@@ -21,34 +20,26 @@
  *    options) with N items, beside a baseline of N sequential single-item executions in the same
  *    process. One more run of the largest N with --latency-ms added to every simulator answer,
  *    so requests queue and the in-flight limit is actually exercised.
- * 2. Downloads (simulator as a separate process, every measurement in a fresh child process):
- *    the Download operation in n8n's filesystem binary mode, beside a plain http.get +
- *    stream.pipeline copy of the same URL to disk; peak RSS growth over the RSS just before the
- *    download; the stored bytes hashed and compared with the simulator's content generator.
+ * 2. Download memory (scripts/bench/memory.ts): in real n8n 2.8.4, Comet Video's Download beside
+ *    n8n's own OpenAI node and a plain Node copy, a big file against 300 KiB, interleaved rounds.
  * 3. Queue mode (scripts/bench/queue.ts): n8n 2.8.4 with Postgres, Redis, one main and two workers
  *    at n8n's default concurrency (10); N webhook calls at once, each one execution of Create
  *    (wait, download) for one T-second job, against N × one execution alone.
  */
-import { fork, spawn, spawnSync } from 'node:child_process';
+import { fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+import { NODE_TYPE } from '../tools/constants';
+import { simulatorCredentialData } from '../tools/simulator-access';
 import { sha256 } from '../tools/files';
 import { runWorkflow, type RunWorkflowOptions, type WorkflowResult } from '../tools/harness';
 import type { RuntimeOptions, SimulatorOptions } from '../tools/simulator';
-import { TYPESCRIPT_NODE_FLAGS, typeScriptNodeArgs } from '../tools/typescript-runner';
-import type { DownloadResult, DownloadSpec } from './bench/download';
+import { TYPESCRIPT_NODE_FLAGS } from '../tools/typescript-runner';
 
-import {
-	MiB,
-	createJob,
-	expectedVideoSha256,
-	listOf,
-	markdownTable,
-	median,
-	startSimulatorProcess,
-} from './bench/lib';
+import { listOf, markdownTable } from './bench/lib';
+import { runMemoryBench } from './bench/memory';
 import { queueTable, runQueueBench } from './bench/queue';
 import type {
 	CommandMessage,
@@ -57,9 +48,9 @@ import type {
 	SimulatorStats,
 } from './bench/sim-server';
 
-const NODE_TYPE = 'n8n-nodes-cometapi-video.cometVideo';
-const DEFAULT_MAX_IN_FLIGHT = 5; // nodes/CometVideo/actions/router.ts
-const DEFAULT_POLL_INTERVAL_S = 10; // nodes/CometVideo/actions/completion.ts
+// The node's defaults, as nodes/CometVideo/actions/options.ts declares them.
+const DEFAULT_MAX_IN_FLIGHT = 5;
+const DEFAULT_POLL_INTERVAL_S = 10;
 const API_KEY = 'sk-bench-key';
 
 // ------------------------------------------------------------------------------------------ args
@@ -70,7 +61,7 @@ function parseArgs(argv: string[]) {
 		const arg = argv[i];
 		if (!arg.startsWith('--')) throw new Error(`Unexpected argument: ${arg}`);
 		const [name, inline] = arg.slice(2).split('=', 2);
-		if (['quick', 'skip-concurrency', 'skip-downloads', 'skip-queue', 'help'].includes(name)) {
+		if (['quick', 'skip-concurrency', 'skip-memory', 'skip-queue', 'help'].includes(name)) {
 			flags[name] = true;
 		} else if (inline !== undefined) {
 			flags[name] = inline;
@@ -83,15 +74,14 @@ function parseArgs(argv: string[]) {
 	const known = new Set([
 		'quick',
 		'skip-concurrency',
-		'skip-downloads',
+		'skip-memory',
 		'skip-queue',
 		'help',
 		'job-seconds',
 		'items',
 		'baseline-items',
-		'downloads-mib',
-		'memory-mode-mib',
-		'reps',
+		'memory-runs',
+		'memory-mib',
 		'video-kib',
 		'latency-ms',
 		'queue-executions',
@@ -114,13 +104,12 @@ function parseArgs(argv: string[]) {
 		jobSeconds: Number(pick('job-seconds', '2', '10')),
 		items,
 		baselineItems: listOf(pick('baseline-items', items.join(','), items.join(','))),
-		downloadsMiB: listOf(pick('downloads-mib', '16,64', '100,1024')),
-		memoryModeMiB: listOf(pick('memory-mode-mib', '16', '100')),
-		reps: Math.max(1, Number(pick('reps', '1', '2'))),
+		memoryRuns: Number(pick('memory-runs', '1', '5')),
+		memoryMiB: Number(pick('memory-mib', '64', '1024')),
 		videoKiB: Number(pick('video-kib', '64', '64')),
 		latencyMs: Number(pick('latency-ms', '250', '250')),
 		skipConcurrency: flags['skip-concurrency'] === true,
-		skipDownloads: flags['skip-downloads'] === true,
+		skipMemory: flags['skip-memory'] === true,
 		queueExecutions: Number(pick('queue-executions', '20', '40')),
 		skipQueue: flags['skip-queue'] === true,
 		json: flagValue('json') ?? env('json'),
@@ -169,16 +158,6 @@ interface Concurrency {
 	latencyRows: ConcurrencyRow[];
 }
 
-/** All repetitions of one download variant at one size. */
-interface DownloadEntry {
-	sizeMiB: number;
-	bytes: number;
-	kind: DownloadSpec['kind'];
-	binaryMode: DownloadSpec['binaryMode'];
-	runs: DownloadResult[];
-	expectedSha256: string;
-}
-
 /** The simulator process of the concurrency part, as the bench drives it. */
 type SimulatorServer = { url: string; apiKey: string } & {
 	[K in keyof SimulatorCommands]: (
@@ -189,7 +168,6 @@ type SimulatorServer = { url: string; apiKey: string } & {
 // ------------------------------------------------------------------------------------ formatting
 
 const s = (ms: number) => (ms / 1000).toFixed(2);
-const mib = (bytes: number) => (bytes / MiB).toFixed(1);
 const log = (...args: string[]) => process.stderr.write(`${args.join(' ')}\n`);
 
 function machine() {
@@ -359,7 +337,7 @@ async function runConcurrency(config: Config): Promise<Concurrency> {
 		videoBytes: Math.round(config.videoKiB * 1024),
 		apiKey: API_KEY,
 	});
-	const credentials = { cometVideoApi: { apiKey: API_KEY, baseUrl: sim.url } };
+	const credentials = { cometVideoApi: simulatorCredentialData(sim) };
 	const rows: ConcurrencyRow[] = [];
 	const latencyRows: ConcurrencyRow[] = [];
 	try {
@@ -484,180 +462,6 @@ function concurrencyTable(concurrency: Concurrency): string {
 	return markdownTable(header, rows);
 }
 
-// ------------------------------------------------------------------------------------- downloads
-
-function runChild(spec: DownloadSpec): Promise<DownloadResult> {
-	// Dirty pages of the previous measurement should not be written back during this one.
-	spawnSync('sync');
-	return new Promise((resolve, reject) => {
-		const child = spawn(
-			process.execPath,
-			[
-				'--expose-gc',
-				...typeScriptNodeArgs(
-					path.join(__dirname, `bench/download-${spec.kind}.ts`),
-					JSON.stringify(spec),
-				),
-			],
-			{
-				stdio: ['ignore', 'pipe', 'pipe'],
-			},
-		);
-		let out = '';
-		let err = '';
-		child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-		child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-		child.once('error', reject);
-		child.once('exit', (code) => {
-			const line = out.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
-			if (!line)
-				return reject(
-					new Error(`download child exited ${code} without a result: ${err.trim() || out.trim()}`),
-				);
-			resolve(JSON.parse(line.slice('BENCH_RESULT '.length)) as DownloadResult);
-		});
-	});
-}
-
-async function runDownloads(config: Config): Promise<DownloadEntry[]> {
-	const tiny = await startSimulatorProcess({ videoBytes: 64 * 1024 });
-	const results: DownloadEntry[] = [];
-	try {
-		const sizes = [...new Set([...config.downloadsMiB, ...config.memoryModeMiB])].sort(
-			(a, b) => a - b,
-		);
-		for (const sizeMiB of sizes) {
-			const bytes = Math.round(sizeMiB * MiB);
-			const big = await startSimulatorProcess({ videoBytes: bytes });
-			try {
-				// The simulator CLI's default key: the CLI is started without --api-key.
-				const apiKey = 'sk-sim-test-key';
-				const id = await createJob(big.url, apiKey);
-				const tinyId = await createJob(tiny.url, apiKey);
-				log(`downloads: ${sizeMiB} MiB, hashing the expected content…`);
-				const expected = expectedVideoSha256(id, bytes);
-				const base = { url: big.url, tinyUrl: tiny.url, apiKey, id, tinyId, bytes };
-				const variants: Pick<DownloadSpec, 'kind' | 'binaryMode'>[] = [];
-				if (config.downloadsMiB.includes(sizeMiB)) {
-					variants.push(
-						{ kind: 'plain', binaryMode: 'filesystem' },
-						{ kind: 'node', binaryMode: 'filesystem' },
-					);
-				}
-				if (config.memoryModeMiB.includes(sizeMiB))
-					variants.push({ kind: 'node', binaryMode: 'default' });
-				if (!variants.some((v) => v.kind === 'plain'))
-					variants.unshift({ kind: 'plain', binaryMode: 'filesystem' });
-				const runs = new Map<string, DownloadResult[]>(
-					variants.map((v) => [`${v.kind}:${v.binaryMode}`, []]),
-				);
-				for (let rep = 0; rep < config.reps; rep++) {
-					// Alternate the variants so drift in machine load hits them alike.
-					const order = rep % 2 === 0 ? variants : [...variants].reverse();
-					for (const variant of order) {
-						const key = `${variant.kind}:${variant.binaryMode}`;
-						log(`  ${key} rep ${rep + 1}/${config.reps}…`);
-						const result = await runChild({ ...base, ...variant });
-						result.bytesOk = result.storedBytes === bytes;
-						result.shaOk = result.storedSha256 === expected;
-						log(
-							`    ${
-								result.ok
-									? `${result.seconds.toFixed(2)} s, RSS +${mib(result.memory.growthBytes)} MiB, ` +
-										`bytes ${result.bytesOk ? 'ok' : 'WRONG'}, sha256 ${result.shaOk ? 'ok' : 'WRONG'}`
-									: `FAILED ${result.error}`
-							}`,
-						);
-						runs.get(key)?.push(result);
-					}
-				}
-				for (const variant of variants) {
-					const key = `${variant.kind}:${variant.binaryMode}`;
-					results.push({
-						sizeMiB,
-						bytes,
-						...variant,
-						runs: runs.get(key) ?? [],
-						expectedSha256: expected,
-					});
-				}
-			} finally {
-				await big.stop();
-			}
-		}
-	} finally {
-		await tiny.stop();
-	}
-	return results;
-}
-
-function summarise(entry: DownloadEntry) {
-	const ok = entry.runs.filter((r) => r.ok);
-	return {
-		ok: ok.length === entry.runs.length && ok.length > 0,
-		seconds: median(ok.map((r) => r.seconds)),
-		growthBytes: Math.max(...ok.map((r) => r.memory.growthBytes)),
-		secondGrowthBytes: Math.max(...ok.map((r) => r.second?.memory?.growthBytes ?? NaN)),
-		secondSeconds: median(ok.filter((r) => r.second?.ok).map((r) => r.second?.seconds ?? NaN)),
-		baselineBytes: median(ok.map((r) => r.memory.baselineBytes)),
-		verified:
-			ok.length > 0 && ok.every((r) => r.bytesOk && r.shaOk && (!r.second || r.second.shaOk)),
-		error: entry.runs.find((r) => !r.ok)?.error,
-	};
-}
-
-function downloadTable(downloads: DownloadEntry[], reps: number): string {
-	const header = [
-		'size',
-		'what',
-		'binary data',
-		`time (s, median of ${reps})`,
-		'MiB/s',
-		'peak RSS growth (MiB, max)',
-		'2nd download in same process: s / RSS growth MiB',
-		'time / plain copy',
-		'target',
-		'bytes + sha256',
-	];
-	const rows = [];
-	for (const entry of downloads) {
-		const sum = summarise(entry);
-		const plain = downloads.find((d) => d.sizeMiB === entry.sizeMiB && d.kind === 'plain');
-		const plainSum = plain && summarise(plain);
-		const ratio = plainSum && entry.kind !== 'plain' ? sum.seconds / plainSum.seconds : undefined;
-		const size = entry.sizeMiB >= 1024 ? `${entry.sizeMiB / 1024} GiB` : `${entry.sizeMiB} MiB`;
-		let target = '–';
-		if (entry.kind === 'node' && entry.binaryMode === 'filesystem') {
-			const memOk = sum.growthBytes <= 32 * MiB;
-			const timeOk = ratio !== undefined && ratio <= 2;
-			target = `RSS ≤ 32 MiB ${memOk ? 'PASS' : 'FAIL'}; time ≤ 2× ${timeOk ? 'PASS' : 'FAIL'}`;
-		} else if (entry.kind === 'node') {
-			target = 'contrast only';
-		}
-		rows.push([
-			size,
-			entry.kind === 'plain'
-				? 'plain http.get + pipeline to file'
-				: 'Comet Video: Download (workflow)',
-			entry.kind === 'plain'
-				? 'file (fs.createWriteStream)'
-				: entry.binaryMode === 'filesystem'
-					? 'n8n filesystem mode'
-					: 'n8n default (memory) mode',
-			sum.ok ? sum.seconds.toFixed(2) : `FAILED: ${sum.error}`,
-			sum.ok ? (entry.bytes / MiB / sum.seconds).toFixed(0) : '–',
-			sum.ok ? `${mib(sum.growthBytes)} (from ${mib(sum.baselineBytes)})` : '–',
-			sum.ok && Number.isFinite(sum.secondGrowthBytes)
-				? `${sum.secondSeconds.toFixed(2)} / ${mib(sum.secondGrowthBytes)}`
-				: '–',
-			ratio === undefined ? '–' : `${ratio.toFixed(2)}×`,
-			target,
-			sum.verified ? 'ok' : 'MISMATCH',
-		]);
-	}
-	return markdownTable(header, rows);
-}
-
 // ------------------------------------------------------------------------------------------ main
 
 async function main(): Promise<void> {
@@ -669,10 +473,10 @@ async function main(): Promise<void> {
 	const startedAt = Date.now();
 	const before = machine();
 	let concurrency: Concurrency | undefined;
-	let downloads: DownloadEntry[] | undefined;
+	let memory: string | undefined;
 	if (!config.skipConcurrency && config.items.length) concurrency = await runConcurrency(config);
-	if (!config.skipDownloads && (config.downloadsMiB.length || config.memoryModeMiB.length))
-		downloads = await runDownloads(config);
+	if (!config.skipMemory && config.memoryRuns > 0)
+		memory = await runMemoryBench({ runs: config.memoryRuns, bigMiB: config.memoryMiB }, log);
 	let queue;
 	if (!config.skipQueue && config.queueExecutions > 0) {
 		log(`queue mode: ${config.queueExecutions} executions…`);
@@ -735,44 +539,11 @@ async function main(): Promise<void> {
 			);
 		}
 	}
-	if (downloads) {
+	if (memory) {
 		out.push('');
-		out.push('### Downloads: simulator in its own process, each measurement in a fresh process');
+		out.push(`### Download memory: ${config.memoryMiB} MiB in real n8n (scripts/bench/memory.ts)`);
 		out.push('');
-		out.push(downloadTable(downloads, config.reps));
-		out.push('');
-		out.push(
-			'- Comet Video: a workflow execution (test.start → Comet Video, operation Download) after a warm-up execution of a 64 KiB download. ' +
-				'Plain copy: `http.get` + `stream.pipeline` to `fs.createWriteStream`, after a 64 KiB warm-up copy. ' +
-				"RSS growth = peak RSS during the download (sampled every 10 ms and the kernel's VmHWM, reset just before) minus the RSS just before it. " +
-				'Each child then repeats the same download (2nd column): growth that does not recur is one-off heap sizing, not per-download buffering. ' +
-				`Variants alternate over ${config.reps} repetition(s); time is the median, RSS growth the maximum. ` +
-				"Stored size and sha256 are checked against the simulator's content generator for the same job.",
-		);
-		for (const entry of downloads) {
-			const ok = entry.runs.filter((r) => r.ok);
-			if (!ok.length) continue;
-			// The run with the largest sampled growth, and what V8 reported at that sample.
-			const worst = ok.reduce((a, b) =>
-				b.memory.sampledPeakBytes - b.memory.baselineBytes >
-				a.memory.sampledPeakBytes - a.memory.baselineBytes
-					? b
-					: a,
-			);
-			const m = worst.memory;
-			out.push(
-				`- ${entry.sizeMiB >= 1024 ? `${entry.sizeMiB / 1024} GiB` : `${entry.sizeMiB} MiB`}, ${entry.kind === 'plain' ? 'plain copy' : `node, ${entry.binaryMode} mode`}: ` +
-					`at the sampled RSS peak (+${mib(m.sampledPeakBytes - m.baselineBytes)} MiB), V8 heap +${mib(m.heapTotalGrowthAtPeakBytes)} MiB and ` +
-					`Buffers +${mib(m.arrayBufferGrowthAtPeakBytes)} MiB (socket chunks awaiting GC, or the file itself in memory mode).`,
-			);
-		}
-		const gaps = downloads.flatMap((d) =>
-			d.runs.filter((r) => r.ok).map((r) => r.memory.maxSampleGapMs),
-		);
-		if (gaps.length)
-			out.push(
-				`- Longest gap between RSS samples: ${Math.max(...gaps)} ms (VmHWM covers the gaps).`,
-			);
+		out.push(memory);
 	}
 	if (queue) {
 		const { header, rows } = queueTable(queue);
@@ -793,7 +564,7 @@ async function main(): Promise<void> {
 		fs.writeFileSync(
 			config.json,
 			JSON.stringify(
-				{ config, machine: { before, after }, totalMs, concurrency, downloads, queue },
+				{ config, machine: { before, after }, totalMs, concurrency, memory, queue },
 				null,
 				2,
 			),

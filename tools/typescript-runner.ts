@@ -6,8 +6,3 @@
 
 /** Node flags that let a process require .ts files (for `fork`'s execArgv). */
 export const TYPESCRIPT_NODE_FLAGS: readonly string[] = ['--require', require.resolve('tsx/cjs')];
-
-/** Node arguments that run `file` (a .ts path) with `args`. */
-export function typeScriptNodeArgs(file: string, ...args: string[]): string[] {
-	return [...TYPESCRIPT_NODE_FLAGS, file, ...args];
-}

@@ -78,7 +78,7 @@ export interface E2eContext {
 	executeOk(id: string, env?: Record<string, string>): Promise<ExecuteOutput>;
 	/** Any n8n command that must exit 0. */
 	n8n(args: string[]): Promise<ProcessResult>;
-	/** `n8n start`, started at the first call (webhook examples published); stopped by close. */
+	/** `n8n start`, started at the first call; stopped by close. */
 	server(): Promise<RunningN8n>;
 	close(): Promise<void>;
 }
@@ -180,6 +180,9 @@ export async function e2eContext(
 	fs.writeFileSync(wfFile, JSON.stringify(workflows));
 	await n8n(['import:credentials', `--input=${credFile}`]);
 	await n8n(['import:workflow', `--input=${wfFile}`]);
+	// n8n 2.x runs a sub-workflow's and a webhook's published version only.
+	for (const id of [EXAMPLE_IDS.pollAndDeliver, EXAMPLE_IDS.webhook])
+		await n8n(['publish:workflow', `--id=${id}`]);
 
 	let server: Promise<RunningN8n> | undefined;
 	return {
@@ -198,10 +201,7 @@ export async function e2eContext(
 		},
 		n8n,
 		server() {
-			server ??= (async () => {
-				await n8n(['publish:workflow', `--id=${EXAMPLE_IDS.webhook}`]);
-				return startN8n(install, { userFolder, env });
-			})();
+			server ??= startN8n(install, { userFolder, env });
 			return server;
 		},
 		async close() {

@@ -5,10 +5,11 @@
  *  - credentials are stored *encrypted* (n8n-core `Credentials` + the instance key) and
  *    only decrypted in `getDecrypted`, like the CLI reading a DB row;
  *  - `getDecrypted` applies credential-type defaults and resolves expressions;
- *  - `authenticate` applies a function or a `generic` declaration by resolving its
- *    `={{$credentials.x}}` expressions against the decrypted data;
- *  - `preAuthentication` refreshes an expirable hidden property and re-encrypts it.
- * The database is replaced by an in-memory map keyed by (id, type).
+ *  - `authenticate` applies a `generic` declaration (ours: a Bearer header) by resolving its
+ *    `={{$credentials.x}}` expressions against the decrypted data.
+ * Only what our credential uses: no OAuth, no `preAuthentication`, no `extends`, no function
+ * `authenticate` (each fails loudly if a credential ever needs it). The database is replaced by
+ * an in-memory map keyed by (id, type).
  */
 
 import { Credentials, getAdditionalKeys } from 'n8n-core';
@@ -24,7 +25,6 @@ import {
 	type ICredentialsExpressionResolveValues,
 	type ICredentialType,
 	type IExecuteData,
-	type IHttpRequestHelper,
 	type IHttpRequestOptions,
 	type INode,
 	type INodeCredentials,
@@ -121,32 +121,29 @@ export class HarnessCredentialsHelper extends ICredentialsHelper {
 		const { authenticate } = credentialType;
 		if (!authenticate) return requestOptions;
 
-		if (typeof authenticate === 'function') {
-			return await authenticate(credentials, requestOptions);
+		if (typeof authenticate !== 'object' || authenticate.type !== 'generic')
+			throw new UnexpectedError(`The harness applies only generic authentication (${typeName})`);
+		if (!workflow || !node) {
+			throw new UnexpectedError(
+				'Workflow and node are required for declarative credential authentication',
+			);
+		}
+		requestOptions.headers ??= {};
+		const target = requestOptions as unknown as Record<string, Record<string, string>>;
+		for (const [outerKey, outerValue] of Object.entries(authenticate.properties)) {
+			for (const [key, value] of Object.entries(outerValue as Record<string, string>)) {
+				const keyResolved = this.resolveValue(key, { $credentials: credentials }, workflow, node);
+				const valueResolved = this.resolveValue(
+					value,
+					{ $credentials: credentials },
+					workflow,
+					node,
+				);
+				target[outerKey] ??= {};
+				target[outerKey][keyResolved] = valueResolved;
+			}
 		}
 
-		if (typeof authenticate === 'object' && authenticate.type === 'generic') {
-			if (!workflow || !node) {
-				throw new UnexpectedError(
-					'Workflow and node are required for declarative credential authentication',
-				);
-			}
-			requestOptions.headers ??= {};
-			const target = requestOptions as unknown as Record<string, Record<string, string>>;
-			for (const [outerKey, outerValue] of Object.entries(authenticate.properties)) {
-				for (const [key, value] of Object.entries(outerValue as Record<string, string>)) {
-					const keyResolved = this.resolveValue(key, { $credentials: credentials }, workflow, node);
-					const valueResolved = this.resolveValue(
-						value,
-						{ $credentials: credentials },
-						workflow,
-						node,
-					);
-					target[outerKey] ??= {};
-					target[outerKey][keyResolved] = valueResolved;
-				}
-			}
-		}
 		return requestOptions;
 	}
 
@@ -168,41 +165,13 @@ export class HarnessCredentialsHelper extends ICredentialsHelper {
 		return value ? value.toString() : '';
 	}
 
-	async preAuthentication(
-		helpers: IHttpRequestHelper,
-		credentials: ICredentialDataDecryptedObject,
-		typeName: string,
-		node: INode,
-		credentialsExpired: boolean,
-	): Promise<ICredentialDataDecryptedObject | undefined> {
-		const credentialType = this.getCredentialType(typeName);
-		const expirable = credentialType.properties.find(
-			(p) => p.type === 'hidden' && p.typeOptions?.expirable === true,
-		);
-		if (expirable?.name === undefined || typeof credentialType.preAuthentication !== 'function') {
-			return undefined;
-		}
-		if (credentials[expirable.name] !== '' && !credentialsExpired) return undefined;
-
-		const output = await credentialType.preAuthentication.call(helpers, credentials);
-		if (output[expirable.name] === undefined) return undefined;
-		if (node.credentials) {
-			await this.updateCredentials(node.credentials[credentialType.name], credentialType.name, {
-				...credentials,
-				...output,
-			} as ICredentialDataDecryptedObject);
-		}
-		return Object.assign(credentials, output);
+	/** No credential of ours expires: nothing to refresh. */
+	async preAuthentication(): Promise<undefined> {
+		return undefined;
 	}
 
-	getParentTypes(typeName: string): string[] {
-		const type = this.credentialTypes.get(typeName);
-		if (!type?.extends) return [];
-		const parents: string[] = [];
-		for (const parent of type.extends) {
-			parents.push(parent, ...this.getParentTypes(parent));
-		}
-		return parents;
+	getParentTypes(): string[] {
+		return [];
 	}
 
 	getStored(
@@ -227,27 +196,9 @@ export class HarnessCredentialsHelper extends ICredentialsHelper {
 
 	getCredentialsProperties(type: string): INodeProperties[] {
 		const credentialType = this.getCredentialType(type);
-		if (credentialType.extends === undefined) {
-			if (['oAuth1Api', 'oAuth2Api'].includes(type)) {
-				return [
-					...credentialType.properties,
-					{
-						displayName: 'oauthTokenData',
-						name: 'oauthTokenData',
-						type: 'json',
-						required: false,
-						default: {},
-					},
-				];
-			}
-			return credentialType.properties;
-		}
-		const combined: INodeProperties[] = [];
-		for (const parent of credentialType.extends) {
-			NodeHelpers.mergeNodeProperties(combined, this.getCredentialsProperties(parent));
-		}
-		NodeHelpers.mergeNodeProperties(combined, credentialType.properties);
-		return combined;
+		if (credentialType.extends)
+			throw new UnexpectedError(`The harness does not merge extended credential types (${type})`);
+		return credentialType.properties;
 	}
 
 	async getDecrypted(
@@ -291,9 +242,6 @@ export class HarnessCredentialsHelper extends ICredentialsHelper {
 			null,
 			null,
 		) as INodeParameters;
-		if (decryptedDataOriginal.oauthTokenData !== undefined) {
-			decryptedData.oauthTokenData = decryptedDataOriginal.oauthTokenData as INodeParameters;
-		}
 
 		// Same additional keys the CLI passes ($vars, $execution, ...), built from the
 		// real additionalData so credential expressions see the running execution.
@@ -349,13 +297,7 @@ export class HarnessCredentialsHelper extends ICredentialsHelper {
 		this.store.set(`${stored.id}|${type}`, credentials.getDataToSave());
 	}
 
-	async updateCredentialsOauthTokenData(
-		nodeCredentials: INodeCredentialsDetails,
-		type: string,
-		data: ICredentialDataDecryptedObject,
-	): Promise<void> {
-		const credentials = await this.getCredentials(nodeCredentials, type);
-		credentials.updateData({ oauthTokenData: data.oauthTokenData });
-		this.store.set(`${credentials.id}|${type}`, credentials.getDataToSave());
+	async updateCredentialsOauthTokenData(): Promise<void> {
+		throw new UnexpectedError('The harness holds no OAuth credential');
 	}
 }

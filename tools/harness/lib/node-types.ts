@@ -20,10 +20,11 @@ import {
 	type IVersionedNodeType,
 } from 'n8n-workflow';
 
+import { REPO_ROOT } from '../../constants';
 import { readJson } from '../../files';
 import { TestCollect, TestStart } from './test-nodes';
 
-export const DEFAULT_PACKAGE_DIR = path.resolve(__dirname, '../../..');
+export const DEFAULT_PACKAGE_DIR = REPO_ROOT;
 
 type AnyNodeType = INodeType | IVersionedNodeType;
 

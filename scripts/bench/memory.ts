@@ -3,9 +3,8 @@
  * n8n's own OpenAI node (Video → Generate, which downloads the finished video), side by side in
  * the same n8n 2.8.4 (the e2e suite's install), with a plain Node copy of the same file as the
  * floor. Every download runs in its own `n8n execute` (CLI, filesystem binary mode), against
- * the simulator in this process; each node also downloads a 300 KiB file, its baseline.
- *
- *   npm run bench:n8n-memory [-- --runs 5] [--cases comet,openai,plain] [--big-mib 1024]
+ * the simulator in this process; each node also downloads a 300 KiB file, its baseline. The
+ * `memory` row of `npm run bench` (scripts/bench.ts: --memory-runs, --memory-mib).
  *
  * Memory is the n8n process's own (not its task runner's), read from /proc/<pid>/status (Linux)
  * every few milliseconds:
@@ -19,17 +18,18 @@
  * Time: from the simulator seeing the download request to the node's end (n8n's run data), or
  * for the plain copy to the file being closed.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 import type { IRunData } from 'n8n-workflow';
 
-import { ensureN8n, freePort, parseExecuteOutput, runN8n } from '../tools/n8n/install-n8n';
-import { installPackage, packPackage } from '../tools/n8n/package-install';
-import { startSimulator } from '../tools/simulator';
-import { createJob, markdownTable, median, MiB } from './bench/lib';
+import { ensureN8n, freePort, parseExecuteOutput, runN8n } from '../../tools/n8n/install-n8n';
+import { installPackage, packPackage } from '../../tools/n8n/package-install';
+import { signalGroup, startProcess } from '../../tools/process';
+import { startSimulator } from '../../tools/simulator';
+import { createJob } from '../../tools/simulator-access';
+import { markdownTable, median, MiB } from './lib';
 
 type Install = Awaited<ReturnType<typeof ensureN8n>>;
 type Simulator = Awaited<ReturnType<typeof startSimulator>>;
@@ -72,22 +72,6 @@ interface Memory {
 interface Run extends Memory {
 	downloadMs: number;
 	wallMs: number;
-}
-
-function parseOptions(argv: string[]): Options {
-	const options: Options = { runs: 5, cases: ['comet', 'openai', 'plain'], bigBytes: 1024 * MiB };
-	for (let i = 0; i < argv.length; i += 1) {
-		const value = argv[i + 1];
-		if (argv[i] === '--runs' && Number(value) >= 1) options.runs = Number(value);
-		else if (argv[i] === '--big-mib' && Number(value) >= 1) options.bigBytes = Number(value) * MiB;
-		else if (argv[i] === '--cases' && value) {
-			const cases = value.split(',') as CaseName[];
-			if (!cases.every((name) => name in CASE_LABELS)) throw new Error(`unknown case in ${value}`);
-			options.cases = cases;
-		} else throw new Error(`unknown or incomplete argument ${argv[i]}`);
-		i += 1;
-	}
-	return options;
 }
 
 function workflowId(name: CaseName, size: Size): string {
@@ -182,16 +166,8 @@ async function measured(
 }> {
 	const requestsBefore = sim.requests.length;
 	const started = Date.now();
-	const child = spawn(command, args, {
-		...options,
-		stdio: ['ignore', 'pipe', 'pipe'],
-		detached: true,
-	});
-	let stdout = '';
-	let stderr = '';
-	child.stdout.on('data', (chunk) => (stdout += chunk));
-	child.stderr.on('data', (chunk) => (stderr += chunk));
-	const pid = child.pid as number;
+	const child = startProcess(command, args, options);
+	const { pid } = child;
 	let peakBeforeDownload = 0;
 	let peakSinceDownload = 0;
 	let rssAtDownload = 0;
@@ -209,14 +185,11 @@ async function measured(
 		} else peakSinceDownload = memory.hwm;
 	};
 	const timer = setInterval(sample, SAMPLE_EVERY_MS);
-	const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+	const code = await child.finished;
 	clearInterval(timer);
-	try {
-		// n8n's task runner lives in the same process group.
-		process.kill(-pid, 'SIGKILL');
-	} catch {
-		// already gone
-	}
+	// n8n's task runner lives in the same process group.
+	signalGroup(pid, 'SIGKILL');
+	const [stdout, stderr] = [child.stdout.join(''), child.stderr.join('')];
 	if (!downloadStartedAt) {
 		throw new Error(
 			`${path.basename(args[1] ?? command)} never requested the file:\n${stdout}\n${stderr}`,
@@ -344,8 +317,8 @@ async function setUp(options: Options): Promise<Bench & { close: () => Promise<v
 		const { tgz } = await packPackage(userFolder);
 		await installPackage(install, userFolder, tgz);
 		const jobs: Record<Size, string> = {
-			big: await createJob(sim.url, sim.apiKey, PROMPTS.big),
-			small: await createJob(sim.url, sim.apiKey, PROMPTS.small),
+			big: (await createJob(sim, { prompt: PROMPTS.big })).id,
+			small: (await createJob(sim, { prompt: PROMPTS.small })).id,
 		};
 		const credentials = [
 			{
@@ -427,40 +400,32 @@ function report(options: Options, results: Record<CaseName, Record<Size, Run[]>>
 	].join('\n');
 }
 
-async function main(): Promise<void> {
-	const options = parseOptions(process.argv.slice(2));
-	const started = Date.now();
+/** Every case, big and small downloads interleaved, `runs` rounds; the tables in Markdown. */
+export async function runMemoryBench(
+	{ runs, bigMiB }: { runs: number; bigMiB: number },
+	log: (line: string) => void,
+): Promise<string> {
+	const options: Options = { runs, cases: ['comet', 'openai', 'plain'], bigBytes: bigMiB * MiB };
 	const bench = await setUp(options);
 	try {
 		const results = Object.fromEntries(
 			options.cases.map((name) => [name, { big: [] as Run[], small: [] as Run[] }]),
 		) as Record<CaseName, Record<Size, Run[]>>;
 		// One unmeasured execution first: n8n's first start in a fresh folder does extra work.
-		if (options.cases.some((name) => name !== 'plain')) {
-			await runCase(bench, options.cases.find((name) => name !== 'plain') as CaseName, 'small');
-		}
+		await runCase(bench, 'comet', 'small');
 		for (let round = 1; round <= options.runs; round += 1) {
 			for (const size of ['big', 'small'] as const) {
 				for (const name of options.cases) {
 					const run = await runCase(bench, name, size);
 					results[name][size].push(run);
-					process.stderr.write(
-						`round ${round} ${name} ${size}: peak ${fixed(mb(run.peakBytes))} MB (before the download ${fixed(mb(run.peakBeforeBytes))} MB, at its start ${fixed(mb(run.startBytes))} MB), rise ${signed(mb(run.riseBytes))} MB, download ${fixed(run.downloadMs / 1000, 2)} s, execution ${fixed(run.wallMs / 1000, 1)} s\n`,
+					log(
+						`memory round ${round} ${name} ${size}: peak ${fixed(mb(run.peakBytes))} MB (before the download ${fixed(mb(run.peakBeforeBytes))} MB, at its start ${fixed(mb(run.startBytes))} MB), rise ${signed(mb(run.riseBytes))} MB, download ${fixed(run.downloadMs / 1000, 2)} s`,
 					);
 				}
 			}
 		}
-		process.stdout.write(
-			`\nn8n ${N8N_VERSION} (CLI execute, filesystem binary mode), Node ${process.version}, ${options.runs} runs per case\n\n`,
-		);
-		process.stdout.write(report(options, results));
-		process.stdout.write(`\nScript run time: ${fixed((Date.now() - started) / 1000)} s\n`);
+		return `n8n ${N8N_VERSION} (CLI execute, filesystem binary mode), Node ${process.version}, ${options.runs} runs per case\n\n${report(options, results)}`;
 	} finally {
 		await bench.close();
 	}
 }
-
-main().catch((error: unknown) => {
-	process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-	process.exit(1);
-});
