@@ -275,19 +275,6 @@ describe('the key travels only over https, unless loopback or "Allow Plain HTTP"
 });
 
 describe('answers that are not the API', () => {
-	test('S-html: an HTML page says to check the Base URL, never "Unexpected token"', async () => {
-		const sim = getSim();
-		const id = await H.seedJob(sim);
-		sim.fault('retrieve', { kind: 'html', times: 3 });
-		const result = await H.runVideoNode(sim, H.retrieveParams(id));
-
-		H.expectNoKeyLeak(result);
-		expect(result.status).toBe('error');
-		expect(H.errorText(result)).toMatch(/Base URL in the Comet Video API credential/);
-		expect(H.errorText(result)).not.toMatch(/Unexpected token|SyntaxError/);
-		expect(result.error?.message).toContain(id);
-	});
-
 	test('S-moved-cross-origin: a 301 to another origin on a JSON call does not carry the key there', async () => {
 		const sim = getSim();
 		const id = await H.seedJob(sim);
