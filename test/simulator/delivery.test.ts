@@ -5,7 +5,7 @@
  */
 import { sha256 } from '../../tools/files';
 import { useSimulator } from '../helpers';
-import { content, createJob, expectEnvelope, retrieveView, waitFor } from './http';
+import { content, createJob, expectEnvelope, retrieve, retrieveView, waitFor } from './http';
 
 const getSim = useSimulator({ jobDurationMs: 0, videoBytes: 50_000 });
 
@@ -146,4 +146,34 @@ test('link fields: video_url, metadata.url or neither, for a link-only job too',
 	const bare = await retrieveView(sim, viaMetadata.id);
 	expect(bare).not.toHaveProperty('video_url');
 	expect(bare).not.toHaveProperty('metadata');
+});
+
+test('faults on the link route: truncated, redirected, HTML, an error status; "*" leaves links alone', async () => {
+	const sim = getSim();
+	const job = await completed('doubao-seedance-2-0');
+	const link = String(job.video_url);
+	sim.fault('*', { status: 500 });
+	sim.fault('link', { kind: 'truncate', bytes: 1000 });
+	const truncated = await fetch(link);
+	expect(truncated.headers.get('content-length')).toBe('50000');
+	await expect(truncated.arrayBuffer()).rejects.toThrow();
+
+	sim.fault('link', { kind: 'redirect' });
+	const redirected = await fetch(link, { redirect: 'manual' });
+	expect(redirected.status).toBe(302);
+	const target = String(redirected.headers.get('location'));
+	expect(target.startsWith(`${sim.fileOrigin}/files/${job.id}?`)).toBe(true);
+	expect(sha256(Buffer.from(await (await fetch(target)).arrayBuffer()))).toBe(
+		sim.videoSha256(job.id),
+	);
+
+	sim.fault('link', { kind: 'html' });
+	expect((await fetch(link)).headers.get('content-type')).toMatch(/^text\/html/);
+	sim.fault('link', { status: 403 });
+	expect((await fetch(link)).status).toBe(403);
+	sim.fault('link', { kind: 'reset' });
+	await expect(fetch(link)).rejects.toThrow();
+	// The '*' fault is still queued for the next API request.
+	expect((await retrieve(sim, job.id)).status).toBe(500);
+	expect(() => sim.fault('retrieve', { kind: 'truncate', bytes: 1 })).toThrow(/content and link/);
 });

@@ -100,9 +100,11 @@ describe('model lists', () => {
 		expect(byId.get('gpt-5')?.model_type).toBe('text');
 		expect(byId.get('doubao-seedream-4-0')?.model_type).toBe('image');
 
-		const page = await (await fetch(`${sim.url}/api/models?page=2&page_size=5`)).json();
+		const page = (await (await fetch(`${sim.url}/api/models?page=2&page_size=5`)).json()) as {
+			data: { id: string }[];
+		};
 		expect(page).toMatchObject({ page: 2, page_size: 5, total: CATALOGUE.length });
-		expect(page.data.map((record: { id: string }) => record.id)).toEqual(
+		expect(page.data.map((record) => record.id)).toEqual(
 			CATALOGUE.slice(5, 10).map((record) => record.id),
 		);
 		expect(sim.requests.map((request) => request.route)).toEqual([

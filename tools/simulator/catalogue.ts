@@ -85,8 +85,7 @@ export const CATALOGUE: readonly ModelRecord[] = Object.freeze([
 		const [provider, docPath] = VIDEO_FAMILY_SOURCES[rules.family];
 		return modelRecord(id, 'video', provider, docPath);
 	}),
-	// A Veo alias of the legacy task routes, and video models of routes of their own.
-	modelRecord('veo3-pro-frames', 'video', 'google', '/api/video/veo3'),
+	// Video models of routes of their own (not the shared /v1/videos).
 	modelRecord('grok-imagine-video', 'video', 'xai', '/api/video/xai/video-generation'),
 	modelRecord('gen3a_turbo', 'video', 'runway', '/api/video/runway'),
 ]);

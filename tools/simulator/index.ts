@@ -1,7 +1,8 @@
 /**
- * Local simulator of CometAPI's video API (create, retrieve, content, remix, models; its error
- * envelope and statuses), used by the jest tests, the benchmark, the offline demo and the
- * end-to-end suite.
+ * Local simulator of CometAPI's video API (create, retrieve, content, remix, both model lists;
+ * its error envelope and statuses) for every family of the shared /v1/videos route, used by the
+ * jest tests, the benchmark, the offline demo and the end-to-end suite. Its family rules are its
+ * own (families.ts, from the fact sheets in shared/), never the node's. Knobs: README.md here.
  *
  *   import { startSimulator } from '../tools/simulator';
  *   const sim = await startSimulator({ jobDurationMs: 200 });
@@ -10,7 +11,8 @@
  *
  * Jobs run on the wall clock: a job's status and progress are computed from its creation time and
  * its plan whenever it is read, so there are no timers to clean up. A second HTTP server on
- * another port (`sim.fileOrigin`) plays the storage host that the 'redirect' fault sends clients to.
+ * another port (`sim.fileOrigin`) plays the storage host: it serves the families' signed,
+ * expiring result links and the 'redirect' fault's targets, and records what it was sent.
  */
 import * as crypto from 'node:crypto';
 import * as http from 'node:http';
@@ -108,8 +110,12 @@ export interface SimulatorOptions {
 /** Options that configure() may change; port and host are fixed once the servers listen. */
 export type RuntimeOptions = Omit<SimulatorOptions, 'port' | 'host'>;
 
+/**
+ * The API host's routes, or `link`: the storage host's result links and redirect targets
+ * ('*' means every API route, never the storage host).
+ */
 export type FaultRoute =
-	'create' | 'retrieve' | 'content' | 'remix' | 'models' | 'public-models' | '*';
+	'create' | 'retrieve' | 'content' | 'remix' | 'models' | 'public-models' | 'link' | '*';
 export type FaultKind =
 	'status' | 'reset' | 'html' | 'malformed-json' | 'slow' | 'truncate' | 'redirect' | 'moved';
 
@@ -270,6 +276,7 @@ const FAULT_ROUTES = new Set<string>([
 	'remix',
 	'models',
 	'public-models',
+	'link',
 	'*',
 ]);
 const FAULT_KINDS = new Set<string>([
@@ -282,7 +289,9 @@ const FAULT_KINDS = new Set<string>([
 	'redirect',
 	'moved',
 ]);
+// Faults on a file: only the routes that serve one take them.
 const CONTENT_ONLY_FAULTS = new Set<string>(['truncate', 'redirect']);
+const FILE_ROUTES = new Set<string>(['content', 'link', '*']);
 
 // Code of a `/content` refusal for a model without proxied downloads, per chosen status.
 const NO_CONTENT_CODES: Record<number, string> = {
@@ -564,8 +573,8 @@ export class Simulator {
 		const kind = spec.kind ?? (spec.status !== undefined ? 'status' : undefined);
 		if (kind === undefined || !FAULT_KINDS.has(kind))
 			throw new Error(`Unknown fault kind: ${kind}`);
-		if (CONTENT_ONLY_FAULTS.has(kind) && route !== 'content' && route !== '*') {
-			throw new Error(`Fault ${kind} only applies to the content route`);
+		if (CONTENT_ONLY_FAULTS.has(kind) && !FILE_ROUTES.has(route)) {
+			throw new Error(`Fault ${kind} only applies to the content and link routes`);
 		}
 		if (kind === 'status' && !Number.isInteger(spec.status))
 			throw new Error('Status faults need a status');
@@ -648,11 +657,11 @@ export class Simulator {
 		return crypto.createHmac('sha256', this.#linkSecret).update(id).digest('hex').slice(0, 32);
 	}
 
-	#takeFault(routeName: RouteName): Fault | undefined {
+	#takeFault(routeName: RouteName | 'link'): Fault | undefined {
 		const index = this.#faults.findIndex(
 			(fault) =>
-				(fault.route === routeName || fault.route === '*') &&
-				(!CONTENT_ONLY_FAULTS.has(fault.kind) || routeName === 'content'),
+				(fault.route === routeName || (fault.route === '*' && routeName !== 'link')) &&
+				(!CONTENT_ONLY_FAULTS.has(fault.kind) || FILE_ROUTES.has(routeName)),
 		);
 		if (index === -1) return undefined;
 		const fault = this.#faults[index];
@@ -731,35 +740,43 @@ export class Simulator {
 			return;
 		}
 		const body = await this.#parseBody(route, req, ctx.record);
-
-		// Faults that stand in for the real answer: the route's work (a create) never happens.
-		if (fault?.kind === 'status' && !fault.acceptThenFail)
-			return this.#send(ctx, statusFaultAnswer(fault));
-		if (fault?.kind === 'html')
-			return this.#send(ctx, htmlAnswer(fault.status ?? 200, 'Welcome', fault.headers));
-		if (fault?.kind === 'moved') {
-			const headers = { location: `${this.url}${url.pathname}/`, ...fault.headers };
-			return this.#send(ctx, htmlAnswer(fault.status ?? 301, '301 Moved Permanently', headers));
-		}
-		if (fault?.kind === 'redirect' && 'id' in route) {
-			const variant = url.searchParams.get('variant') ?? 'video';
-			const location = `${this.fileOrigin}/files/${encodeURIComponent(route.id)}?variant=${encodeURIComponent(variant)}&token=${this.#linkToken(route.id)}`;
-			return this.#send(ctx, {
-				status: fault.status ?? 302,
-				headers: { location, ...fault.headers },
-				body: '',
-			});
-		}
-
+		const standIn = this.#standIn(fault, this.url, url, 'id' in route ? route.id : null);
+		if (standIn) return this.#send(ctx, standIn);
 		// Everything else alters an answer the route really produced (so a create made its job).
 		const answer = this.#answer(route, body, ctx);
 		if (this.#options.latencyMs > 0) await this.#delay(ctx, this.#options.latencyMs);
+		return this.#sendAltered(ctx, fault, answer);
+	}
+
+	/** The answer a fault sends instead of the route's own (whose work then never happens). */
+	#standIn(
+		fault: Fault | undefined,
+		origin: string,
+		url: URL,
+		id: string | null,
+	): BodyAnswer | undefined {
+		if (fault?.kind === 'status' && !fault.acceptThenFail) return statusFaultAnswer(fault);
+		if (fault?.kind === 'html') return htmlAnswer(fault.status ?? 200, 'Welcome', fault.headers);
+		if (fault?.kind === 'moved') {
+			const headers = { location: `${origin}${url.pathname}/`, ...fault.headers };
+			return htmlAnswer(fault.status ?? 301, '301 Moved Permanently', headers);
+		}
+		if (fault?.kind === 'redirect' && id !== null) {
+			const variant = url.searchParams.get('variant') ?? 'video';
+			const location = `${this.fileOrigin}/files/${encodeURIComponent(id)}?variant=${encodeURIComponent(variant)}&token=${this.#linkToken(id)}`;
+			return { status: fault.status ?? 302, headers: { location, ...fault.headers }, body: '' };
+		}
+		return undefined;
+	}
+
+	/** Sends the route's own answer as the fault (if any) alters it. */
+	async #sendAltered(ctx: Context, fault: Fault | undefined, answer: Answer): Promise<void> {
 		if (!fault) return this.#send(ctx, answer);
 		switch (fault.kind) {
 			case 'status': // acceptThenFail
 				return this.#send(ctx, statusFaultAnswer(fault));
 			case 'reset':
-				req.socket.destroy();
+				ctx.req.socket.destroy();
 				return;
 			case 'malformed-json':
 				return this.#send(ctx, malformedJsonAnswer(answer, fault));
@@ -1118,8 +1135,15 @@ export class Simulator {
 		res.on('close', () => {
 			ctx.closed = true;
 		});
-		const answer = this.#storageAnswer(req, url);
-		this.#send(ctx, this.#asStored(answer)).catch(() => res.destroy());
+		const fault = this.#takeFault('link');
+		if (fault?.kind === 'reset') {
+			req.socket.destroy();
+			return;
+		}
+		const id = /^\/(?:results|files)\/([^/]+?)(?:\.mp4)?$/.exec(url.pathname)?.[1];
+		const standIn = this.#standIn(fault, this.fileOrigin, url, id ? safeDecode(id) : null);
+		const answer = standIn ?? this.#asStored(this.#storageAnswer(req, url));
+		this.#sendAltered(ctx, standIn ? undefined : fault, answer).catch(() => res.destroy());
 	}
 
 	#storageAnswer(req: http.IncomingMessage, url: URL): Answer {
