@@ -4,79 +4,18 @@
 import { sha256 } from '../../tools/files';
 import type { VideoView } from '../../tools/simulator';
 import { useSimulator } from '../helpers';
+import * as H from './http';
+import { expectEnvelope, form, sleep, type Fields, type FilePart } from './http';
 
 const getSim = useSimulator({ jobDurationMs: 150, videoBytes: 100_000 });
-const auth = () => ({ authorization: `Bearer ${getSim().apiKey}` });
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-type Fields = Record<string, string | string[]>;
-interface FilePart {
-	name?: string;
-	bytes: Buffer;
-	type?: string;
-	fileName?: string;
-}
-
-function form(fields: Fields, files: FilePart[] = []): FormData {
-	const body = new FormData();
-	for (const [name, value] of Object.entries(fields)) {
-		for (const item of [value].flat()) body.append(name, item);
-	}
-	for (const {
-		name = 'input_reference',
-		bytes,
-		type = 'image/png',
-		fileName = 'frame.png',
-	} of files) {
-		body.append(name, new Blob([bytes], { type }), fileName);
-	}
-	return body;
-}
-
-function create(fields: Fields, files?: FilePart[]): Promise<Response> {
-	return fetch(`${getSim().url}/v1/videos`, {
-		method: 'POST',
-		headers: auth(),
-		body: form(fields, files),
-	});
-}
-
-async function createJob(fields: Fields, files?: FilePart[]): Promise<VideoView> {
-	const response = await create(fields, files);
-	expect(response.status).toBe(200);
-	return (await response.json()) as VideoView;
-}
-
-const retrieve = (id: string) => fetch(`${getSim().url}/v1/videos/${id}`, { headers: auth() });
-const retrieveView = async (id: string) => (await (await retrieve(id)).json()) as VideoView;
-const content = (id: string, init: { headers?: Record<string, string> } = {}) =>
-	fetch(`${getSim().url}/v1/videos/${id}/content`, {
-		...init,
-		headers: { ...auth(), ...init.headers },
-	});
-
-async function waitFor(
-	id: string,
-	statuses = ['completed', 'failed', 'error', 'unknown'],
-): Promise<VideoView> {
-	for (;;) {
-		const job = await retrieveView(id);
-		if (statuses.includes(job.status)) return job;
-		await sleep(20);
-	}
-}
-
-function expectEnvelope(body: unknown, type = 'comet_api_error') {
-	expect(body).toEqual({
-		error: {
-			message: expect.stringMatching(/\(request id: \w+\)$/),
-			type,
-			param: '',
-			code: expect.any(String),
-		},
-	});
-}
+const auth = () => H.auth(getSim());
+const create = (fields: Fields, files?: FilePart[]) => H.create(getSim(), fields, files);
+const createJob = (fields: Fields, files?: FilePart[]) => H.createJob(getSim(), fields, files);
+const retrieve = (id: string) => H.retrieve(getSim(), id);
+const retrieveView = (id: string) => H.retrieveView(getSim(), id);
+const content = (id: string, init?: { headers?: Record<string, string> }) =>
+	H.content(getSim(), id, init);
+const waitFor = (id: string) => H.waitFor(getSim(), id);
 
 describe('auth and models', () => {
 	test('rejects a missing or wrong key with the error envelope', async () => {
@@ -132,7 +71,7 @@ describe('job lifecycle', () => {
 
 		const early = await content(created.id);
 		expect(early.status).toBe(400);
-		expectEnvelope(await early.json(), 'invalid_request_error');
+		expectEnvelope(await early.json(), { type: 'invalid_request_error' });
 
 		const seen: [string, number][] = [];
 		let job: VideoView;

@@ -1,7 +1,8 @@
 /**
- * Local simulator of CometAPI's video API (create, retrieve, content, remix, models; its error
- * envelope and statuses), used by the jest tests, the benchmark, the offline demo and the
- * end-to-end suite.
+ * Local simulator of CometAPI's video API (create, retrieve, content, remix, both model lists;
+ * its error envelope and statuses) for every family of the shared /v1/videos route, used by the
+ * jest tests, the benchmark, the offline demo and the end-to-end suite. Its family rules are its
+ * own (families.ts, from the fact sheets in shared/), never the node's. Knobs: README.md here.
  *
  *   import { startSimulator } from '../tools/simulator';
  *   const sim = await startSimulator({ jobDurationMs: 200 });
@@ -10,7 +11,8 @@
  *
  * Jobs run on the wall clock: a job's status and progress are computed from its creation time and
  * its plan whenever it is read, so there are no timers to clean up. A second HTTP server on
- * another port (`sim.fileOrigin`) plays the storage host that the 'redirect' fault sends clients to.
+ * another port (`sim.fileOrigin`) plays the storage host: it serves the families' signed,
+ * expiring result links and the 'redirect' fault's targets, and records what it was sent.
  */
 import * as crypto from 'node:crypto';
 import * as http from 'node:http';
@@ -26,27 +28,38 @@ import {
 	type Source,
 	type Variant,
 } from './content';
+import { CATALOGUE, openAiList, publicList, type ModelRecord } from './catalogue';
+import { FAMILY_NAMES, type FamilyName, type ModelRules, type ScalarField } from './families';
 import {
 	Job,
-	backendModelName,
-	isSora,
+	isStatusWords,
 	maxOverlap,
 	randomId,
 	resolvePlan,
+	spellStatus,
 	validateCreate,
 	validatePrompt,
 	type CreateRequest,
 	type FormFields,
 	type Plan,
 	type Reference,
+	type StatusWords,
 	type UploadedFile,
 } from './jobs';
 
-export type { CreateRequest, Plan, UploadedFile } from './jobs';
+export type { CreateRequest, Plan, StatusWords, UploadedFile } from './jobs';
 export type { Variant } from './content';
+export type { FamilyName, ModelRules } from './families';
+export type { ModelRecord } from './catalogue';
 export { Job } from './jobs';
+export { MODEL_RULES, modelsOf, rulesFor } from './families';
+export { CATALOGUE, modelRecord } from './catalogue';
 
 export type LinkField = 'video_url' | 'metadata.url' | 'none';
+/** The two hosts: the API, and the storage host that serves links and redirect targets. */
+export type HostName = 'api' | 'storage';
+/** How the storage host types files: 'typed' = the file's own type (video/mp4, image/webp…). */
+export type LinkContentType = 'typed' | 'none' | 'application/octet-stream' | 'binary/octet-stream';
 
 export interface SimulatorOptions {
 	port: number;
@@ -69,12 +82,40 @@ export interface SimulatorOptions {
 	quiet: boolean;
 	/** Decides a job's plan per create (after the defaults and the prompt markers). */
 	plan: ((create: CreateRequest) => Partial<Plan> | undefined) | undefined;
+	/** How answers spell statuses: 'current' (lowercase), a preset of older spellings, or a map. */
+	statusWords: StatusWords;
+	/**
+	 * Where a finished job's link points: undefined = the family's host (Sora, Veo: the API's
+	 * signed `/content` link, as always; every other family: the storage host).
+	 */
+	linkHost: HostName | undefined;
+	/** How the storage host types the files it serves. */
+	linkContentType: LinkContentType;
+	/** The storage host sends files chunked, without Content-Length. */
+	linkChunked: boolean;
+	/** Lifetime of a link (expires_at - completed_at); storage links refuse after it (403). */
+	linkTtlSeconds: number;
+	/** Turns a family's proxied downloads on or off (default: the family table's; Seedance off). */
+	contentRoute: Partial<Record<FamilyName, boolean>>;
+	/** What `/content` answers for a model without proxied downloads (a JSON error). */
+	noContentStatus: number;
+	/** An unknown id: 404 `not_found`, or Seedance's documented 400 `task_not_exist`. */
+	unknownId: 'not_found' | 'task_not_exist';
+	/** Ids answered "model not found" on create and left out of both model lists. */
+	retiredModels: string[];
+	/** What both model lists answer (default: CATALOGUE). */
+	catalogue: readonly ModelRecord[];
 }
 
 /** Options that configure() may change; port and host are fixed once the servers listen. */
 export type RuntimeOptions = Omit<SimulatorOptions, 'port' | 'host'>;
 
-export type FaultRoute = 'create' | 'retrieve' | 'content' | 'remix' | 'models' | '*';
+/**
+ * The API host's routes, or `link`: the storage host's result links and redirect targets
+ * ('*' means every API route, never the storage host).
+ */
+export type FaultRoute =
+	'create' | 'retrieve' | 'content' | 'remix' | 'models' | 'public-models' | 'link' | '*';
 export type FaultKind =
 	'status' | 'reset' | 'html' | 'malformed-json' | 'slow' | 'truncate' | 'redirect' | 'moved';
 
@@ -100,11 +141,16 @@ export interface FaultSpec {
 
 type Fault = FaultSpec & { kind: FaultKind; route: FaultRoute; remaining: number };
 
-type RouteName = 'models' | 'create' | 'retrieve' | 'content' | 'remix' | 'other';
+type RouteName = 'models' | 'public-models' | 'create' | 'retrieve' | 'content' | 'remix' | 'other';
 type Route =
-	{ name: 'models' | 'create' | 'other' } | { name: 'retrieve' | 'content' | 'remix'; id: string };
+	| { name: 'models' | 'public-models' | 'create' | 'other' }
+	| { name: 'retrieve' | 'content' | 'remix'; id: string };
 
-/** A job as the API answers it (create, remix, retrieve). */
+/**
+ * A job as the API answers it (create, remix, retrieve). Sora and Veo answer OpenAI's object
+ * (size, seconds, prompt, error: null while running); the newer families a task object without
+ * size, seconds or prompt, with `error` only on failure (families.ts, `shape`).
+ */
 export interface VideoView {
 	id: string;
 	object: 'video';
@@ -113,13 +159,15 @@ export interface VideoView {
 	progress: number;
 	/** Seconds since the epoch. */
 	created_at: number;
-	size: string;
-	seconds: string;
-	/** Retrieve only. */
+	/** Sora and Veo. */
+	size?: string;
+	/** Sora and Veo. */
+	seconds?: string;
+	/** Retrieve only, Sora and Veo. */
 	prompt?: string;
 	/** Retrieve only: the provider's reason for failed/error/unknown jobs that carry one. */
 	error?: { code: string; message: string } | null;
-	/** Veo jobs. */
+	/** Every family but Sora (an alias of `id`). */
 	task_id?: string;
 	remixed_from_video_id?: string;
 	completed_at?: number;
@@ -145,11 +193,14 @@ export interface RequestRecord {
 	files: UploadedFile[];
 }
 
-/** One request the second origin (the 'redirect' fault's storage host) received. */
+/** One request the storage host (links and the 'redirect' fault's target) received. */
 export type FileRequestRecord = Pick<
 	RequestRecord,
 	'method' | 'path' | 'query' | 'headers' | 'status' | 'at'
 >;
+
+/** One request either host received, with the host's name. */
+export type HostRequestRecord = FileRequestRecord & { host: HostName };
 
 type Headers = Record<string, string | number>;
 
@@ -166,6 +217,8 @@ interface FileAnswer {
 	source: Source;
 	start: number;
 	end: number;
+	/** Sent without Content-Length (Transfer-Encoding: chunked). */
+	chunked?: boolean;
 }
 type Answer = BodyAnswer | FileAnswer;
 
@@ -194,20 +247,38 @@ const DEFAULT_OPTIONS: Readonly<SimulatorOptions> = Object.freeze({
 	// The library is silent by default; the CLI turns request logging on.
 	quiet: true,
 	plan: undefined,
+	statusWords: 'current',
+	linkHost: undefined,
+	linkContentType: 'typed',
+	linkChunked: false,
+	linkTtlSeconds: 3600,
+	contentRoute: {},
+	noContentStatus: 404,
+	unknownId: 'not_found',
+	retiredModels: [],
+	catalogue: CATALOGUE,
 });
-const RUNTIME_OPTIONS = new Set<string>([
-	'apiKey',
-	'jobDurationMs',
-	'videoBytes',
-	'linkField',
-	'pollAfterMs',
-	'latencyMs',
-	'quiet',
-	'plan',
-]);
+const RUNTIME_OPTIONS = new Set<string>(
+	Object.keys(DEFAULT_OPTIONS).filter((key) => key !== 'port' && key !== 'host'),
+);
 const LINK_FIELDS = new Set<string>(['video_url', 'metadata.url', 'none']);
+const LINK_CONTENT_TYPES = new Set<string>([
+	'typed',
+	'none',
+	'application/octet-stream',
+	'binary/octet-stream',
+]);
 
-const FAULT_ROUTES = new Set<string>(['create', 'retrieve', 'content', 'remix', 'models', '*']);
+const FAULT_ROUTES = new Set<string>([
+	'create',
+	'retrieve',
+	'content',
+	'remix',
+	'models',
+	'public-models',
+	'link',
+	'*',
+]);
 const FAULT_KINDS = new Set<string>([
 	'status',
 	'reset',
@@ -218,19 +289,16 @@ const FAULT_KINDS = new Set<string>([
 	'redirect',
 	'moved',
 ]);
+// Faults on a file: only the routes that serve one take them.
 const CONTENT_ONLY_FAULTS = new Set<string>(['truncate', 'redirect']);
+const FILE_ROUTES = new Set<string>(['content', 'link', '*']);
 
-const LINK_TTL_SECONDS = 3600;
-const MODELS = [
-	'veo3-fast',
-	'veo3',
-	'veo3-pro',
-	'veo3.1-fast',
-	'veo3.1',
-	'veo3.1-pro',
-	'sora-2',
-	'sora-2-pro',
-];
+// Code of a `/content` refusal for a model without proxied downloads, per chosen status.
+const NO_CONTENT_CODES: Record<number, string> = {
+	404: 'not_found',
+	405: 'method_not_allowed',
+	501: 'not_implemented',
+};
 // [code, message] used by status faults that do not name their own. 500 deliberately does not
 // use 'invalid_request': the doc makes that code mean "malformed request, do not retry".
 const STATUS_DEFAULTS: Record<number, [string, string]> = {
@@ -263,10 +331,34 @@ function validateOptions(options: SimulatorOptions): void {
 		throw new Error('pollAfterMs must be a non-negative number');
 	}
 	if (plan !== undefined && typeof plan !== 'function') throw new Error('plan must be a function');
+	if (!isStatusWords(options.statusWords))
+		throw new Error('statusWords must be current, legacy, runway, kling, xai or a map of words');
+	if (
+		options.linkHost !== undefined &&
+		options.linkHost !== 'api' &&
+		options.linkHost !== 'storage'
+	)
+		throw new Error('linkHost must be api, storage or undefined');
+	if (!LINK_CONTENT_TYPES.has(options.linkContentType))
+		throw new Error(`linkContentType must be one of ${[...LINK_CONTENT_TYPES].join(', ')}`);
+	if (typeof options.linkChunked !== 'boolean') throw new Error('linkChunked must be a boolean');
+	if (!Number.isSafeInteger(options.linkTtlSeconds) || options.linkTtlSeconds < 0)
+		throw new Error('linkTtlSeconds must be a non-negative integer');
+	const unknownFamilies = Object.keys(options.contentRoute ?? {}).filter(
+		(name) => !FAMILY_NAMES.includes(name as FamilyName),
+	);
+	if (unknownFamilies.length) throw new Error(`Unknown family: ${unknownFamilies.join(', ')}`);
+	if (!(Number.isInteger(options.noContentStatus) && options.noContentStatus >= 400))
+		throw new Error('noContentStatus must be an HTTP error status (400 or more)');
+	if (options.unknownId !== 'not_found' && options.unknownId !== 'task_not_exist')
+		throw new Error('unknownId must be not_found or task_not_exist');
+	if (!Array.isArray(options.retiredModels)) throw new Error('retiredModels must be an array');
+	if (!Array.isArray(options.catalogue)) throw new Error('catalogue must be an array of records');
 }
 
 function matchRoute(method: string | undefined, pathname: string): Route {
 	if (pathname === '/v1/models') return { name: method === 'GET' ? 'models' : 'other' };
+	if (pathname === '/api/models') return { name: method === 'GET' ? 'public-models' : 'other' };
 	if (pathname === '/v1/videos') return { name: method === 'POST' ? 'create' : 'other' };
 	const match = /^\/v1\/videos\/([^/]+)(\/content|\/remix)?$/.exec(pathname);
 	const id = match && safeDecode(match[1]);
@@ -314,9 +406,11 @@ function errorAnswer(
 		code = '',
 		type = 'comet_api_error',
 		headers,
-	}: { code?: string; type?: string; headers?: Headers } = {},
+		requestId: withRequestId = true,
+	}: { code?: string; type?: string; headers?: Headers; requestId?: boolean } = {},
 ): BodyAnswer {
-	const error = { message: `${message} (request id: ${requestId()})`, type, param: '', code };
+	const text = withRequestId ? `${message} (request id: ${requestId()})` : message;
+	const error = { message: text, type, param: '', code };
 	return jsonAnswer(status, { error }, headers);
 }
 
@@ -390,9 +484,12 @@ export class Simulator {
 	/** The creates and remixes that made a job (each one costs the user money). */
 	readonly creates: CreateRequest[] = [];
 	readonly jobs = new Map<string, Job>();
-	/** Requests the second origin (the 'redirect' fault's storage host) received. */
-	readonly redirectRequests: FileRequestRecord[] = [];
+	/** Every request the storage host (`fileOrigin`) received: result links and redirect targets. */
+	readonly storageRequests: FileRequestRecord[] = [];
+	// Both hosts' records in arrival order, for requestLog().
+	readonly #log: [HostName, FileRequestRecord][] = [];
 	url = '';
+	/** The storage host's origin: it serves the families' result links and redirect targets. */
 	fileOrigin = '';
 
 	private constructor(startOptions: SimulatorOptions) {
@@ -416,6 +513,35 @@ export class Simulator {
 
 	get apiKey(): string {
 		return this.#options.apiKey;
+	}
+
+	/** The storage host's record under the name from when it only served the 'redirect' fault. */
+	get redirectRequests(): FileRequestRecord[] {
+		return this.storageRequests;
+	}
+
+	/** Every request either host received, in arrival order, each with its host's name. */
+	requestLog(): HostRequestRecord[] {
+		return this.#log.map(([host, record]) => ({
+			host,
+			method: record.method,
+			path: record.path,
+			query: record.query,
+			headers: record.headers,
+			status: record.status,
+			at: record.at,
+		}));
+	}
+
+	/**
+	 * The hosts that received `text` (default: the API key) anywhere in a request's headers, path
+	 * or query: `['api']` proves the key went to the API host only.
+	 */
+	hostsThatSaw(text: string = this.apiKey): HostName[] {
+		const hosts = this.requestLog()
+			.filter(({ headers, path, query }) => JSON.stringify({ headers, path, query }).includes(text))
+			.map(({ host }) => host);
+		return [...new Set(hosts)];
 	}
 
 	/** The most requests that were ever in flight at once (since start, reset or resetStats). */
@@ -447,8 +573,8 @@ export class Simulator {
 		const kind = spec.kind ?? (spec.status !== undefined ? 'status' : undefined);
 		if (kind === undefined || !FAULT_KINDS.has(kind))
 			throw new Error(`Unknown fault kind: ${kind}`);
-		if (CONTENT_ONLY_FAULTS.has(kind) && route !== 'content' && route !== '*') {
-			throw new Error(`Fault ${kind} only applies to the content route`);
+		if (CONTENT_ONLY_FAULTS.has(kind) && !FILE_ROUTES.has(route)) {
+			throw new Error(`Fault ${kind} only applies to the content and link routes`);
 		}
 		if (kind === 'status' && !Number.isInteger(spec.status))
 			throw new Error('Status faults need a status');
@@ -499,7 +625,8 @@ export class Simulator {
 		this.requests.length = 0;
 		this.creates.length = 0;
 		this.jobs.clear();
-		this.redirectRequests.length = 0;
+		this.storageRequests.length = 0;
+		this.#log.length = 0;
 		this.#faults.length = 0;
 		this.#hashCache.clear();
 		this.#options = { ...this.#startOptions };
@@ -530,11 +657,11 @@ export class Simulator {
 		return crypto.createHmac('sha256', this.#linkSecret).update(id).digest('hex').slice(0, 32);
 	}
 
-	#takeFault(routeName: RouteName): Fault | undefined {
+	#takeFault(routeName: RouteName | 'link'): Fault | undefined {
 		const index = this.#faults.findIndex(
 			(fault) =>
-				(fault.route === routeName || fault.route === '*') &&
-				(!CONTENT_ONLY_FAULTS.has(fault.kind) || routeName === 'content'),
+				(fault.route === routeName || (fault.route === '*' && routeName !== 'link')) &&
+				(!CONTENT_ONLY_FAULTS.has(fault.kind) || FILE_ROUTES.has(routeName)),
 		);
 		if (index === -1) return undefined;
 		const fault = this.#faults[index];
@@ -544,6 +671,8 @@ export class Simulator {
 	}
 
 	#authorized(req: http.IncomingMessage, route: Route, url: URL): boolean {
+		// The public catalogue needs no key (a key sent anyway is ignored).
+		if (route.name === 'public-models') return true;
 		if (bearerToken(req) === this.#options.apiKey) return true;
 		// Temporary links (video_url / metadata.url) are signed, so they work without the key.
 		return route.name === 'content' && url.searchParams.get('token') === this.#linkToken(route.id);
@@ -564,6 +693,7 @@ export class Simulator {
 			files: [],
 		};
 		this.requests.push(record);
+		this.#log.push(['api', record]);
 		const ctx = { req, res, record, closed: false };
 		this.#inFlight += 1;
 		this.#maxInFlight = Math.max(this.#maxInFlight, this.#inFlight);
@@ -610,35 +740,43 @@ export class Simulator {
 			return;
 		}
 		const body = await this.#parseBody(route, req, ctx.record);
-
-		// Faults that stand in for the real answer: the route's work (a create) never happens.
-		if (fault?.kind === 'status' && !fault.acceptThenFail)
-			return this.#send(ctx, statusFaultAnswer(fault));
-		if (fault?.kind === 'html')
-			return this.#send(ctx, htmlAnswer(fault.status ?? 200, 'Welcome', fault.headers));
-		if (fault?.kind === 'moved') {
-			const headers = { location: `${this.url}${url.pathname}/`, ...fault.headers };
-			return this.#send(ctx, htmlAnswer(fault.status ?? 301, '301 Moved Permanently', headers));
-		}
-		if (fault?.kind === 'redirect' && 'id' in route) {
-			const variant = url.searchParams.get('variant') ?? 'video';
-			const location = `${this.fileOrigin}/files/${encodeURIComponent(route.id)}?variant=${encodeURIComponent(variant)}&token=${this.#linkToken(route.id)}`;
-			return this.#send(ctx, {
-				status: fault.status ?? 302,
-				headers: { location, ...fault.headers },
-				body: '',
-			});
-		}
-
+		const standIn = this.#standIn(fault, this.url, url, 'id' in route ? route.id : null);
+		if (standIn) return this.#send(ctx, standIn);
 		// Everything else alters an answer the route really produced (so a create made its job).
 		const answer = this.#answer(route, body, ctx);
 		if (this.#options.latencyMs > 0) await this.#delay(ctx, this.#options.latencyMs);
+		return this.#sendAltered(ctx, fault, answer);
+	}
+
+	/** The answer a fault sends instead of the route's own (whose work then never happens). */
+	#standIn(
+		fault: Fault | undefined,
+		origin: string,
+		url: URL,
+		id: string | null,
+	): BodyAnswer | undefined {
+		if (fault?.kind === 'status' && !fault.acceptThenFail) return statusFaultAnswer(fault);
+		if (fault?.kind === 'html') return htmlAnswer(fault.status ?? 200, 'Welcome', fault.headers);
+		if (fault?.kind === 'moved') {
+			const headers = { location: `${origin}${url.pathname}/`, ...fault.headers };
+			return htmlAnswer(fault.status ?? 301, '301 Moved Permanently', headers);
+		}
+		if (fault?.kind === 'redirect' && id !== null) {
+			const variant = url.searchParams.get('variant') ?? 'video';
+			const location = `${this.fileOrigin}/files/${encodeURIComponent(id)}?variant=${encodeURIComponent(variant)}&token=${this.#linkToken(id)}`;
+			return { status: fault.status ?? 302, headers: { location, ...fault.headers }, body: '' };
+		}
+		return undefined;
+	}
+
+	/** Sends the route's own answer as the fault (if any) alters it. */
+	async #sendAltered(ctx: Context, fault: Fault | undefined, answer: Answer): Promise<void> {
 		if (!fault) return this.#send(ctx, answer);
 		switch (fault.kind) {
 			case 'status': // acceptThenFail
 				return this.#send(ctx, statusFaultAnswer(fault));
 			case 'reset':
-				req.socket.destroy();
+				ctx.req.socket.destroy();
 				return;
 			case 'malformed-json':
 				return this.#send(ctx, malformedJsonAnswer(answer, fault));
@@ -709,22 +847,24 @@ export class Simulator {
 	#answer(route: Route, body: ParsedBody, ctx: Context & { record: RequestRecord }): Answer {
 		switch (route.name) {
 			case 'models':
-				return jsonAnswer(200, {
-					object: 'list',
-					data: MODELS.map((id) => ({
-						id,
-						object: 'model',
-						created: 1735689600,
-						owned_by: 'cometapi',
-					})),
-				});
+				return jsonAnswer(200, openAiList(this.#listedModels()));
+			case 'public-models':
+				return jsonAnswer(200, publicList(this.#listedModels(), ctx.record.query));
 			case 'create':
 				return this.#create(body, ctx.record);
 			case 'retrieve':
 				return this.#retrieve(route.id);
 			case 'content': {
 				const job = this.jobs.get(route.id);
-				if (!job) return errorAnswer(404, `Video ${route.id} not found`, { code: 'not_found' });
+				if (!job) return this.#unknownJob(route.id);
+				if (!this.#hasContentRoute(job)) {
+					const status = this.#options.noContentStatus;
+					// Undocumented (the API sheet: "expect a 4xx JSON error after completion"): the
+					// simulator refuses at any status of the job, as a route that does not exist would.
+					return errorAnswer(status, `Model ${job.model} does not support video content download`, {
+						code: NO_CONTENT_CODES[status] ?? 'content_not_supported',
+					});
+				}
 				return this.#contentAnswer(job, ctx.record.query.variant, ctx.req.headers.range);
 			}
 			case 'remix':
@@ -740,17 +880,21 @@ export class Simulator {
 		if ('error' in body) return errorAnswer(400, body.error, { code: 'invalid_request' });
 		if (!('fields' in body)) throw new Error('create without a parsed form');
 		const request = validateCreate(body.fields, body.references);
-		if ('error' in request) return errorAnswer(400, request.error, { code: 'invalid_request' });
-		const kind = isSora(request.model) ? 'sora' : 'veo';
+		if ('error' in request) return errorAnswer(400, request.error, { code: request.code });
+		if (this.#options.retiredModels.includes(request.model)) {
+			// What other resellers of the route answer for retired Sora ids; status and code are the
+			// simulator's choice (unverified for CometAPI).
+			return errorAnswer(404, `model not found: ${request.model}`, { code: 'model_not_found' });
+		}
 		return this.#startJob({
 			...request,
-			id: randomId(kind === 'sora' ? 'video_' : 'task_'),
-			kind,
+			id: randomId(request.rules.idPrefix),
 			fields: record.fields,
 			files: record.files,
 		});
 	}
 
+	/** Sora's remix; other families' remix is not documented (silent): the simulator allows it. */
 	#remix(sourceId: string, body: ParsedBody, record: RequestRecord): BodyAnswer {
 		if ('error' in body) return errorAnswer(400, body.error, { code: 'invalid_request' });
 		if (!('json' in body)) throw new Error('remix without a parsed body');
@@ -768,12 +912,11 @@ export class Simulator {
 			});
 		}
 		return this.#startJob({
-			id: randomId('video_'),
-			kind: 'sora',
+			id: randomId(source.rules.idPrefix),
 			model: source.model,
+			rules: source.rules,
 			prompt,
-			size: source.size,
-			seconds: source.seconds,
+			values: source.values,
 			fields: record.fields,
 			files: [],
 			remixedFromVideoId: source.id,
@@ -782,21 +925,19 @@ export class Simulator {
 
 	#startJob({
 		id,
-		kind,
 		model,
+		rules,
 		prompt,
-		size,
-		seconds,
+		values,
 		fields,
 		files,
 		remixedFromVideoId,
 	}: {
 		id: string;
-		kind: 'sora' | 'veo';
 		model: string;
+		rules: ModelRules;
 		prompt: string;
-		size: string;
-		seconds: string;
+		values: Partial<Record<ScalarField, string>>;
 		fields: Record<string, unknown>;
 		files: UploadedFile[];
 		remixedFromVideoId?: string;
@@ -806,63 +947,90 @@ export class Simulator {
 		const plan = resolvePlan(this.#options, create);
 		const job = new Job({
 			id,
-			kind,
 			model,
-			backendModel: kind === 'veo' ? backendModelName(model) : model,
+			rules,
 			prompt,
-			size,
-			seconds,
+			values,
 			plan,
 			createdAt: Date.now(),
 			remixedFromVideoId,
 		});
 		this.jobs.set(id, job);
 		this.creates.push(create);
-		const view: VideoView = {
-			created_at: Math.floor(job.createdAt / 1000),
-			id,
-			model: job.backendModel,
-			object: 'video',
-			progress: 0,
-			seconds,
-			size,
-			status: 'queued',
-		};
-		if (kind === 'veo') view.task_id = id;
-		if (remixedFromVideoId) view.remixed_from_video_id = remixedFromVideoId;
-		return jsonAnswer(200, view);
+		return jsonAnswer(200, this.#view(job, false));
 	}
 
 	#retrieve(id: string): BodyAnswer {
 		const job = this.jobs.get(id);
-		if (!job) return errorAnswer(404, `Video ${id} not found`, { code: 'not_found' });
-		const { status, progress } = job.state();
+		if (!job) return this.#unknownJob(id);
+		const headers: Headers = {};
+		if (this.#options.pollAfterMs != null)
+			headers['openai-poll-after-ms'] = String(this.#options.pollAfterMs);
+		return jsonAnswer(200, this.#view(job, true), headers);
+	}
+
+	/** A job as create (`retrieve` false: queued, no result) or retrieve answers it, per its family. */
+	#view(job: Job, retrieve: boolean): VideoView {
+		const { rules, id } = job;
+		const state = retrieve ? job.state() : { status: 'queued' as const, progress: 0 };
+		const status = state.status === 'error' && !rules.hasErrorStatus ? 'failed' : state.status;
 		const view: VideoView = {
 			id,
 			object: 'video',
 			model: job.backendModel,
-			status,
-			progress,
+			status: spellStatus(status, this.#options.statusWords),
+			progress: state.progress,
 			created_at: Math.floor(job.createdAt / 1000),
-			size: job.size,
-			seconds: job.seconds,
-			prompt: job.prompt,
-			error: job.finishedAt !== null ? job.errorObject() : null,
 		};
-		if (job.kind === 'veo') view.task_id = id;
+		if (rules.shape === 'openai') {
+			view.size = job.values.size ?? '';
+			view.seconds = job.values.seconds ?? '';
+			if (retrieve) {
+				view.prompt = job.prompt;
+				view.error = job.finishedAt !== null ? job.errorObject() : null;
+			}
+		} else if (retrieve && job.finishedAt !== null) {
+			const error = job.errorObject();
+			if (error) view.error = error;
+		}
+		if (rules.taskIdAlias) view.task_id = id;
 		if (job.remixedFromVideoId) view.remixed_from_video_id = job.remixedFromVideoId;
-		if (status === 'completed' && job.endsAt !== null) {
+		if (retrieve && state.status === 'completed' && job.endsAt !== null) {
 			const completedAt = Math.floor(job.endsAt / 1000);
 			view.completed_at = completedAt;
-			view.expires_at = completedAt + LINK_TTL_SECONDS;
-			const link = `${this.url}/v1/videos/${encodeURIComponent(id)}/content?token=${this.#linkToken(id)}`;
+			const expiresAt = completedAt + this.#options.linkTtlSeconds;
+			if (rules.shape === 'openai') view.expires_at = expiresAt;
+			const link = this.#resultLink(job, expiresAt);
 			if (this.#options.linkField === 'video_url') view.video_url = link;
 			if (this.#options.linkField === 'metadata.url') view.metadata = { url: link };
 		}
-		const headers: Headers = {};
-		if (this.#options.pollAfterMs != null)
-			headers['openai-poll-after-ms'] = String(this.#options.pollAfterMs);
-		return jsonAnswer(200, view, headers);
+		return view;
+	}
+
+	/** The completed job's temporary link, on the family's host unless `linkHost` says otherwise. */
+	#resultLink(job: Job, expiresAt: number): string {
+		const host = this.#options.linkHost ?? job.rules.linkHost;
+		const id = encodeURIComponent(job.id);
+		if (host === 'api')
+			return `${this.url}/v1/videos/${id}/content?token=${this.#linkToken(job.id)}`;
+		const signature = this.#linkToken(`${job.id}:${expiresAt}`);
+		return `${this.fileOrigin}/results/${id}.mp4?expires=${expiresAt}&signature=${signature}`;
+	}
+
+	#hasContentRoute(job: Job): boolean {
+		return this.#options.contentRoute[job.family] ?? job.rules.contentRoute;
+	}
+
+	#unknownJob(id: string): BodyAnswer {
+		// Seedance's query page documents a 400 whose message is `task_not_exist`.
+		// Its code is not given: the same word, the simulator's choice.
+		if (this.#options.unknownId === 'task_not_exist')
+			return errorAnswer(400, 'task_not_exist', { code: 'task_not_exist', requestId: false });
+		return errorAnswer(404, `Video ${id} not found`, { code: 'not_found' });
+	}
+
+	#listedModels(): readonly ModelRecord[] {
+		return this.#options.catalogue.filter(({ id }) => !this.#options.retiredModels.includes(id));
 	}
 
 	#contentAnswer(job: Job, variant = 'video', rangeHeader: string | undefined): Answer {
@@ -910,11 +1078,11 @@ export class Simulator {
 
 	async #stream(
 		ctx: Context,
-		{ status, headers, source, start, end }: FileAnswer,
+		{ status, headers, source, start, end, chunked }: FileAnswer,
 		truncateAt: number | undefined,
 	): Promise<void> {
 		const { req, res } = ctx;
-		res.writeHead(status, { ...headers, 'content-length': end - start + 1 });
+		res.writeHead(status, chunked ? headers : { ...headers, 'content-length': end - start + 1 });
 		if (req.method === 'HEAD') {
 			res.end();
 			return;
@@ -945,7 +1113,11 @@ export class Simulator {
 		});
 	}
 
-	/** The second origin: serves signed file links and records the headers it was sent. */
+	/**
+	 * The storage host: the families' signed, expiring result links (`/results/{id}.mp4`, errors in
+	 * a storage bucket's XML) and the 'redirect' fault's targets (`/files/{id}`); it records the
+	 * headers it was sent and serves files the way `linkContentType` and `linkChunked` say.
+	 */
 	#handleFile(req: http.IncomingMessage, res: http.ServerResponse): void {
 		req.resume();
 		const url = new URL(req.url ?? '/', 'http://files');
@@ -957,22 +1129,61 @@ export class Simulator {
 			status: null,
 			at: Date.now(),
 		};
-		this.redirectRequests.push(record);
+		this.storageRequests.push(record);
+		this.#log.push(['storage', record]);
 		const ctx: Context = { req, res, record, closed: false };
 		res.on('close', () => {
 			ctx.closed = true;
 		});
+		const fault = this.#takeFault('link');
+		if (fault?.kind === 'reset') {
+			req.socket.destroy();
+			return;
+		}
+		const id = /^\/(?:results|files)\/([^/]+?)(?:\.mp4)?$/.exec(url.pathname)?.[1];
+		const standIn = this.#standIn(fault, this.fileOrigin, url, id ? safeDecode(id) : null);
+		const answer = standIn ?? this.#asStored(this.#storageAnswer(req, url));
+		this.#sendAltered(ctx, standIn ? undefined : fault, answer).catch(() => res.destroy());
+	}
+
+	#storageAnswer(req: http.IncomingMessage, url: URL): Answer {
+		if (req.method !== 'GET' && req.method !== 'HEAD') return errorAnswer(404, 'Not found');
+		const result = /^\/results\/([^/]+)\.mp4$/.exec(url.pathname);
+		if (result) {
+			const id = safeDecode(result[1]);
+			const expires = url.searchParams.get('expires') ?? '';
+			if (!id || url.searchParams.get('signature') !== this.#linkToken(`${id}:${expires}`))
+				return storageError(403, 'SignatureDoesNotMatch', 'The request signature does not match');
+			if (Date.now() / 1000 >= Number(expires))
+				return storageError(403, 'AccessDenied', 'Request has expired');
+			const job = this.jobs.get(id);
+			if (!job) return storageError(404, 'NoSuchKey', 'The specified key does not exist.');
+			return this.#contentAnswer(job, 'video', req.headers.range);
+		}
 		const match = /^\/files\/([^/]+)$/.exec(url.pathname);
 		const id = match && safeDecode(match[1]);
 		const job = id ? this.jobs.get(id) : undefined;
-		let answer: Answer;
-		if (!id || !job || (req.method !== 'GET' && req.method !== 'HEAD'))
-			answer = errorAnswer(404, 'Not found');
-		else if (url.searchParams.get('token') !== this.#linkToken(id)) {
-			answer = errorAnswer(403, 'Link signature does not match', { code: 'forbidden' });
-		} else answer = this.#contentAnswer(job, record.query.variant, req.headers.range);
-		this.#send(ctx, answer).catch(() => res.destroy());
+		if (!id || !job) return errorAnswer(404, 'Not found');
+		if (url.searchParams.get('token') !== this.#linkToken(id))
+			return errorAnswer(403, 'Link signature does not match', { code: 'forbidden' });
+		return this.#contentAnswer(job, url.searchParams.get('variant') ?? 'video', req.headers.range);
 	}
+
+	/** A file as the storage host serves it: typed or not, with a length or chunked. */
+	#asStored(answer: Answer): Answer {
+		if (!('source' in answer)) return answer;
+		const headers: Headers = { ...answer.headers };
+		const type = this.#options.linkContentType;
+		if (type === 'none') delete headers['content-type'];
+		else if (type !== 'typed') headers['content-type'] = type;
+		return { ...answer, headers, chunked: this.#options.linkChunked };
+	}
+}
+
+/** An error as a storage bucket words it (S3-style XML), not the API's JSON envelope. */
+function storageError(status: number, code: string, message: string): BodyAnswer {
+	const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>\n`;
+	return { status, headers: { 'content-type': 'application/xml' }, body };
 }
 
 function listen(server: http.Server, host: string, port: number): Promise<string> {

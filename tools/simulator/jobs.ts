@@ -3,6 +3,16 @@
  */
 import * as crypto from 'node:crypto';
 
+import {
+	describeAllowed,
+	isAllowed,
+	rulesFor,
+	type FamilyName,
+	type FieldRule,
+	type ModelRules,
+	type ScalarField,
+} from './families';
+
 /** How a job ends: 'never' jobs stay in progress for good. */
 export type Outcome = 'completed' | 'failed' | 'error' | 'unknown' | 'never';
 export type JobStatus = Outcome | 'queued' | 'in_progress';
@@ -47,8 +57,15 @@ export type FormFields = Record<string, string | string[]>;
 export interface ValidCreate {
 	model: string;
 	prompt: string;
-	size: string;
-	seconds: string;
+	rules: ModelRules;
+	/** The family's scalar fields as sent, or their defaults. */
+	values: Partial<Record<ScalarField, string>>;
+}
+
+/** A refused create: always a 400, with the family's code (or `invalid_request`) and message. */
+export interface CreateRefusal {
+	error: string;
+	code: string;
 }
 
 /** The options resolvePlan reads. */
@@ -59,9 +76,6 @@ export interface PlanDefaults {
 }
 
 const OUTCOMES = new Set<string>(['completed', 'failed', 'error', 'unknown', 'never']);
-const SORA_SIZES = new Set(['720x1280', '1280x720', '1024x1792', '1792x1024']);
-const SORA_PRO_ONLY_SIZES = new Set(['1024x1792', '1792x1024']);
-const SORA_SECONDS = new Set(['4', '8', '12', '16', '20']);
 const MAX_PROMPT_CHARS = 32000;
 // Share of the job's duration spent in 'queued' before it turns 'in_progress'.
 const QUEUED_SHARE = 0.1;
@@ -88,11 +102,7 @@ const PROMPT_MARKERS: [string, Partial<Plan>][] = [
 	['[never]', { outcome: 'never' }],
 ];
 
-export function isSora(model: string): boolean {
-	return model.toLowerCase().startsWith('sora');
-}
-
-export function randomId(prefix: 'task_' | 'video_'): string {
+export function randomId(prefix: ModelRules['idPrefix']): string {
 	// Veo ids look like `task_pa9C…` (base62), Sora ids like `video_69b2…` (hex), as in the doc.
 	if (prefix === 'task_') {
 		const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -100,12 +110,6 @@ export function randomId(prefix: 'task_' | 'video_'): string {
 		return prefix + Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('');
 	}
 	return prefix + crypto.randomBytes(24).toString('hex');
-}
-
-/** The backend id Veo responses carry instead of the alias, e.g. 'veo3.1-fast' -> 'veo_3_1-fast'. */
-export function backendModelName(model: string): string {
-	if (isSora(model)) return model;
-	return model.replace(/^veo(\d)/i, 'veo_$1').replace(/\./g, '_');
 }
 
 export function validatePrompt(prompt: unknown): string | null {
@@ -117,63 +121,84 @@ export function validatePrompt(prompt: unknown): string | null {
 }
 
 /**
- * Validates a parsed multipart create. `fields` maps text field names to a string (or an array
- * when repeated); `references` lists the `input_reference` parts in order, each
- * `{ type: 'file', mimeType }` or `{ type: 'text', value }`.
- * Returns `{ error }` or `{ model, prompt, size, seconds }`.
+ * Validates a parsed multipart create against its model's rules (families.ts). `fields` maps text
+ * field names to a string (an array when repeated); `references` lists the `input_reference`
+ * parts in order. Returns a refusal or the create with its family's values filled in.
  */
 export function validateCreate(
 	fields: FormFields,
 	references: Reference[],
-): { error: string } | ValidCreate {
+): CreateRefusal | ValidCreate {
 	const single: Record<string, string | undefined> = {};
-	for (const name of ['prompt', 'model', 'size', 'seconds']) {
+	for (const name of ['prompt', 'model', 'seconds', 'size', 'aspect_ratio', 'resolution']) {
 		const value = fields[name];
-		if (Array.isArray(value)) return { error: `${name} was sent more than once` };
+		if (Array.isArray(value)) return refusal(`${name} was sent more than once`);
 		single[name] = value;
 	}
 	const { prompt } = single;
 	const promptError = validatePrompt(prompt);
-	if (promptError || prompt === undefined) return { error: promptError ?? 'prompt is required' };
+	if (promptError || prompt === undefined) return refusal(promptError ?? 'prompt is required');
+	// Every family page marks model required; the API sheet names veo3-fast the documented
+	// default, which the simulator keeps (lenient).
 	const model = single.model || 'veo3-fast';
-	let { size, seconds } = single;
-
-	if (isSora(model)) {
-		if (size !== undefined) {
-			if (!SORA_SIZES.has(size)) {
-				return { error: `size must be one of ${[...SORA_SIZES].join(', ')} for ${model}` };
-			}
-			if (SORA_PRO_ONLY_SIZES.has(size) && !model.toLowerCase().startsWith('sora-2-pro')) {
-				return { error: `size ${size} is only available on sora-2-pro` };
-			}
+	const rules = rulesFor(model);
+	const code = rules.errorCode ?? 'invalid_request';
+	const values: Partial<Record<ScalarField, string>> = {};
+	for (const [name, rule] of Object.entries(rules.fields) as [ScalarField, FieldRule][]) {
+		const value = single[name];
+		if (value !== undefined && !isAllowed(value, rule.allowed)) {
+			return refusal(invalidValue(rules, model, name, value, rule), code);
 		}
-		if (seconds !== undefined && !SORA_SECONDS.has(seconds)) {
-			return { error: `seconds must be one of ${[...SORA_SECONDS].join(', ')}` };
-		}
-		if (references.length > 1)
-			return { error: 'at most one input_reference is allowed for Sora models' };
-		if (references.some((ref) => ref.type !== 'file' || !ref.mimeType.startsWith('image/'))) {
-			return { error: 'input_reference must be an image file' };
-		}
-		size ??= '720x1280';
-		seconds ??= '4';
-	} else {
-		if (references.length > 2)
-			return { error: 'at most two input_reference images are allowed (first and last frame)' };
-		for (const ref of references) {
-			if (ref.type === 'file' && !ref.mimeType.startsWith('image/')) {
-				return {
-					error: `input_reference must be an image, got ${ref.mimeType || 'no content type'}`,
-				};
-			}
-			if (ref.type === 'text' && !/^https?:\/\/\S+$/i.test(ref.value)) {
-				return { error: 'input_reference text must be an http(s) image URL' };
-			}
-		}
-		size ??= '16x9';
-		seconds ??= '';
+		values[name] = value ?? rule.default;
 	}
-	return { model, prompt, size, seconds };
+	const referenceError = checkReferences(rules, references);
+	if (referenceError !== null) return refusal(referenceError, rules.refusesReferences ? '' : code);
+	return { model, prompt, rules, values };
+}
+
+function refusal(error: string, code = 'invalid_request'): CreateRefusal {
+	return { error, code };
+}
+
+function invalidValue(
+	rules: ModelRules,
+	model: string,
+	name: ScalarField,
+	value: string,
+	rule: FieldRule,
+): string {
+	const expected = `${name} must be ${describeAllowed(rule.allowed)} for ${model}`;
+	if (rules.family !== 'seedance') return expected;
+	// Seedance's documented refusal: code InvalidParameter, "a message about duration".
+	const subject = name === 'seconds' ? `duration ${value} is out of range` : `${value} is invalid`;
+	return `The parameter \`${name}\` specified in the request is not valid: ${subject} (${expected})`;
+}
+
+function checkReferences(rules: ModelRules, references: Reference[]): string | null {
+	if (references.length === 0) return null;
+	// Seedance 1.x documents this exact refusal (its code is not given: left empty).
+	if (rules.refusesReferences) return rules.refusesReferences;
+	const policy = rules.references;
+	if (policy === null) return null; // silent: the family documents no reference input
+	if (policy.max !== null && references.length > policy.max) {
+		return `at most ${policy.max} input_reference image(s) are allowed for this model`;
+	}
+	for (const ref of references) {
+		if (ref.type === 'text') {
+			if (!policy.urls) return 'input_reference must be an image file';
+			if (!/^https?:\/\/\S+$/i.test(ref.value))
+				return 'input_reference text must be an http(s) image URL';
+			continue;
+		}
+		const allowedType = policy.types
+			? policy.types.includes(ref.mimeType)
+			: ref.mimeType.startsWith('image/');
+		if (!allowedType) {
+			const expected = policy.types ? policy.types.join(', ') : 'an image';
+			return `input_reference must be ${expected}, got ${ref.mimeType || 'no content type'}`;
+		}
+	}
+	return null;
 }
 
 /**
@@ -201,14 +226,12 @@ export function resolvePlan(options: PlanDefaults, create: CreateRequest): Plan 
 
 export interface JobInit {
 	id: string;
-	kind: 'sora' | 'veo';
 	/** The alias the client sent. */
 	model: string;
-	/** The id the gateway answers with (Veo's differ from the alias). */
-	backendModel: string;
+	rules: ModelRules;
 	prompt: string;
-	size: string;
-	seconds: string;
+	/** The family's scalar fields (seconds, size, aspect_ratio, resolution), sent or defaulted. */
+	values: Partial<Record<ScalarField, string>>;
 	plan: Plan;
 	/** ms since the epoch */
 	createdAt: number;
@@ -217,12 +240,12 @@ export interface JobInit {
 
 export class Job {
 	readonly id: string;
-	readonly kind: 'sora' | 'veo';
 	readonly model: string;
+	readonly rules: ModelRules;
+	/** The id the gateway answers with (Veo's differ from the alias). */
 	readonly backendModel: string;
 	readonly prompt: string;
-	readonly size: string;
-	readonly seconds: string;
+	readonly values: Partial<Record<ScalarField, string>>;
 	readonly plan: Plan;
 	/** ms since the epoch; tests move it back to age a job without waiting. */
 	createdAt: number;
@@ -230,15 +253,18 @@ export class Job {
 
 	constructor(init: JobInit) {
 		this.id = init.id;
-		this.kind = init.kind;
 		this.model = init.model;
-		this.backendModel = init.backendModel;
+		this.rules = init.rules;
+		this.backendModel = init.rules.answerModel(init.model);
 		this.prompt = init.prompt;
-		this.size = init.size;
-		this.seconds = init.seconds;
+		this.values = init.values;
 		this.plan = init.plan;
 		this.createdAt = init.createdAt;
 		this.remixedFromVideoId = init.remixedFromVideoId ?? null;
+	}
+
+	get family(): FamilyName {
+		return this.rules.family;
 	}
 
 	/** Planned end (ms) of the job; null for jobs that never finish. */
@@ -302,4 +328,57 @@ export function maxOverlap(jobs: Iterable<Pick<Job, 'createdAt' | 'endsAt'>>): n
 		max = Math.max(max, running);
 	}
 	return max;
+}
+
+/**
+ * How status words are spelled in answers. 'current': the lowercase words of the new pages.
+ * The presets are the spellings the API sheet lists: 'legacy' = old Seedance (and other old)
+ * pages; 'runway', 'kling', 'xai' = those routes' words, for a client that must compare without
+ * case and know synonyms. A map spells any status as the test wants (e.g. DONE, CANCELLED).
+ */
+export type StatusWords =
+	'current' | 'legacy' | 'runway' | 'kling' | 'xai' | Partial<Record<JobStatus, string>>;
+
+export const STATUS_PRESETS: Readonly<Record<string, Partial<Record<JobStatus, string>>>> = {
+	current: {},
+	legacy: {
+		queued: 'SUBMITTED',
+		in_progress: 'IN_PROGRESS',
+		completed: 'SUCCESS',
+		failed: 'FAILED',
+		error: 'ERROR',
+	},
+	// Runway and Kling have no separate error status: an errored job reads as failed.
+	runway: {
+		queued: 'PENDING',
+		in_progress: 'RUNNING',
+		completed: 'SUCCEEDED',
+		failed: 'FAILED',
+		error: 'FAILED',
+	},
+	kling: {
+		queued: 'submitted',
+		in_progress: 'processing',
+		completed: 'succeed',
+		failed: 'failed',
+		error: 'failed',
+	},
+	// xAI's other terminal failure, 'expired', stands for the error outcome.
+	xai: { queued: 'queued', in_progress: 'processing', completed: 'done', error: 'expired' },
+};
+
+export function isStatusWords(value: unknown): value is StatusWords {
+	if (typeof value === 'string') return Object.hasOwn(STATUS_PRESETS, value);
+	return (
+		!!value &&
+		typeof value === 'object' &&
+		!Array.isArray(value) &&
+		Object.values(value).every((word) => typeof word === 'string' && word !== '')
+	);
+}
+
+/** A status as the answer spells it. */
+export function spellStatus(status: JobStatus, words: StatusWords): string {
+	const map = typeof words === 'string' ? STATUS_PRESETS[words] : words;
+	return map[status] ?? status;
 }
