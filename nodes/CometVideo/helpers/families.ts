@@ -468,8 +468,8 @@ export function fieldProblem(modelId: string, field: FieldName, value: string): 
 	}
 	if (rule.choices.some((choice) => choice.value === value)) return undefined;
 	const others = otherModelsTaking(modelId, field, value);
-	if (others.length > 0) return `${label}: ${shown} needs ${others.join(' or ')}`;
-	return `${label}: "${shown}" is not one ${modelId} takes; it takes ${listValues(rule)}`;
+	const elsewhere = others.length > 0 ? `; ${shown} needs ${others.join(' or ')}` : '';
+	return `${label}: "${shown}" is not one ${modelId} takes; it takes ${listValues(rule)}${elsewhere}`;
 }
 
 /**
