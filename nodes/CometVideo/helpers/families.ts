@@ -97,10 +97,7 @@ function seedanceSizes(table: Record<string, string[]>): FieldRule {
 	const exact = Object.entries(table).flatMap(([resolution, list]) =>
 		list.map((size, i): [string, string] => [size, `${resolution} ${SEEDANCE_RATIOS[i]}`]),
 	);
-	const presets = SEEDANCE_RATIOS.map((ratio): [string, string] => [
-		ratio,
-		"ratio: the model's own size for it",
-	]);
+	const presets = SEEDANCE_RATIOS.map((ratio): [string, string] => [ratio, 'ratio']);
 	return {
 		...sizes([...presets, ...exact], '16:9'),
 		description:

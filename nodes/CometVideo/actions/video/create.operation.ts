@@ -39,7 +39,7 @@ const forUnknownModels: IDisplayOptions = {
 };
 
 const UNCHECKED_HINT =
-	'Sent as typed when set, empty when not: the node knows no rules for this model. An expression naming a model it knows is checked when the workflow runs.';
+	'Sent as typed; empty: not sent. Unchecked, unless an expression names a model the node knows.';
 
 function familyField(rules: ModelRules, name: FieldName, rule: FieldRule): INodeProperties {
 	const common = {
