@@ -511,7 +511,7 @@ async function runVersion(
 				);
 				const c = sim.creates[sim.creates.length - 1];
 				assert(
-					c.id === json.id && c.fields.model === 'veo3-fast' && c.fields.seconds === '8',
+					c.id === json.id && c.fields.model === 'veo3.1-fast' && c.fields.seconds === '8',
 					`create fields: ${JSON.stringify(c.fields)}`,
 				);
 				const { file, size } = checkStoredVideo(
