@@ -55,7 +55,8 @@ export interface ModelRules {
 
 export interface Family {
 	name: string;
-	vendor: string;
+	/** Where the fact sheet names it. */
+	vendor?: string;
 	/** Every id of the family, also ids the table has no rules for; anchored, no flags. */
 	pattern: string;
 	delivery: Delivery;
@@ -227,8 +228,7 @@ export const FAMILIES: Family[] = [
 	},
 	{
 		name: 'Wan',
-		vendor: 'Alibaba',
-		// Plain versions only: Wan's image models carry a suffix (e.g. "-t2i").
+		// Plain versions only, as the pages name them: an id with a suffix is not assumed to be video.
 		pattern: '^wan\\d+(?:\\.\\d+)?$',
 		delivery: 'content',
 		rules: [
@@ -262,7 +262,6 @@ export const FAMILIES: Family[] = [
 	},
 	{
 		name: 'Vidu',
-		vendor: 'Shengshu',
 		pattern: '^vidu',
 		delivery: 'content',
 		rules: [
@@ -291,7 +290,6 @@ export const FAMILIES: Family[] = [
 	},
 	{
 		name: 'HappyHorse',
-		vendor: 'HappyHorse',
 		pattern: '^happyhorse-',
 		delivery: 'content',
 		rules: [
@@ -309,7 +307,6 @@ export const FAMILIES: Family[] = [
 	},
 	{
 		name: 'Omni',
-		vendor: 'CometAPI (beta)',
 		pattern: '^omni-fast$',
 		delivery: 'content',
 		rules: [
@@ -494,7 +491,7 @@ export function describeModel(modelId: string): { name: string; description: str
 	const known = rules?.models.find((model) => model.id === modelId);
 	const label = known?.name ?? rules?.name ?? family.name;
 	const notes = [
-		`${family.name} by ${family.vendor}`,
+		family.vendor ? `${family.name} by ${family.vendor}` : family.name,
 		family.delivery === 'link' ? 'delivered as a link' : undefined,
 		rules ? undefined : 'no rules known for this ID: its fields are sent unchecked',
 		family.retired ? `retired upstream: ${family.retired}` : undefined,
