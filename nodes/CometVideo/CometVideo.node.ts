@@ -19,7 +19,8 @@ export class CometVideo implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{ $parameter["operation"] + ": video" }}',
-		description: 'Generate videos with Sora and Veo through CometAPI',
+		description:
+			'Generate videos with Veo, Seedance, Wan, Vidu, HappyHorse and Omni through CometAPI',
 		defaults: { name: 'Comet Video' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

@@ -118,7 +118,7 @@ describe('Create: text to video', () => {
 		expect(result.items[0].json.size).toBe('1792x1024');
 	});
 
-	test('Veo size and duration, and Enhance Prompt, are sent', async () => {
+	test('Veo 3.1 size and duration are sent', async () => {
 		const sim = getSim();
 		const result = await runVideoNode(
 			sim,
@@ -126,7 +126,6 @@ describe('Create: text to video', () => {
 				model: 'veo3.1',
 				size: '1920x1080',
 				seconds: '6',
-				enhancePrompt: true,
 				waitForCompletion: false,
 			}),
 		);
@@ -136,18 +135,16 @@ describe('Create: text to video', () => {
 			prompt: 'A paper boat drifting down a rainy street',
 			size: '1920x1080',
 			seconds: '6',
-			enhance_prompt: 'true',
 		});
 	});
 
-	test('a model id typed by hand is sent as is (trimmed), with Veo size and duration', async () => {
+	test("a model id typed by hand is sent as is (trimmed), with the older Veo aliases' size", async () => {
 		const sim = getSim();
 		const result = await runVideoNode(
 			sim,
 			createParams({
 				model: { __rl: true, mode: 'id', value: '  veo3-pro-frames ' },
 				size: '16x9',
-				seconds: '8',
 				waitForCompletion: false,
 			}),
 		);
@@ -156,7 +153,6 @@ describe('Create: text to video', () => {
 			model: 'veo3-pro-frames',
 			prompt: 'A paper boat drifting down a rainy street',
 			size: '16x9',
-			seconds: '8',
 		});
 		expect(result.items[0].json).toMatchObject({ status: 'queued', model: 'veo_3-pro-frames' });
 	});
@@ -201,9 +197,12 @@ describe('Create: reference images', () => {
 				sha256: sha256(image),
 			},
 		]);
+		// Veo 3.1's form sends its defaults.
 		expect(create.fields).toEqual({
 			model: 'veo3.1-fast',
 			prompt: 'A paper boat drifting down a rainy street',
+			size: '1280x720',
+			seconds: '4',
 		});
 		await expectVideo(sim, result, result.items[0]);
 	});
@@ -303,39 +302,6 @@ describe('Create: reference images', () => {
 			sha256: sha256(image),
 		});
 	});
-
-	test('Veo, image URLs: sent in order as input_reference text fields, no files', async () => {
-		const sim = getSim();
-		const urls = ['https://example.com/first.png', 'https://example.com/last.png?x=1'];
-		const result = await runVideoNode(
-			sim,
-			createParams({
-				model: 'veo3.1-pro',
-				referenceImages: 'url',
-				imageUrls: `${urls[0]}\n${urls[1]}`,
-				waitForCompletion: false,
-			}),
-		);
-		expect(result.status).toBe('success');
-		const [create] = requestsTo(sim, 'create');
-		expect(create.fields.input_reference).toEqual(urls);
-		expect(create.files).toEqual([]);
-		expect(result.items[0].json.status).toBe('queued');
-	});
-
-	test('Veo, one image URL (comma-separated list parsing leaves a single URL alone)', async () => {
-		const sim = getSim();
-		const result = await runVideoNode(
-			sim,
-			createParams({
-				referenceImages: 'url',
-				imageUrls: ' https://example.com/a.png ',
-				waitForCompletion: false,
-			}),
-		);
-		expect(result.status).toBe('success');
-		expect(requestsTo(sim, 'create')[0].fields.input_reference).toBe('https://example.com/a.png');
-	});
 });
 
 describe('Create: wait, download, binary output', () => {
@@ -398,7 +364,7 @@ describe('Create: wait, download, binary output', () => {
 		const result = await runVideoNode(
 			sim,
 			createParams({
-				model: 'veo3.1',
+				model: 'veo3-fast',
 				prompt: 'The boat sails from the first frame to the last',
 				referenceImages: 'binary',
 				imageBinaryProperties: 'first,last',
@@ -422,7 +388,7 @@ describe('Create: wait, download, binary output', () => {
 		// Both images arrived, in order, byte for byte.
 		const [create] = requestsTo(sim, 'create');
 		expect(create.fields).toEqual({
-			model: 'veo3.1',
+			model: 'veo3-fast',
 			prompt: 'The boat sails from the first frame to the last',
 		});
 		expect(create.files).toEqual([

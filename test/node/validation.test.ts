@@ -45,55 +45,18 @@ const cases: BadInputCase[] = [
 		/^Prompt: 32001 characters is over the limit of 32000/,
 	],
 	[
-		'Sora with a size that is not a Sora size',
-		createParams({ model: 'sora-2', size: '={{ "1920x1080" }}' }),
+		// The family rules are unit tests (test/unit/create-prepare.test.ts); this one proves they
+		// act before any request in a real execution.
+		'Seedance with a duration out of its range, from an expression',
+		createParams({ model: 'doubao-seedance-2-0', seconds: '={{ 20 }}' }),
 		undefined,
-		/^Size: "1920x1080" is not a Sora size/,
-	],
-	[
-		'Sora label size such as 720p (Sora id typed by hand)',
-		createParams({ model: { __rl: true, mode: 'id', value: 'sora-2' }, size: '720p' }),
-		undefined,
-		/^Size: "720p" is not a Sora size/,
-	],
-	[
-		'1792 size on sora-2',
-		createParams({ model: 'sora-2', size: '1792x1024' }),
-		undefined,
-		/^Size: 1792x1024 needs Sora 2 Pro/,
-	],
-	[
-		'1024x1792 on sora-2 typed by hand',
-		createParams({ model: { __rl: true, mode: 'id', value: 'sora-2' }, size: '1024x1792' }),
-		undefined,
-		/^Size: 1024x1792 needs Sora 2 Pro/,
-	],
-	[
-		'Sora with a duration it does not take',
-		createParams({ model: 'sora-2', seconds: '={{ "10" }}' }),
-		undefined,
-		/^Duration \(Seconds\): "10" is not a Sora duration/,
+		/^Duration \(Seconds\): "20" is not one doubao-seedance-2-0 takes; it takes whole seconds from 4 to 15/,
 	],
 	[
 		'three images for Veo (binary)',
 		createParams({ referenceImages: 'binary', imageBinaryProperties: 'a,b,c' }),
 		[{ json: {}, binary: threeImages }],
-		/^Reference Images: Veo models take at most 2 images, but 3 were given/,
-	],
-	[
-		'three image URLs for Veo',
-		createParams({
-			referenceImages: 'url',
-			imageUrls: 'https://example.com/1.png, https://example.com/2.png, https://example.com/3.png',
-		}),
-		undefined,
-		/^Reference Images: Veo models take at most 2 images, but 3 were given/,
-	],
-	[
-		'two images for Sora',
-		createParams({ model: 'sora-2', referenceImages: 'binary', imageBinaryProperties: 'a,b' }),
-		[{ json: {}, binary: threeImages }],
-		/^Reference Images: Sora models take at most 1 image, but 2 were given/,
+		/^Reference Images: veo3-fast takes at most 2 images \(in order: the first frame, then the last frame\), but 3 were given/,
 	],
 	[
 		'binary field that the item does not have',
@@ -125,22 +88,6 @@ const cases: BadInputCase[] = [
 		createParams({ referenceImages: 'binary', imageBinaryProperties: ' , ' }),
 		undefined,
 		/^Reference Images: no image given/,
-	],
-	[
-		'Sora with an image URL',
-		createParams({
-			model: 'sora-2',
-			referenceImages: 'url',
-			imageUrls: 'https://example.com/first.png',
-		}),
-		undefined,
-		/^Image URLs: Sora models take the reference image as a file/,
-	],
-	[
-		'image URL that is not http(s)',
-		createParams({ referenceImages: 'url', imageUrls: 'ftp://example.com/first.png' }),
-		undefined,
-		/^Image URLs: "ftp:\/\/example\.com\/first\.png" is not an http\(s\) URL/,
 	],
 	[
 		'a model id from an expression that is blank',

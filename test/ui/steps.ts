@@ -285,8 +285,8 @@ export function walk({
 				// When GET /v1/models fails the list falls back to the built-in aliases and says so.
 				// A new search is a new request (the editor caches results per search text).
 				simulator.fault('models', { status: 500, times: 4 });
-				const fallback = await editor.searchLocatorList('model', 'sora');
-				log(`From List, search "sora" while GET /v1/models answers 500: ${fallback.join(' | ')}`);
+				const fallback = await editor.searchLocatorList('model', 'veo');
+				log(`From List, search "veo" while GET /v1/models answers 500: ${fallback.join(' | ')}`);
 				await shot('fallback');
 				await page.keyboard.press('Escape');
 				if (!fallback.length || !fallback.every((item) => /built-in/.test(item)))

@@ -4,7 +4,7 @@ import type {
 	INodeListSearchResult,
 } from 'n8n-workflow';
 
-import { isVideoModelId, KNOWN_MODELS, modelFamily } from '../helpers/models';
+import { BUILT_IN_MODELS, describeModel, modelOrder } from '../helpers/families';
 import { Pause } from '../helpers/pause';
 import { CometApiClient } from '../transport';
 
@@ -16,14 +16,29 @@ const LIST_SETTINGS = {
 	maxDownloadBytes: 0,
 };
 
-function knownName(id: string): string | undefined {
-	return KNOWN_MODELS.find((model) => model.value === id)?.name;
+function byTableOrder(a: string, b: string): number {
+	const [x, y] = [modelOrder(a), modelOrder(b)];
+	return x[0] - y[0] || x[1] - y[1] || x[2].localeCompare(y[2]);
 }
 
 /**
- * The Model list: the video models CometAPI lists for the credential's key (Sora and Veo ids),
- * or, when that call fails or lists none, the built-in aliases with a note saying so. Running a
- * workflow never depends on this list.
+ * The video models among the ids CometAPI lists, named by family, in the table's order. An id
+ * the redactor would change carries part of the key: it is dropped, never shown.
+ */
+export function videoModelItems(
+	ids: string[],
+	isClean: (id: string) => boolean,
+): INodeListSearchItems[] {
+	return [...new Set(ids)]
+		.filter((id) => isClean(id) && describeModel(id) !== undefined)
+		.sort(byTableOrder)
+		.map((id) => ({ ...(describeModel(id) as { name: string; description: string }), value: id }));
+}
+
+/**
+ * The Model list: the video models CometAPI lists for the credential's key, or, when that call
+ * fails or lists none, the built-in current models with a note saying so. Running a workflow
+ * never depends on this list.
  */
 export async function searchModels(
 	this: ILoadOptionsFunctions,
@@ -32,24 +47,19 @@ export async function searchModels(
 	let results: INodeListSearchItems[];
 	try {
 		const api = await CometApiClient.connect(this, LIST_SETTINGS, new Pause(undefined));
-		let ids: string[];
 		try {
-			ids = (await api.listModels()).filter(isVideoModelId);
+			const ids = await api.listModels();
+			results = videoModelItems(ids, (id) => api.redactor.text(id) === id);
 		} finally {
 			api.release();
 		}
-		if (ids.length === 0) throw new Error('CometAPI listed no Sora or Veo model for this key');
-		results = [...new Set(ids)].sort().map((id) => ({
-			name: knownName(id) ? `${knownName(id)} (${id})` : id,
-			value: id,
-			description: `${modelFamily(id) === 'sora' ? 'Sora' : 'Veo'} rules apply`,
-		}));
+		if (results.length === 0) throw new Error('CometAPI listed no video model for this key');
 	} catch (error) {
 		const reason = (error as Error).message.split('\n')[0].slice(0, 200);
-		results = KNOWN_MODELS.map((model) => ({
-			name: `${model.name} (${model.value}, built-in)`,
-			value: model.value,
-			description: `Built-in alias: the list from CometAPI could not be loaded (${reason})`,
+		results = BUILT_IN_MODELS.map((model) => ({
+			name: `${model.name} (${model.id}, built-in)`,
+			value: model.id,
+			description: `Built-in: the list from CometAPI could not be loaded (${reason})`,
 		}));
 	}
 	const needle = (filter ?? '').trim().toLowerCase();

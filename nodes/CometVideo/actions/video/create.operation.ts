@@ -1,31 +1,147 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDisplayOptions,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
-import { checkImage, readImagePart, type ImageReference } from '../../helpers/images';
 import {
+	ALL_RULES,
 	DEFAULT_MODEL,
-	familyRuleBreach,
-	MAX_REFERENCE_IMAGES,
-	modelFamily,
-	SORA_ID_PATTERN,
-	SORA_SECONDS,
-	VEO_SECONDS,
-	type ModelFamily,
-} from '../../helpers/models';
+	FAMILIES,
+	FIELD_NAMES,
+	FIELDS,
+	fieldProblem,
+	referenceProblem,
+	type FieldName,
+	type FieldRule,
+	type ModelRules,
+} from '../../helpers/families';
+import { checkImage, readImagePart, type ImageReference } from '../../helpers/images';
 import type { MultipartPart } from '../../helpers/multipart';
+import { shorten } from '../../helpers/redact';
 import { completeJob, readCompletion, type CompletionRequest } from '../completion';
 import { completionProperties, promptProperty } from '../descriptions';
 import type { RunContext, VideoOperation } from '../types';
 import { readPrompt } from './inputs';
 
-// Size and duration follow the model's family, also for ids typed by hand: n8n tests the
-// locator's value against the pattern.
-const soraModel = [{ _cnd: { regex: SORA_ID_PATTERN } }];
-const forSora = { show: { model: soraModel } };
-const forVeo = { hide: { model: soraModel } };
+// Every field follows the model's family, also for ids typed by hand: n8n tests the locator's
+// value against each pattern. Only "hide" rules are used, because a "show" rule counts an
+// expression as a match: an expression (or an id of no known family) gets the unchecked fields.
+const anyOf = (patterns: string[]) => patterns.map((regex) => ({ _cnd: { regex } }));
+const notMatching = (pattern: string) => `^(?!(?:${pattern}))`;
+const onlyFor = (pattern: string): IDisplayOptions => ({
+	hide: { model: anyOf([notMatching(pattern)]) },
+});
+const forUnknownModels: IDisplayOptions = {
+	hide: { model: anyOf(ALL_RULES.map((rules) => rules.pattern)) },
+};
 
-const durationOptions = (seconds: string[]) =>
-	seconds.map((value) => ({ name: `${value} s`, value }));
+const UNCHECKED_HINT =
+	'Sent as typed; empty: not sent. Unchecked, unless an expression names a model the node knows.';
+
+function familyField(rules: ModelRules, name: FieldName, rule: FieldRule): INodeProperties {
+	const common = {
+		displayName: FIELDS[name].label,
+		name,
+		default: rule.default,
+		description: rule.description ? `${rules.name}: ${rule.description}` : undefined,
+		displayOptions: onlyFor(rules.pattern),
+	};
+	// No range is documented for such a field: any whole number, the choices only as examples.
+	if (rule.anyWholeNumber) {
+		const examples = rule.choices.map((choice) => choice.value).join(', ');
+		return { ...common, type: 'string', placeholder: `e.g. ${examples}` };
+	}
+	return { ...common, type: 'options', options: rule.choices };
+}
+
+function uncheckedField(name: FieldName): INodeProperties {
+	return {
+		displayName: FIELDS[name].label,
+		name,
+		type: 'string',
+		default: '',
+		hint: UNCHECKED_HINT,
+		displayOptions: forUnknownModels,
+	};
+}
+
+/** Each field once per rule set that takes it, then once for models of no known rules. */
+const familyFields: INodeProperties[] = FIELD_NAMES.flatMap((name) => [
+	...ALL_RULES.flatMap((rules) => {
+		const rule = rules.fields[name];
+		return rule ? [familyField(rules, name, rule)] : [];
+	}),
+	uncheckedField(name),
+]);
+
+const notices: INodeProperties[] = [
+	...FAMILIES.filter((family) => family.retired).map((family): INodeProperties => ({
+		displayName: `${family.retired}. CometAPI may no longer serve ${family.name}: prefer a current model.`,
+		name: 'retiredNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: onlyFor(family.pattern),
+	})),
+	{
+		displayName:
+			'The node knows no rules for this model ID (or it is an expression): only the prompt and the fields you fill in are sent, unchecked.',
+		name: 'uncheckedNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: forUnknownModels,
+	},
+];
+
+const binaryFieldsProperty = (hint: string, displayOptions: IDisplayOptions): INodeProperties => ({
+	displayName: 'Binary Fields',
+	name: 'imageBinaryProperties',
+	type: 'string',
+	default: 'data',
+	placeholder: 'e.g. first, last',
+	hint,
+	displayOptions: {
+		...displayOptions,
+		show: { ...displayOptions.show, referenceImages: ['binary'] },
+	},
+});
+
+const referenceProperties: INodeProperties[] = [
+	{
+		displayName: 'Reference Images',
+		name: 'referenceImages',
+		type: 'options',
+		default: 'none',
+		description: 'Images sent as files with the prompt, where the model takes them',
+		options: [
+			{ name: 'None (Text to Video)', value: 'none' },
+			{
+				name: 'From Binary Fields',
+				value: 'binary',
+				description: 'Images an earlier node put on the item',
+			},
+		],
+		displayOptions: {
+			hide: {
+				model: anyOf(
+					ALL_RULES.filter((rules) => rules.references.max === 0).map((rules) => rules.pattern),
+				),
+			},
+		},
+	},
+	...ALL_RULES.filter((rules) => rules.references.max > 0).map((rules) =>
+		binaryFieldsProperty(
+			`Comma-separated names of input binary fields, at most ${rules.references.max}: ${rules.references.order}`,
+			onlyFor(rules.pattern),
+		),
+	),
+	binaryFieldsProperty(
+		'Comma-separated names of input binary fields, sent in order, unchecked',
+		forUnknownModels,
+	),
+];
 
 const properties: INodeProperties[] = [
 	{
@@ -35,7 +151,7 @@ const properties: INodeProperties[] = [
 		default: { mode: 'list', value: DEFAULT_MODEL },
 		required: true,
 		description:
-			'Veo (Google) or Sora (OpenAI) model. IDs starting with "sora" follow Sora\'s rules, all others Veo\'s.',
+			"The video model: Veo, Seedance, Wan, Vidu, HappyHorse, Omni or Sora (retired upstream). The fields below follow the model's family.",
 		modes: [
 			{
 				displayName: 'From List',
@@ -47,105 +163,14 @@ const properties: INodeProperties[] = [
 				displayName: 'By ID',
 				name: 'id',
 				type: 'string',
-				placeholder: 'e.g. veo3.1-pro',
+				placeholder: 'e.g. doubao-seedance-2-0',
 			},
 		],
 	},
 	promptProperty,
-	{
-		displayName: 'Size',
-		name: 'size',
-		type: 'options',
-		default: '720x1280',
-		description:
-			'Width x height. The 1792 sizes need Sora 2 Pro. A reference image should match this size.',
-		options: [
-			{ name: '720x1280 (Portrait)', value: '720x1280' },
-			{ name: '1280x720 (Landscape)', value: '1280x720' },
-			{ name: '1024x1792 (Portrait, Sora 2 Pro)', value: '1024x1792' },
-			{ name: '1792x1024 (Landscape, Sora 2 Pro)', value: '1792x1024' },
-		],
-		displayOptions: forSora,
-	},
-	{
-		displayName: 'Duration (Seconds)',
-		name: 'seconds',
-		type: 'options',
-		default: '4',
-		options: durationOptions(SORA_SECONDS),
-		displayOptions: forSora,
-	},
-	{
-		displayName: 'Size',
-		name: 'size',
-		type: 'options',
-		default: '',
-		description:
-			'Resolution or orientation. Which ones a Veo model takes varies; the default leaves it to the model.',
-		options: [
-			{ name: '1280x720 (Landscape 720p)', value: '1280x720' },
-			{ name: '16x9 (Landscape, Older Models)', value: '16x9' },
-			{ name: '1920x1080 (Landscape 1080p)', value: '1920x1080' },
-			{ name: '3840x2160 (Landscape 4K)', value: '3840x2160' },
-			{ name: '720x1280 (Portrait 720p)', value: '720x1280' },
-			{ name: '9x16 (Portrait, Older Models)', value: '9x16' },
-			{ name: 'Model Default', value: '' },
-		],
-		displayOptions: forVeo,
-	},
-	{
-		displayName: 'Duration (Seconds)',
-		name: 'seconds',
-		type: 'options',
-		default: '',
-		description: 'Newer Veo models take 4, 6 or 8 s; older ones are fixed at 8 s',
-		options: [{ name: 'Model Default', value: '' }, ...durationOptions(VEO_SECONDS)],
-		displayOptions: forVeo,
-	},
-	{
-		displayName: 'Enhance Prompt',
-		name: 'enhancePrompt',
-		type: 'boolean',
-		default: false,
-		description: 'Whether Veo may rewrite the prompt with more detail before rendering',
-		displayOptions: forVeo,
-	},
-	{
-		displayName: 'Reference Images',
-		name: 'referenceImages',
-		type: 'options',
-		default: 'none',
-		description:
-			'Veo: none = text-to-video, one = first frame, two in order = first and last frame. Sora: at most one, matching the size.',
-		options: [
-			{ name: 'None (Text to Video)', value: 'none' },
-			{
-				name: 'From Binary Fields',
-				value: 'binary',
-				description: 'Images an earlier node put on the item',
-			},
-			{ name: 'From URLs (Veo)', value: 'url', description: 'Public image links' },
-		],
-	},
-	{
-		displayName: 'Binary Fields',
-		name: 'imageBinaryProperties',
-		type: 'string',
-		default: 'data',
-		placeholder: 'e.g. first, last',
-		hint: 'Comma-separated names of the input binary fields, in order: first frame, then last frame',
-		displayOptions: { show: { referenceImages: ['binary'] } },
-	},
-	{
-		displayName: 'Image URLs',
-		name: 'imageUrls',
-		type: 'string',
-		default: '',
-		placeholder: 'e.g. https://example.com/first.png',
-		hint: 'One per line (or comma-separated), in order: first frame, then last frame',
-		typeOptions: { rows: 2 },
-		displayOptions: { show: { referenceImages: ['url'] } },
-	},
+	...notices,
+	...familyFields,
+	...referenceProperties,
 	...completionProperties(true),
 ];
 
@@ -161,75 +186,72 @@ export interface CreateRequest {
 
 type Fail = (message: string, description?: string) => NodeOperationError;
 
-function splitList(value: string, separator: RegExp): string[] {
-	return value
-		.split(separator)
+function typeName(value: unknown): string {
+	if (Array.isArray(value)) return 'a list';
+	if (typeof value === 'number') return 'a number';
+	if (typeof value === 'boolean') return 'true or false';
+	return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/**
+ * A text parameter as a trimmed string ('' when unset); a whole number too where `numbers` says
+ * so. Anything else (an expression yielding an object, say) is refused before any request.
+ */
+function readText(value: unknown, label: string, fail: Fail, numbers = false): string {
+	if (value === undefined || value === null) return '';
+	if (typeof value === 'string') return value.trim();
+	if (numbers && typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) {
+		return String(value);
+	}
+	throw fail(
+		`${label}: expected ${numbers ? 'text or a whole number' : 'text'}, got ${typeName(value)}`,
+		'Check the expression that sets it.',
+	);
+}
+
+/** Binary field names: a comma-separated text, or a list of names from an expression. */
+function readBinaryFieldNames(value: unknown, fail: Fail): string[] {
+	const entries = Array.isArray(value) ? value : [value];
+	return entries
+		.flatMap((entry) => readText(entry, 'Binary Fields', fail).split(','))
 		.map((entry) => entry.trim())
 		.filter((entry) => entry !== '');
 }
 
-/** The Reference Images parameters of one item: URLs as text fields, or checked binary images. */
+/** The Reference Images of one item, checked by metadata; their count against the model. */
 async function readReferences(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
-	family: ModelFamily,
+	model: string,
 	fail: Fail,
-): Promise<{ urls: string[]; images: ImageReference[] }> {
-	const source = ctx.getNodeParameter('referenceImages', itemIndex, 'none') as string;
-	if (source === 'none') return { urls: [], images: [] };
-	if (source !== 'binary' && source !== 'url') {
-		throw fail(`Reference Images: "${source}" is not a choice`, 'Use none, binary or url.');
-	}
-	const limit = MAX_REFERENCE_IMAGES[family];
-	const checkCount = (count: number) => {
-		if (count === 0) {
-			throw fail(
-				'Reference Images: no image given',
-				'Name at least one image, or set Reference Images to None.',
-			);
-		}
-		if (count > limit) {
-			throw fail(
-				`Reference Images: ${family === 'sora' ? 'Sora' : 'Veo'} models take at most ${limit} image${limit > 1 ? 's' : ''}, but ${count} were given`,
-				family === 'veo'
-					? 'Veo takes a first frame, or a first and a last frame.'
-					: 'Sora takes one image, the first frame.',
-			);
-		}
-	};
-
-	if (source === 'url') {
-		const urls = splitList(
-			ctx.getNodeParameter('imageUrls', itemIndex, '') as string,
-			/\s+|,(?=\s*https?:)/,
+): Promise<ImageReference[]> {
+	const source = ctx.getNodeParameter('referenceImages', itemIndex, 'none') as unknown;
+	if (source === 'none') return [];
+	if (source !== 'binary') {
+		throw fail(
+			`Reference Images: "${shorten(String(source), 60)}" is not a choice`,
+			'Use none or binary. Images go as files: fetch a picture first (for example with an HTTP Request node).',
 		);
-		checkCount(urls.length);
-		if (family === 'sora') {
-			throw fail(
-				'Image URLs: Sora models take the reference image as a file, not a URL',
-				'Fetch the image first (for example with an HTTP Request node) and use "From Binary Fields".',
-			);
-		}
-		for (const url of urls) {
-			if (!/^https?:\/\/[^\s]+$/i.test(url)) {
-				throw fail(`Image URLs: "${url.slice(0, 200)}" is not an http(s) URL`);
-			}
-		}
-		return { urls, images: [] };
 	}
-
-	const fields = splitList(
-		ctx.getNodeParameter('imageBinaryProperties', itemIndex, 'data') as string,
-		/,/,
+	const fields = readBinaryFieldNames(
+		ctx.getNodeParameter('imageBinaryProperties', itemIndex, 'data'),
+		fail,
 	);
-	checkCount(fields.length);
+	if (fields.length === 0) {
+		throw fail(
+			'Reference Images: no image given',
+			'Name at least one image, or set Reference Images to None.',
+		);
+	}
+	const problem = referenceProblem(model, fields.length);
+	if (problem) throw fail(problem);
 	const images: ImageReference[] = [];
 	for (const field of fields) {
 		const checked = await checkImage(ctx, itemIndex, field);
 		if ('problem' in checked) throw fail(`Binary Fields: ${checked.problem}`, checked.hint);
 		images.push(checked);
 	}
-	return { urls: [], images };
+	return images;
 }
 
 export const create: VideoOperation<CreateRequest> = {
@@ -239,26 +261,31 @@ export const create: VideoOperation<CreateRequest> = {
 		const fail: Fail = (message, details) =>
 			new NodeOperationError(ctx.getNode(), message, { itemIndex, description: details });
 
-		const model = String(
-			ctx.getNodeParameter('model', itemIndex, '', { extractValue: true }) ?? '',
-		).trim();
+		const model = readText(
+			ctx.getNodeParameter('model', itemIndex, '', { extractValue: true }),
+			'Model',
+			fail,
+		);
 		if (!model) throw fail('Model: choose a model from the list, or enter its ID');
-		const family = modelFamily(model);
 		const prompt = readPrompt(ctx, itemIndex, 'Describe the video to generate.');
-		const size = String(ctx.getNodeParameter('size', itemIndex, '') ?? '').trim();
-		const seconds = String(ctx.getNodeParameter('seconds', itemIndex, '') ?? '').trim();
-		const breach = familyRuleBreach(model, size, seconds);
-		if (breach) throw fail(`${breach.field}: ${breach.problem}`, breach.hint);
-
-		const field = (name: string, value: string): MultipartPart => ({ field: name, value });
-		const fields = [field('model', model), field('prompt', prompt)];
-		if (size) fields.push(field('size', size));
-		if (seconds) fields.push(field('seconds', seconds));
-		if (family === 'veo' && ctx.getNodeParameter('enhancePrompt', itemIndex, false)) {
-			fields.push(field('enhance_prompt', 'true'));
+		const fields: MultipartPart[] = [
+			{ field: 'model', value: model },
+			{ field: 'prompt', value: prompt },
+		];
+		for (const name of FIELD_NAMES) {
+			const { label, apiField } = FIELDS[name];
+			const value = readText(
+				ctx.getNodeParameter(name, itemIndex, ''),
+				label,
+				fail,
+				name === 'seconds',
+			);
+			if (!value) continue;
+			const problem = fieldProblem(model, name, value);
+			if (problem) throw fail(problem);
+			fields.push({ field: apiField, value });
 		}
-		const { urls, images } = await readReferences(ctx, itemIndex, family, fail);
-		fields.push(...urls.map((url) => field('input_reference', url)));
+		const images = await readReferences(ctx, itemIndex, model, fail);
 		return { fields, images, completion: readCompletion(ctx, itemIndex) };
 	},
 

@@ -7,7 +7,9 @@ import type { VideoOperation } from '../types';
 import { readPrompt, readVideoId } from './inputs';
 
 const properties: INodeProperties[] = [
-	videoIdProperty('The ID of a completed Sora video to build on'),
+	videoIdProperty(
+		'The ID of a completed Sora video to build on. Sora only: OpenAI shut Sora 2 down on 2026-09-24, so this works only while CometAPI still serves it.',
+	),
 	{
 		...promptProperty,
 		description: 'What to change in the source video, e.g. "make it night time"',
