@@ -94,7 +94,9 @@ const textToVideo = defineCase<E2eContext>(
 		);
 		const create = c.sim.creates[c.sim.creates.length - 1];
 		assert(
-			create.id === json.id && create.fields.model === 'veo3.1-fast' && create.fields.seconds === '8',
+			create.id === json.id &&
+				create.fields.model === 'veo3.1-fast' &&
+				create.fields.seconds === '8',
 			`create fields: ${JSON.stringify(create.fields)}`,
 		);
 		const { file, size } = checkStoredVideo(c, items[0], 'video');
