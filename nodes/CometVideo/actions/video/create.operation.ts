@@ -13,10 +13,10 @@ import {
 	type ModelFamily,
 } from '../../helpers/models';
 import type { MultipartPart } from '../../helpers/multipart';
-import { completeJob, readCompletion, type CompletionRequest } from '../completion';
+import { completeJob, createOnce, readCompletion, type CompletionRequest } from '../completion';
 import { completionProperties, promptProperty } from '../descriptions';
 import type { RunContext, VideoOperation } from '../types';
-import { readPrompt } from './inputs';
+import { readPrompt, readTextList } from './inputs';
 
 // Size and duration follow the model's family, also for ids typed by hand: n8n tests the
 // locator's value against the pattern.
@@ -161,13 +161,6 @@ export interface CreateRequest {
 
 type Fail = (message: string, description?: string) => NodeOperationError;
 
-function splitList(value: string, separator: RegExp): string[] {
-	return value
-		.split(separator)
-		.map((entry) => entry.trim())
-		.filter((entry) => entry !== '');
-}
-
 /** The Reference Images parameters of one item: URLs as text fields, or checked binary images. */
 async function readReferences(
 	ctx: IExecuteFunctions,
@@ -199,10 +192,7 @@ async function readReferences(
 	};
 
 	if (source === 'url') {
-		const urls = splitList(
-			ctx.getNodeParameter('imageUrls', itemIndex, '') as string,
-			/\s+|,(?=\s*https?:)/,
-		);
+		const urls = readTextList(ctx, itemIndex, 'imageUrls', 'Image URLs', /\s+|,(?=\s*https?:)/);
 		checkCount(urls.length);
 		if (family === 'sora') {
 			throw fail(
@@ -218,9 +208,13 @@ async function readReferences(
 		return { urls, images: [] };
 	}
 
-	const fields = splitList(
-		ctx.getNodeParameter('imageBinaryProperties', itemIndex, 'data') as string,
+	const fields = readTextList(
+		ctx,
+		itemIndex,
+		'imageBinaryProperties',
+		'Binary Fields',
 		/,/,
+		'data',
 	);
 	checkCount(fields.length);
 	const images: ImageReference[] = [];
@@ -267,15 +261,20 @@ export const create: VideoOperation<CreateRequest> = {
 		request: CreateRequest,
 		itemIndex: number,
 	): Promise<INodeExecutionData> {
-		const job = await run.api.createVideo(
-			async () => [
-				...request.fields,
-				...(await Promise.all(
-					request.images.map(async (image) => await readImagePart(run.ctx, itemIndex, image)),
-				)),
-			],
+		const { job, serverDelayMs } = await createOnce(
+			run,
 			itemIndex,
+			async () =>
+				await run.api.createVideo(
+					async () => [
+						...request.fields,
+						...(await Promise.all(
+							request.images.map(async (image) => await readImagePart(run.ctx, itemIndex, image)),
+						)),
+					],
+					itemIndex,
+				),
 		);
-		return await completeJob(run, job, request.completion, itemIndex);
+		return await completeJob(run, job, request.completion, itemIndex, serverDelayMs);
 	},
 };
