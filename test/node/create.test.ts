@@ -52,8 +52,8 @@ describe('Create: text to video', () => {
 			status: 'completed',
 			progress: 100,
 			prompt: 'A red kite over dunes',
-			error: null,
 		});
+		expect(item.json).not.toHaveProperty('error');
 		expect(item.json.id).toMatch(/^task_/);
 		// The simulator answers with the backend model id, not the alias; the node passes it on.
 		expect(item.json.model).toBe('veo_3-fast');
@@ -312,7 +312,8 @@ describe('Create: wait, download, binary output', () => {
 
 		expect(result.status).toBe('success');
 		const [item] = result.items;
-		expect(item.json).toMatchObject({ status: 'queued', progress: 0, videoUrl: null, error: null });
+		expect(item.json).toMatchObject({ status: 'queued', progress: 0, videoUrl: null });
+		expect(item.json).not.toHaveProperty('error');
 		expect(item.json.id).toMatch(/^task_/);
 		expect(item.binary).toBeUndefined();
 		expect(sim.requests.map((request) => request.route)).toEqual(['create']);

@@ -39,7 +39,6 @@ describe('Retrieve', () => {
 			seconds: null,
 			prompt: 'Fog over a harbour',
 			videoUrl: null,
-			error: null,
 			createdAt: expect.stringMatching(ISO),
 			completedAt: null,
 			expiresAt: null,

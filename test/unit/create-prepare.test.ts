@@ -232,16 +232,13 @@ describe('values a model does not take are refused, naming the field and what it
 describe('types: text (a whole number for seconds), else an error naming the field', () => {
 	type Row = [values: INodeParameters, message: string | undefined];
 	const ROWS: Row[] = [
-		[{ model: byId({ id: 'veo3.1' } as never) }, 'Model: expected text, got an object'],
+		[{ model: byId({ id: 'veo3.1' } as never) }, 'Model: the expression gave an object, not text'],
 		[{ model: 'veo3.1-fast' }, undefined],
-		[{ size: 1280 }, 'Size: expected text, got a number'],
-		[
-			{ seconds: { value: 4 } },
-			'Duration (Seconds): expected text or a whole number, got an object',
-		],
-		[{ seconds: 4.5 }, 'Duration (Seconds): expected text or a whole number, got a number'],
-		[{ seconds: [4] }, 'Duration (Seconds): expected text or a whole number, got a list'],
-		[{ seconds: true }, 'Duration (Seconds): expected text or a whole number, got true or false'],
+		[{ size: 1280 }, 'Size: the expression gave a number, not text'],
+		[{ seconds: { value: 4 } }, 'Duration (Seconds): the expression gave an object, not text'],
+		[{ seconds: 4.5 }, 'Duration (Seconds): "4.5" is not one veo3.1-fast takes'],
+		[{ seconds: [4] }, 'Duration (Seconds): the expression gave a list, not text'],
+		[{ seconds: true }, 'Duration (Seconds): the expression gave a boolean, not text'],
 		[{ seconds: 8 }, undefined],
 	];
 	test.each(ROWS)('%j', async (values, message) => {

@@ -5,6 +5,7 @@ import { nextPollDelay, type PollSettings, type ProgressSample } from '../helper
 import { HINTS, quote } from '../transport/errors';
 import { readExecutionSettings } from './options';
 import type { RunContext } from './types';
+import { readBinaryField } from './video/inputs';
 
 export interface WaitSettings extends PollSettings {
 	timeoutMs: number;
@@ -22,9 +23,7 @@ export function readCompletion(ctx: IExecuteFunctions, itemIndex: number): Compl
 	const download = ctx.getNodeParameter('downloadWhenComplete', itemIndex, true) as boolean;
 	return {
 		wait,
-		downloadTo: download
-			? (ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data') as string)
-			: undefined,
+		downloadTo: download ? readBinaryField(ctx, itemIndex) : undefined,
 	};
 }
 
@@ -105,5 +104,28 @@ async function waitForJob(
 		({ job, serverDelayMs } = await run.api.retrieveVideo(job.id, itemIndex));
 		previous = latest;
 		latest = sampleOf(job, Date.now());
+	}
+}
+
+/**
+ * A create (or remix) sent at most once per item and run of the node, whatever n8n's Retry On
+ * Fail does: a job an earlier try made is retrieved by its id, an earlier create that may have
+ * made a job without an id fails again with that error, and a refused one is refused again.
+ */
+export async function createOnce(
+	run: RunContext,
+	itemIndex: number,
+	send: () => Promise<VideoJob>,
+): Promise<{ job: VideoJob; serverDelayMs?: number }> {
+	const earlier = run.creates.reuse(itemIndex);
+	switch (earlier.kind) {
+		case 'known':
+			return await run.api.retrieveVideo(earlier.id, itemIndex);
+		case 'may-exist':
+			throw run.api.failures.notSentAgain(itemIndex);
+		case 'refused':
+			throw earlier.error;
+		case 'send':
+			return { job: await run.creates.create(itemIndex, send) };
 	}
 }

@@ -4,6 +4,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import { Pause } from '../helpers/pause';
 import type { Redactor } from '../helpers/redact';
 import { CometApiClient } from '../transport';
+import { CreateRecord } from '../transport/create-record';
 import { jobIdOf } from '../transport/errors';
 import { readExecutionSettings } from './options';
 import type { RunContext, VideoOperation } from './types';
@@ -42,7 +43,8 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 
 	const pause = new Pause(this.getExecutionCancelSignal?.());
 	const api = await CometApiClient.connect(this, readExecutionSettings(this).transport, pause);
-	const run: RunContext = { ctx: this, api, pause };
+	const creates = CreateRecord.of(this);
+	const run: RunContext = { ctx: this, api, pause, creates };
 	let results: Array<Settled<INodeExecutionData>>;
 	try {
 		results = await Promise.all(
@@ -57,6 +59,8 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	}
 
 	const failed = results.findIndex((result) => !result.ok);
+	// n8n's Retry On Fail runs the node again when it throws or its first output is an error.
+	creates.end(failed !== -1 && (failed === 0 || !continueOnFail));
 	if (failed !== -1 && !continueOnFail) throw withOtherJobs(results, failed);
 	return [results.map((result, i) => outputItem(result, i, api.redactor))];
 }

@@ -2,12 +2,15 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 
 import type { Pause } from '../helpers/pause';
 import type { CometApiClient } from '../transport';
+import type { CreateRecord } from '../transport/create-record';
 
 /** What every item's run shares within one execution of the node. */
 export interface RunContext {
 	ctx: IExecuteFunctions;
 	api: CometApiClient;
 	pause: Pause;
+	/** What earlier tries of this run (n8n's Retry On Fail) created, per item. */
+	creates: CreateRecord;
 }
 
 /**

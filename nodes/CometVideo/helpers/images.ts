@@ -66,15 +66,14 @@ export async function checkImage(
 	if (!mimeType) {
 		const type = String(binary.mimeType || 'unknown type').replace(/[\u0000-\u001f\u007f]/g, ' ');
 		return {
-			problem: `"${field}" is not an image (${type.slice(0, 60)}${binary.fileName ? `, ${binary.fileName}` : ''})`,
+			problem: `"${field}" is not an image (${type.slice(0, 60)}${typeof binary.fileName === 'string' && binary.fileName ? `, ${binary.fileName.slice(0, 100)}` : ''})`,
 			hint: 'Reference images must be PNG, JPEG, WebP or GIF files.',
 		};
 	}
 	const extension = mimeType.split('/')[1].split('+')[0];
-	const fileName = (binary.fileName || `${field}.${extension}`).replace(
-		/[\u0000-\u001f\u007f"\\]/g,
-		'_',
-	);
+	// A file name set by an expression may be anything: only a text is a name.
+	const given = typeof binary.fileName === 'string' ? binary.fileName : '';
+	const fileName = (given || `${field}.${extension}`).replace(/[\u0000-\u001f\u007f"\\]/g, '_');
 	return { binaryField: field, fileName, mimeType };
 }
 

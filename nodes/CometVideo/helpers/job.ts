@@ -10,7 +10,11 @@ export interface VideoJob extends IDataObject {
 	seconds: string | null;
 	prompt: string | null;
 	videoUrl: string | null;
-	error: { code: string; message: string } | null;
+	/**
+	 * Only on a job that has one: n8n reads an `error` field on the first output item (even
+	 * `null`) as a failed run, and Retry On Fail would run the node again.
+	 */
+	error?: { code: string; message: string };
 	createdAt: string | null;
 	completedAt: string | null;
 	expiresAt: string | null;
@@ -42,10 +46,10 @@ function isoTime(value: unknown): string | null {
 	return text(value);
 }
 
-function jobError(value: unknown): VideoJob['error'] {
-	if (!value || typeof value !== 'object') return null;
+function jobError(value: unknown): Pick<VideoJob, 'error'> {
+	if (!value || typeof value !== 'object') return {};
 	const { code, message } = value as IDataObject;
-	return { code: text(code) ?? '', message: text(message) ?? '' };
+	return { error: { code: text(code) ?? '', message: text(message) ?? '' } };
 }
 
 export function normalizeJob(raw: IDataObject): VideoJob {
@@ -64,7 +68,7 @@ export function normalizeJob(raw: IDataObject): VideoJob {
 		prompt: text(raw.prompt),
 		// The link's place varies by backend; the content route works either way.
 		videoUrl: text(raw.video_url) ?? text(metadata.url) ?? null,
-		error: jobError(raw.error),
+		...jobError(raw.error),
 		createdAt: isoTime(raw.created_at),
 		completedAt: isoTime(raw.completed_at),
 		expiresAt: isoTime(raw.expires_at),

@@ -1,5 +1,11 @@
 import { createHash } from 'crypto';
 
+export class SlotWaitCancelled extends Error {
+	constructor() {
+		super('The execution was cancelled while waiting for a free request slot');
+	}
+}
+
 /**
  * Caps how many requests go to CometAPI at once with one API key, across every item and every
  * execution running in this n8n process, so a burst of webhook-started executions stays inside
@@ -31,10 +37,23 @@ export class RequestLimiter {
 		return this.members.size === 0 ? 1 : Math.min(...this.members.values());
 	}
 
-	async run<T>(task: () => Promise<T>): Promise<T> {
+	/** Runs `task` in a free slot; a waiter leaves the queue when `cancel` aborts. */
+	async run<T>(cancel: AbortSignal | undefined, task: () => Promise<T>): Promise<T> {
 		if (this.active >= this.capacity || this.queue.length > 0) {
 			// The slot is counted for us by drain() before we are woken.
-			await new Promise<void>((resolve) => this.queue.push(resolve));
+			await new Promise<void>((resolve, reject) => {
+				const leave = () => {
+					this.queue.splice(this.queue.indexOf(wake), 1);
+					reject(new SlotWaitCancelled());
+				};
+				const wake = () => {
+					cancel?.removeEventListener('abort', leave);
+					resolve();
+				};
+				if (cancel?.aborted) return reject(new SlotWaitCancelled());
+				cancel?.addEventListener('abort', leave, { once: true });
+				this.queue.push(wake);
+			});
 		} else {
 			this.active++;
 		}

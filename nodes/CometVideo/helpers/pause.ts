@@ -15,9 +15,9 @@ export class Pause {
 
 	private readonly requests = new Set<AbortController>();
 
-	constructor(private readonly signal: AbortSignal | undefined) {
+	constructor(private readonly cancelSignal: AbortSignal | undefined) {
 		this.cancelled = new Promise<never>((_, reject) => {
-			signal?.addEventListener(
+			cancelSignal?.addEventListener(
 				'abort',
 				() => {
 					for (const request of this.requests) request.abort();
@@ -30,8 +30,13 @@ export class Pause {
 		this.cancelled.catch(() => undefined);
 	}
 
+	/** The execution's cancel signal, where n8n gives one. */
+	get signal(): AbortSignal | undefined {
+		return this.cancelSignal;
+	}
+
 	get isCancelled(): boolean {
-		return this.signal?.aborted ?? false;
+		return this.cancelSignal?.aborted ?? false;
 	}
 
 	async for(ms: number): Promise<void> {

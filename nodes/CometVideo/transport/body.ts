@@ -36,6 +36,34 @@ export function endWith(body: unknown, signal: AbortSignal): void {
 	else signal.addEventListener('abort', () => body.destroy(), { once: true });
 }
 
+/**
+ * `pending`, unless `signal` aborts first: then the abort's reason is thrown at once, and an
+ * answer that still comes has its body discarded. n8n's HTTP helpers put the execution's cancel
+ * signal in place of the request's own, so a deadline has to be enforced around the call.
+ */
+export async function unlessAborted<T extends { body?: unknown }>(
+	pending: Promise<T>,
+	signal: AbortSignal,
+): Promise<T> {
+	const discardLate = () =>
+		void pending.then(
+			(late) => discard(late.body),
+			() => undefined,
+		);
+	let leave = () => undefined as void;
+	const aborted = new Promise<never>((_, reject) => {
+		leave = () => reject(signal.reason);
+		if (signal.aborted) leave();
+		else signal.addEventListener('abort', leave, { once: true });
+	});
+	try {
+		return await Promise.race([pending, aborted]);
+	} finally {
+		signal.removeEventListener('abort', leave);
+		if (signal.aborted) discardLate();
+	}
+}
+
 /** Discards a body nobody will read, so its connection is freed. */
 export function discard(body: unknown): void {
 	if (isStream(body)) body.destroy();

@@ -47,6 +47,17 @@ export function jobIdOf(error: unknown): string | undefined {
 	return typeof context?.jobId === 'string' ? context.jobId : undefined;
 }
 
+/**
+ * What a failed create means for sending it again: a job may exist, CometAPI refused it (a 4xx
+ * other than 429: the same request is refused again), or neither is certain.
+ */
+export function createOutcome(error: unknown): 'may-exist' | 'refused' | 'unknown' {
+	const { context, httpCode } = (error ?? {}) as { context?: IDataObject; httpCode?: unknown };
+	if (context?.mayHaveCreated === true) return 'may-exist';
+	const status = Number(httpCode);
+	return status >= 400 && status < 500 && status !== 429 ? 'refused' : 'unknown';
+}
+
 export class ErrorFactory {
 	constructor(
 		private readonly node: INode,
@@ -57,7 +68,13 @@ export class ErrorFactory {
 	api(
 		call: CallContext,
 		message: string,
-		extra: { description?: string; httpCode?: string; apiError?: IDataObject } = {},
+		extra: {
+			description?: string;
+			httpCode?: string;
+			apiError?: IDataObject;
+			/** A create whose request may have made (and billed) a job. */
+			mayHaveCreated?: boolean;
+		} = {},
 	): NodeApiError {
 		const { text, description } = this.texts(call, message, extra.description);
 		const response: JsonObject = { message: text };
@@ -69,6 +86,7 @@ export class ErrorFactory {
 			itemIndex: call.itemIndex,
 		});
 		if (call.jobId) error.context.jobId = call.jobId;
+		if (extra.mayHaveCreated) error.context.mayHaveCreated = true;
 		return error;
 	}
 

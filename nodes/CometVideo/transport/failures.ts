@@ -7,20 +7,17 @@ import type { IDataObject, IN8nHttpFullResponse } from 'n8n-workflow';
 import type { VideoJob } from '../helpers/job';
 import { API_ANSWER_LIMIT, Stalled, TooLarge, type DownloadMeter } from './body';
 import { DEFAULT_BASE_URL } from './base-url';
-import { HINTS, quote, type CallContext, type ErrorFactory } from './errors';
-import { AttemptFailure, classify, headerValue, serverDelayMs, type FailureFacts } from './retry';
+import { HINTS, QUOTE_LIMIT, quote, type CallContext, type ErrorFactory } from './errors';
+import {
+	AttemptFailure,
+	classify,
+	ERRNOS,
+	headerValue,
+	serverDelayMs,
+	type RetryDecision,
+} from './retry';
 
-const ERRNO_PATTERN = /^(E[A-Z0-9_]+|ERR_[A-Z0-9_]+)$/;
-/** A download's source broke; anything else failing while storing it is n8n's store. */
-const BROKEN_CONNECTION_ERRNOS = new Set([
-	'ECONNRESET',
-	'ECONNABORTED',
-	'ETIMEDOUT',
-	'EPIPE',
-	'ERR_STREAM_PREMATURE_CLOSE',
-	'Z_BUF_ERROR',
-	'Z_DATA_ERROR',
-]);
+const ERRNO_PATTERN = /^(E[A-Z0-9_]+|ERR_[A-Z0-9_]+|Z_[A-Z_]+)$/;
 
 /** n8n keeps a failed request's errno as `httpCode`; other versions as `code`, or on a cause. */
 function networkCode(error: unknown): string | undefined {
@@ -35,19 +32,17 @@ function networkCode(error: unknown): string | undefined {
 
 /** In words: n8n replaces any error message that contains a raw errno with stock text. */
 function describeNetworkCode(code: string | undefined): string {
-	switch (code) {
-		case 'ECONNREFUSED':
-			return 'the connection was refused';
-		case 'ECONNRESET':
-		case 'EPIPE':
-		case 'ERR_STREAM_PREMATURE_CLOSE':
-			return 'the connection was reset';
-		case 'ENOTFOUND':
-		case 'EAI_AGAIN':
-			return 'the host name could not be resolved';
-		default:
-			return 'the connection failed';
-	}
+	return ERRNOS[code ?? '']?.words ?? 'the connection failed';
+}
+
+/** CometAPI's error envelope, `{ error: { code, message } }`: its two strings, nothing else. */
+function envelopeError(envelope: IDataObject | undefined): { code: string; message: string } {
+	const error = envelope?.error;
+	const fields = (
+		error && typeof error === 'object' && !Array.isArray(error) ? error : {}
+	) as IDataObject;
+	const string = (value: unknown) => (typeof value === 'string' ? value.slice(0, QUOTE_LIMIT) : '');
+	return { code: string(fields.code), message: string(fields.message) };
 }
 
 export function tryJsonObject(text: string): IDataObject | undefined {
@@ -84,28 +79,28 @@ export class Failures {
 		if (errno === 'ECONNABORTED' || errno === 'ETIMEDOUT') {
 			return this.timeout(call, `no answer within ${seconds(this.limits.requestTimeoutMs)} s`);
 		}
-		const facts: FailureFacts = { kind: 'network', request: call.kind, errno };
-		const { mayHaveCreated, nothingSent } = classify(facts);
+		const decision = classify({ kind: 'network', request: call.kind, errno });
+		const { mayHaveCreated, nothingSent } = decision;
 		const reason = describeNetworkCode(errno);
 		const codeNote = errno ? ` (network error ${errno})` : '';
 		if (mayHaveCreated) {
-			return this.failure(call, facts, `Could not ${call.action}: ${reason}, ${MAYBE_CREATED}`, {
+			return this.failure(call, decision, `Could not ${call.action}: ${reason}, ${MAYBE_CREATED}`, {
 				description: `${HINTS.maybeCreated}${codeNote}`,
 			});
 		}
 		const sentNote = call.kind === 'create' && nothingSent ? `${HINTS.nothingSent} ` : '';
-		return this.failure(call, facts, `Could not ${call.action}: ${reason}`, {
+		return this.failure(call, decision, `Could not ${call.action}: ${reason}`, {
 			description: `${sentNote}Check that ${this.baseUrl} is reachable from n8n${codeNote}.`,
 		});
 	}
 
 	/** No answer, or not all of it, in time. */
 	timeout(call: CallContext, what: string): AttemptFailure {
-		const facts: FailureFacts = { kind: 'timeout', request: call.kind };
-		const { mayHaveCreated } = classify(facts);
+		const decision = classify({ kind: 'timeout', request: call.kind });
+		const { mayHaveCreated } = decision;
 		return this.failure(
 			call,
-			facts,
+			decision,
 			`Could not ${call.action}: ${what}${mayHaveCreated ? `, ${MAYBE_CREATED}` : ''}`,
 			{
 				description: mayHaveCreated
@@ -115,21 +110,27 @@ export class Failures {
 		);
 	}
 
-	/** An error status, with CometAPI's own message where its envelope carries one. */
+	/**
+	 * An error status, with CometAPI's own message where its envelope carries one. Only the
+	 * envelope's `code` and `message` strings, capped, go further: a body may be nested deep
+	 * enough to break any walk over it.
+	 */
 	status(response: IN8nHttpFullResponse, text: string, call: CallContext): AttemptFailure {
 		const status = response.statusCode;
 		const envelope = tryJsonObject(text);
-		const apiError = (
-			envelope?.error && typeof envelope.error === 'object' ? envelope.error : {}
-		) as IDataObject;
-		const apiCode = typeof apiError.code === 'string' ? apiError.code : '';
-		const facts: FailureFacts = { kind: 'status', request: call.kind, status, apiCode };
-		const { mayHaveCreated, retry } = classify(facts);
+		const apiError = envelopeError(envelope);
+		const decision = classify({
+			kind: 'status',
+			request: call.kind,
+			status,
+			apiCode: apiError.code,
+		});
+		const { mayHaveCreated, retry } = decision;
 		const redactor = this.errors.redactor;
 		let message: string;
 		let description: string | undefined;
-		if (typeof apiError.message === 'string' && apiError.message) {
-			message = `CometAPI could not ${call.action}: ${quote(redactor, apiError.message)}`;
+		if (apiError.message) {
+			message = `CometAPI could not ${call.action}: ${quote(redactor, apiError.message)} (HTTP ${status})`;
 		} else if (envelope === undefined && status < 500) {
 			message = `CometAPI could not ${call.action}: the answer (HTTP ${status}) was not an API response`;
 			description = this.baseUrlHint(response);
@@ -141,10 +142,13 @@ export class Failures {
 			message += `, ${MAYBE_CREATED}`;
 			description = HINTS.maybeCreated;
 		}
-		return this.failure(call, facts, message, {
+		return this.failure(call, decision, message, {
 			description,
 			httpCode: String(status),
-			apiError,
+			apiError: {
+				...(apiError.code ? { code: quote(redactor, apiError.code) } : {}),
+				...(apiError.message ? { message: quote(redactor, apiError.message) } : {}),
+			},
 			retryAfterMs: retry ? serverDelayMs(response.headers) : undefined,
 		});
 	}
@@ -152,38 +156,40 @@ export class Failures {
 	/** A 2xx whose body is not the JSON object expected. */
 	unreadable(response: IN8nHttpFullResponse, call: CallContext): AttemptFailure {
 		const claimedJson = /json/i.test(headerValue(response.headers, 'content-type') ?? '');
-		const facts: FailureFacts = { kind: 'unreadable', request: call.kind, claimedJson };
-		const { mayHaveCreated } = classify(facts);
+		const decision = classify({ kind: 'unreadable', request: call.kind, claimedJson });
+		const { mayHaveCreated } = decision;
 		const message = claimedJson
 			? `CometAPI's answer to "${call.action}" was cut off or malformed JSON`
 			: `CometAPI's answer to "${call.action}" was not JSON (HTTP ${response.statusCode})`;
 		const hints = [claimedJson ? '' : this.baseUrlHint(response)];
 		if (mayHaveCreated) hints.push(HINTS.maybeCreated);
-		return this.failure(call, facts, mayHaveCreated ? `${message}, ${MAYBE_CREATED}` : message, {
+		return this.failure(call, decision, mayHaveCreated ? `${message}, ${MAYBE_CREATED}` : message, {
 			description: hints.join(' ').trim() || undefined,
 		});
 	}
 
 	/** A job answer without a usable id: nothing can be polled, and for a create a job may exist. */
-	noJobId(call: CallContext, job: VideoJob, text: string): Error {
+	noJobId(call: CallContext, job: VideoJob, answer: IDataObject): Error {
 		const create = call.kind === 'create';
 		return this.errors.api(
 			call,
 			`CometAPI's answer to "${call.action}" carries no ${job.id ? 'valid ' : ''}job id${create ? `, ${MAYBE_CREATED}` : ''}`,
 			{
-				description: `It said: ${quote(this.errors.redactor, text)}${create ? ` ${HINTS.maybeCreated}` : ''}`,
+				// Quoted from the parsed value, so no escaped form of the key slips past the redactor.
+				description: `It said: ${quote(this.errors.redactor, JSON.stringify(this.errors.redactor.deep(answer)))}${create ? ` ${HINTS.maybeCreated}` : ''}`,
+				mayHaveCreated: create,
 			},
 		);
 	}
 
 	tooLarge(call: CallContext, bytes?: number): AttemptFailure {
-		const facts: FailureFacts = { kind: 'too-large', request: call.kind };
-		const { mayHaveCreated } = classify(facts);
+		const decision = classify({ kind: 'too-large', request: call.kind });
+		const { mayHaveCreated } = decision;
 		if (call.kind === 'read' && call.action.startsWith('download')) {
 			const seen = bytes ? ` (${megabytes(bytes)} or more)` : '';
 			return this.failure(
 				call,
-				facts,
+				decision,
 				`Could not ${call.action}: the file is larger than ${megabytes(this.limits.maxDownloadBytes)}${seen}`,
 				{
 					description: `Raise "Max Download Size (MB)" in the Options if the file is expected to be this large. ${HINTS.noPartialFile}`,
@@ -192,7 +198,7 @@ export class Failures {
 		}
 		return this.failure(
 			call,
-			facts,
+			decision,
 			`CometAPI's answer to "${call.action}" was larger than ${megabytes(API_ANSWER_LIMIT)}, the most the node reads${mayHaveCreated ? `, ${MAYBE_CREATED}` : ''}`,
 			{
 				description: mayHaveCreated
@@ -206,7 +212,7 @@ export class Failures {
 	truncated(call: CallContext, what: string): AttemptFailure {
 		return this.failure(
 			call,
-			{ kind: 'truncated', request: 'read' },
+			classify({ kind: 'truncated', request: 'read' }),
 			`Could not ${call.action}: ${what}`,
 			{
 				description: HINTS.noPartialFile,
@@ -218,7 +224,7 @@ export class Failures {
 	notAFile(call: CallContext, what: string, status?: number): AttemptFailure {
 		return this.failure(
 			call,
-			{ kind: 'not-a-file', request: 'read' },
+			classify({ kind: 'not-a-file', request: 'read' }),
 			`Could not ${call.action}: ${what}`,
 			{
 				description: HINTS.noPartialFile,
@@ -243,7 +249,7 @@ export class Failures {
 			);
 		}
 		// Only a broken connection is worth downloading again; a failing store is not.
-		if (sourceBroke || BROKEN_CONNECTION_ERRNOS.has(networkCode(error) ?? '')) {
+		if (sourceBroke || ERRNOS[networkCode(error) ?? '']?.brokeOff) {
 			const expected = Number.isFinite(expectedBytes) ? `${expectedBytes} bytes` : 'its end';
 			return this.truncated(
 				call,
@@ -254,7 +260,7 @@ export class Failures {
 		const databaseCap = /database/i.test(message) && /size|limit/i.test(message);
 		return this.failure(
 			call,
-			{ kind: 'storage', request: 'read' },
+			classify({ kind: 'storage', request: 'read' }),
 			`Could not store the downloaded file in n8n: ${quote(this.errors.redactor, message)}`,
 			{ description: databaseCap ? HINTS.databaseCap : HINTS.storage },
 		);
@@ -276,6 +282,41 @@ export class Failures {
 		);
 	}
 
+	/** An id that cannot be used: not an id's characters, or a form of the key. */
+	invalidId(call: CallContext): Error {
+		return this.errors.operation(
+			{ itemIndex: call.itemIndex },
+			'Video ID: the ID is not a valid job ID',
+			'A job ID looks like task_… or video_…: letters, digits, "_" and "-", up to 200 characters.',
+		);
+	}
+
+	/** A poll of one job answered with another: neither can be trusted. */
+	otherJob(call: CallContext, otherId: string): Error {
+		return this.errors.api(
+			call,
+			`CometAPI answered "${call.action}" for job ${call.jobId} with another job, ${quote(this.errors.redactor, otherId || '(no id)')}`,
+			{ description: HINTS.retrieveLater(call.jobId ?? '') },
+		);
+	}
+
+	/** Retry On Fail ran the node again for an item whose earlier create may have made a job. */
+	notSentAgain(itemIndex: number): Error {
+		return this.errors.api(
+			{ kind: 'create', itemIndex, action: 'create the job again' },
+			`Not sent again: an earlier try of this node in this execution got no clear answer from CometAPI, ${MAYBE_CREATED}`,
+			{ description: HINTS.maybeCreated, mayHaveCreated: true },
+		);
+	}
+
+	cancelledWaitingForSlot(call: CallContext): Error {
+		return this.errors.operation(
+			call,
+			'The execution was cancelled while waiting for a free request slot',
+			`Nothing was sent to ${call.action}: the item waited behind other requests with this API key ("Max Requests in Flight").`,
+		);
+	}
+
 	cancelled(call: CallContext): Error {
 		const jobNote = call.jobId
 			? ` The job ${call.jobId} keeps running at CometAPI.`
@@ -283,7 +324,7 @@ export class Failures {
 				? ` ${HINTS.maybeCreated}`
 				: '';
 		return this.errors.operation(
-			{ itemIndex: call.itemIndex },
+			call,
 			'Stopped before CometAPI answered: the execution was cancelled',
 			`The request was to ${call.action}.${jobNote}`,
 		);
@@ -291,7 +332,7 @@ export class Failures {
 
 	private failure(
 		call: CallContext,
-		facts: FailureFacts,
+		decision: RetryDecision,
 		message: string,
 		extra: {
 			description?: string;
@@ -301,8 +342,8 @@ export class Failures {
 		},
 	): AttemptFailure {
 		return new AttemptFailure(
-			this.errors.api(call, message, extra),
-			classify(facts),
+			this.errors.api(call, message, { ...extra, mayHaveCreated: decision.mayHaveCreated }),
+			decision,
 			extra.retryAfterMs,
 		);
 	}

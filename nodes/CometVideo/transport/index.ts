@@ -14,12 +14,20 @@ import type {
 import { NodeOperationError } from 'n8n-workflow';
 
 import { isJobId, normalizeJob, type VideoJob } from '../helpers/job';
-import { limiterFor, type RequestLimiter } from '../helpers/limiter';
+import { limiterFor, SlotWaitCancelled, type RequestLimiter } from '../helpers/limiter';
 import { encodeMultipart, type MultipartPart } from '../helpers/multipart';
-import type { Pause } from '../helpers/pause';
+import { ExecutionCancelled, type Pause } from '../helpers/pause';
 import { Redactor } from '../helpers/redact';
 import { checkBaseUrl } from './base-url';
-import { API_ANSWER_LIMIT, discard, endWith, readCapped, readErrorText, TooLarge } from './body';
+import {
+	API_ANSWER_LIMIT,
+	discard,
+	endWith,
+	readCapped,
+	readErrorText,
+	TooLarge,
+	unlessAborted,
+} from './body';
 import { storeDownload, type ContentVariant } from './download';
 import { ErrorFactory, quote, type CallContext } from './errors';
 import { Failures, tryJsonObject } from './failures';
@@ -47,7 +55,7 @@ const MAX_REDIRECTS = 5;
 export class CometApiClient {
 	readonly errors: ErrorFactory;
 
-	private readonly failures: Failures;
+	readonly failures: Failures;
 
 	private constructor(
 		private readonly ctx: HttpContext,
@@ -117,7 +125,7 @@ export class CometApiClient {
 		const call: CallContext = { kind: 'create', itemIndex, action: `remix video ${sourceId}` };
 		const { job } = await this.requestJob(call, async () => ({
 			method: 'POST',
-			url: `/v1/videos/${encodeURIComponent(sourceId)}/remix`,
+			url: `${this.jobPath(sourceId, call)}/remix`,
 			body: JSON.stringify({ prompt }),
 			headers: { 'Content-Type': 'application/json' },
 		}));
@@ -132,8 +140,9 @@ export class CometApiClient {
 		const call: CallContext = { kind: 'read', itemIndex, jobId: id, action: 'retrieve the job' };
 		const { job, headers } = await this.requestJob(call, async () => ({
 			method: 'GET',
-			url: `/v1/videos/${encodeURIComponent(id)}`,
+			url: this.jobPath(id, call),
 		}));
+		if (job.id !== id) throw this.failures.otherJob(call, job.id);
 		return { job, serverDelayMs: serverDelayMs(headers) };
 	}
 
@@ -167,9 +176,9 @@ export class CometApiClient {
 			jobId: id,
 			action: `download the ${variant}`,
 		};
-		const path = `/v1/videos/${encodeURIComponent(id)}/content?variant=${variant}`;
+		const path = `${this.jobPath(id, call)}/content?variant=${variant}`;
 		const result = await this.retrying(call, async () => {
-			return await this.limiter.run(async () => {
+			return await this.limiter.run(this.pause.signal, async () => {
 				return await this.attempt(
 					call,
 					undefined,
@@ -262,12 +271,20 @@ export class CometApiClient {
 		call: CallContext,
 		options: () => Promise<IHttpRequestOptions>,
 	): Promise<{ job: VideoJob; headers: IDataObject }> {
-		const { json, headers, text } = await this.requestJson(call, options);
+		const { json, headers } = await this.requestJson(call, options);
 		const job = normalizeJob(json);
-		if (!isJobId(job.id)) {
-			throw this.failures.noJobId(call, job, text);
-		}
+		if (!this.isUsableId(job.id)) throw this.failures.noJobId(call, job, json);
 		return { job, headers };
+	}
+
+	/** An id that is safe in a path and that the redactor leaves as it is (so no form of the key). */
+	private isUsableId(id: string): boolean {
+		return isJobId(id) && this.redactor.text(id) === id;
+	}
+
+	private jobPath(id: string, call: CallContext): string {
+		if (!this.isUsableId(id)) throw this.failures.invalidId(call);
+		return `/v1/videos/${encodeURIComponent(id)}`;
 	}
 
 	/** One JSON call: within the key's limit and the deadline, retried as the policy says. */
@@ -276,7 +293,7 @@ export class CometApiClient {
 		options: () => Promise<IHttpRequestOptions>,
 	): Promise<{ json: IDataObject; headers: IDataObject; text: string }> {
 		return await this.retrying(call, async () => {
-			return await this.limiter.run(async () => {
+			return await this.limiter.run(this.pause.signal, async () => {
 				const request = await options();
 				return await this.attempt(call, this.settings.requestTimeoutMs, async (signal) => {
 					const response = await this.send(request, call, signal);
@@ -308,6 +325,9 @@ export class CometApiClient {
 			},
 			attempt,
 		).catch((error: unknown) => {
+			if (error instanceof SlotWaitCancelled) throw this.failures.cancelledWaitingForSlot(call);
+			// Cancelled in the pause before a retry.
+			if (error instanceof ExecutionCancelled) throw this.failures.cancelled(call);
 			throw this.errors.wrap(error, call.itemIndex);
 		});
 	}
@@ -364,17 +384,23 @@ export class CometApiClient {
 			timeout: this.settings.requestTimeoutMs,
 			abortSignal: signal,
 		};
+		// Every request (each redirect hop too) gets its headers within Request Timeout.
+		const headersDue = AbortSignal.timeout(this.settings.requestTimeoutMs);
+		const pending = (
+			authenticated
+				? this.ctx.helpers.httpRequestWithAuthentication.call(this.ctx, CREDENTIAL_TYPE, request)
+				: this.ctx.helpers.httpRequest(request)
+		) as Promise<IN8nHttpFullResponse>;
 		try {
-			const response = authenticated
-				? await this.ctx.helpers.httpRequestWithAuthentication.call(
-						this.ctx,
-						CREDENTIAL_TYPE,
-						request,
-					)
-				: await this.ctx.helpers.httpRequest(request);
-			return response as IN8nHttpFullResponse;
+			return await unlessAborted(pending, AbortSignal.any([signal, headersDue]));
 		} catch (error) {
-			// A timeout or cancel that caused this is told apart by attempt().
+			if (headersDue.aborted && !signal.aborted) {
+				throw this.failures.timeout(
+					call,
+					`no answer within ${Math.round(this.settings.requestTimeoutMs / 1000)} s`,
+				);
+			}
+			// A cancel or the call's own deadline is told apart by attempt().
 			throw this.failures.network(error, call);
 		}
 	}

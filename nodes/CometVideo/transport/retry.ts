@@ -42,19 +42,33 @@ export interface RetryDecision {
 }
 
 const TRANSIENT_STATUSES = new Set([429, 500, 502, 503, 504, 524]);
-/** Failures before any byte left the machine. */
-const NOTHING_SENT_ERRNOS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
-const TRANSIENT_ERRNOS = new Set([
-	'ECONNRESET',
-	'ECONNREFUSED',
-	'ECONNABORTED',
-	'ETIMEDOUT',
-	'EPIPE',
-	'EAI_AGAIN',
-	'ENETUNREACH',
-	'EHOSTUNREACH',
-	'ERR_STREAM_PREMATURE_CLOSE',
-]);
+/**
+ * The one errno table: each errno the node tells apart, in words, and what it says about the
+ * request. `nothingSent`: it failed before any byte left the machine. `transient`: trying again
+ * may work. `brokeOff`: a body that had begun stopped (a download is fetched again).
+ */
+export const ERRNOS: Record<
+	string,
+	{ words: string; nothingSent?: boolean; transient?: boolean; brokeOff?: boolean }
+> = {
+	ECONNREFUSED: { words: 'the connection was refused', nothingSent: true, transient: true },
+	ENOTFOUND: { words: 'the host name could not be resolved', nothingSent: true },
+	EAI_AGAIN: { words: 'the host name could not be resolved', nothingSent: true, transient: true },
+	ECONNRESET: { words: 'the connection was reset', transient: true, brokeOff: true },
+	EPIPE: { words: 'the connection was reset', transient: true, brokeOff: true },
+	ERR_STREAM_PREMATURE_CLOSE: {
+		words: 'the connection was reset',
+		transient: true,
+		brokeOff: true,
+	},
+	ECONNABORTED: { words: 'the connection timed out', transient: true, brokeOff: true },
+	ETIMEDOUT: { words: 'the connection timed out', transient: true, brokeOff: true },
+	ENETUNREACH: { words: 'the network is unreachable', transient: true },
+	EHOSTUNREACH: { words: 'the host is unreachable', transient: true },
+	// zlib, for a garbled compressed answer. (A cut one is no error: the HTTP client flushes
+	// what it has, so only the announced length tells.)
+	Z_DATA_ERROR: { words: 'the compressed answer was garbled', transient: true, brokeOff: true },
+};
 
 export function classify(facts: FailureFacts): RetryDecision {
 	const create = facts.request === 'create';
@@ -72,9 +86,9 @@ export function classify(facts: FailureFacts): RetryDecision {
 			};
 		}
 		case 'network': {
-			const errno = facts.errno ?? '';
-			const nothingSent = NOTHING_SENT_ERRNOS.has(errno);
-			const transient = TRANSIENT_ERRNOS.has(errno);
+			const known = ERRNOS[facts.errno ?? ''];
+			const nothingSent = known?.nothingSent === true;
+			const transient = known?.transient === true;
 			return {
 				retry: transient && (nothingSent || !create),
 				mayHaveCreated: create && !nothingSent,

@@ -21,10 +21,10 @@ import {
 import { checkImage, readImagePart, type ImageReference } from '../../helpers/images';
 import type { MultipartPart } from '../../helpers/multipart';
 import { shorten } from '../../helpers/redact';
-import { completeJob, readCompletion, type CompletionRequest } from '../completion';
+import { completeJob, createOnce, readCompletion, type CompletionRequest } from '../completion';
 import { completionProperties, promptProperty } from '../descriptions';
 import type { RunContext, VideoOperation } from '../types';
-import { readPrompt } from './inputs';
+import { readPrompt, readText, readTextList } from './inputs';
 
 // Every field follows the model's family, also for ids typed by hand: n8n tests the locator's
 // value against each pattern. Only "hide" rules are used, because a "show" rule counts an
@@ -186,38 +186,6 @@ export interface CreateRequest {
 
 type Fail = (message: string, description?: string) => NodeOperationError;
 
-function typeName(value: unknown): string {
-	if (Array.isArray(value)) return 'a list';
-	if (typeof value === 'number') return 'a number';
-	if (typeof value === 'boolean') return 'true or false';
-	return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
-
-/**
- * A text parameter as a trimmed string ('' when unset); a whole number too where `numbers` says
- * so. Anything else (an expression yielding an object, say) is refused before any request.
- */
-function readText(value: unknown, label: string, fail: Fail, numbers = false): string {
-	if (value === undefined || value === null) return '';
-	if (typeof value === 'string') return value.trim();
-	if (numbers && typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) {
-		return String(value);
-	}
-	throw fail(
-		`${label}: expected ${numbers ? 'text or a whole number' : 'text'}, got ${typeName(value)}`,
-		'Check the expression that sets it.',
-	);
-}
-
-/** Binary field names: a comma-separated text, or a list of names from an expression. */
-function readBinaryFieldNames(value: unknown, fail: Fail): string[] {
-	const entries = Array.isArray(value) ? value : [value];
-	return entries
-		.flatMap((entry) => readText(entry, 'Binary Fields', fail).split(','))
-		.map((entry) => entry.trim())
-		.filter((entry) => entry !== '');
-}
-
 /** The Reference Images of one item, checked by metadata; their count against the model. */
 async function readReferences(
 	ctx: IExecuteFunctions,
@@ -233,9 +201,13 @@ async function readReferences(
 			'Use none or binary. Images go as files: fetch a picture first (for example with an HTTP Request node).',
 		);
 	}
-	const fields = readBinaryFieldNames(
-		ctx.getNodeParameter('imageBinaryProperties', itemIndex, 'data'),
-		fail,
+	const fields = readTextList(
+		ctx,
+		itemIndex,
+		'imageBinaryProperties',
+		'Binary Fields',
+		/,/,
+		'data',
 	);
 	if (fields.length === 0) {
 		throw fail(
@@ -261,11 +233,7 @@ export const create: VideoOperation<CreateRequest> = {
 		const fail: Fail = (message, details) =>
 			new NodeOperationError(ctx.getNode(), message, { itemIndex, description: details });
 
-		const model = readText(
-			ctx.getNodeParameter('model', itemIndex, '', { extractValue: true }),
-			'Model',
-			fail,
-		);
+		const model = readText(ctx, itemIndex, 'model', 'Model', { extractValue: true });
 		if (!model) throw fail('Model: choose a model from the list, or enter its ID');
 		const prompt = readPrompt(ctx, itemIndex, 'Describe the video to generate.');
 		const fields: MultipartPart[] = [
@@ -274,12 +242,7 @@ export const create: VideoOperation<CreateRequest> = {
 		];
 		for (const name of FIELD_NAMES) {
 			const { label, apiField } = FIELDS[name];
-			const value = readText(
-				ctx.getNodeParameter(name, itemIndex, ''),
-				label,
-				fail,
-				name === 'seconds',
-			);
+			const value = readText(ctx, itemIndex, name, label, { numbers: name === 'seconds' });
 			if (!value) continue;
 			const problem = fieldProblem(model, name, value);
 			if (problem) throw fail(problem);
@@ -294,15 +257,20 @@ export const create: VideoOperation<CreateRequest> = {
 		request: CreateRequest,
 		itemIndex: number,
 	): Promise<INodeExecutionData> {
-		const job = await run.api.createVideo(
-			async () => [
-				...request.fields,
-				...(await Promise.all(
-					request.images.map(async (image) => await readImagePart(run.ctx, itemIndex, image)),
-				)),
-			],
+		const { job, serverDelayMs } = await createOnce(
+			run,
 			itemIndex,
+			async () =>
+				await run.api.createVideo(
+					async () => [
+						...request.fields,
+						...(await Promise.all(
+							request.images.map(async (image) => await readImagePart(run.ctx, itemIndex, image)),
+						)),
+					],
+					itemIndex,
+				),
 		);
-		return await completeJob(run, job, request.completion, itemIndex);
+		return await completeJob(run, job, request.completion, itemIndex, serverDelayMs);
 	},
 };

@@ -4,7 +4,7 @@ import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 import { CONTENT_VARIANTS, type ContentVariant } from '../../transport';
 import { binaryPropertyNameProperty, videoIdProperty } from '../descriptions';
 import type { VideoOperation } from '../types';
-import { readVideoId } from './inputs';
+import { readBinaryField, readVideoId } from './inputs';
 
 const properties: INodeProperties[] = [
 	videoIdProperty('The ID of a completed job'),
@@ -52,7 +52,7 @@ export const download: VideoOperation<DownloadRequest> = {
 		return {
 			id: readVideoId(ctx, itemIndex),
 			variant: variant as ContentVariant,
-			binaryPropertyName: ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data') as string,
+			binaryPropertyName: readBinaryField(ctx, itemIndex),
 		};
 	},
 

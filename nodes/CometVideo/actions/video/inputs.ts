@@ -4,9 +4,75 @@ import { NodeOperationError } from 'n8n-workflow';
 import { isJobId } from '../../helpers/job';
 import { shorten } from '../../helpers/redact';
 
+/** What an expression gave, in words, for an error that names the field. */
+function kindOf(value: unknown): string {
+	if (value === null) return 'null';
+	if (Array.isArray(value)) return 'a list';
+	return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/**
+ * A text parameter: a string, or a number where `numbers` says a number is natural. Anything
+ * else (an object, a list, a boolean) is refused naming the field, before any request: sent
+ * on, it would become "[object Object]".
+ */
+export function readText(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	parameter: string,
+	field: string,
+	{ fallback = '', numbers = false, extractValue = false } = {},
+): string {
+	// extractValue: a resource locator's value, not its { mode, value } object.
+	const value: unknown = ctx.getNodeParameter(parameter, itemIndex, fallback, { extractValue });
+	if (value === undefined || value === null) return '';
+	if (typeof value === 'string') return value.trim();
+	if (numbers && typeof value === 'number' && Number.isFinite(value)) return String(value);
+	throw new NodeOperationError(
+		ctx.getNode(),
+		`${field}: the expression gave ${kindOf(value)}, not text`,
+		{
+			itemIndex,
+			description: `Make ${field} a text value, e.g. {{ $json.field }} of a text field.`,
+		},
+	);
+}
+
+/**
+ * A list parameter: a text split at `separator`, or a list (an expression's array) of texts.
+ * Empty entries are dropped.
+ */
+export function readTextList(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	parameter: string,
+	field: string,
+	separator: RegExp,
+	fallback = '',
+): string[] {
+	const value: unknown = ctx.getNodeParameter(parameter, itemIndex, fallback);
+	const entries = Array.isArray(value) ? (value as unknown[]) : [value ?? ''];
+	return entries
+		.flatMap((entry) => {
+			if (typeof entry !== 'string') {
+				throw new NodeOperationError(
+					ctx.getNode(),
+					`${field}: the expression gave ${kindOf(entry)} where a text or a list of texts belongs`,
+					{
+						itemIndex,
+						description: 'Give a text (entries separated as the hint says), or a list of texts.',
+					},
+				);
+			}
+			return entry.split(separator);
+		})
+		.map((entry) => entry.trim())
+		.filter((entry) => entry !== '');
+}
+
 /** Reads the Video ID parameter, refusing what cannot be an id before any request. */
 export function readVideoId(ctx: IExecuteFunctions, itemIndex: number): string {
-	const id = String(ctx.getNodeParameter('videoId', itemIndex, '') ?? '').trim();
+	const id = readText(ctx, itemIndex, 'videoId', 'Video ID', { numbers: true });
 	if (!id) {
 		throw new NodeOperationError(ctx.getNode(), 'Video ID: no ID given', {
 			itemIndex,
@@ -23,11 +89,25 @@ export function readVideoId(ctx: IExecuteFunctions, itemIndex: number): string {
 	return id;
 }
 
+/** Reads the name of the binary field the file goes to. */
+export function readBinaryField(ctx: IExecuteFunctions, itemIndex: number): string {
+	const field = readText(ctx, itemIndex, 'binaryPropertyName', 'Put Output File in Field', {
+		fallback: 'data',
+	});
+	if (!field) {
+		throw new NodeOperationError(ctx.getNode(), 'Put Output File in Field: no field name given', {
+			itemIndex,
+			description: 'Name the binary field the file goes to, e.g. data.',
+		});
+	}
+	return field;
+}
+
 const MAX_PROMPT_LENGTH = 32_000;
 
-/** Reads the Prompt parameter: not empty, and within the API's 32,000 characters. */
+/** Reads the Prompt parameter: text, not empty, and within the API's 32,000 characters. */
 export function readPrompt(ctx: IExecuteFunctions, itemIndex: number, hint: string): string {
-	const prompt = String(ctx.getNodeParameter('prompt', itemIndex, '') ?? '').trim();
+	const prompt = readText(ctx, itemIndex, 'prompt', 'Prompt');
 	if (!prompt) {
 		throw new NodeOperationError(ctx.getNode(), 'Prompt: the prompt is empty', {
 			itemIndex,

@@ -1,7 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { completeJob, readCompletion, type CompletionRequest } from '../completion';
+import { completeJob, createOnce, readCompletion, type CompletionRequest } from '../completion';
 import { completionProperties, promptProperty, videoIdProperty } from '../descriptions';
 import type { VideoOperation } from '../types';
 import { readPrompt, readVideoId } from './inputs';
@@ -38,7 +38,11 @@ export const remix: VideoOperation<RemixRequest> = {
 	},
 
 	async execute(run, request, itemIndex) {
-		const job = await run.api.remixVideo(request.sourceId, request.prompt, itemIndex);
-		return await completeJob(run, job, request.completion, itemIndex);
+		const { job, serverDelayMs } = await createOnce(
+			run,
+			itemIndex,
+			async () => await run.api.remixVideo(request.sourceId, request.prompt, itemIndex),
+		);
+		return await completeJob(run, job, request.completion, itemIndex, serverDelayMs);
 	},
 };

@@ -1,0 +1,66 @@
+/** The redactor's forms of the key, the create record's outcome rule and the limiter's cancel. */
+import { describe, expect, test } from '@jest/globals';
+
+import { RequestLimiter, SlotWaitCancelled } from '../../dist/nodes/CometVideo/helpers/limiter';
+import { Redactor } from '../../dist/nodes/CometVideo/helpers/redact';
+import { createOutcome } from '../../dist/nodes/CometVideo/transport/errors';
+
+const KEY = 'sk-unit-0123456789abcdefghij';
+
+describe('Redactor', () => {
+	const redactor = new Redactor(KEY);
+	const escaped = (hex: (h: string) => string) =>
+		[...KEY].map((c) => `\\u${hex(c.charCodeAt(0).toString(16).padStart(4, '0'))}`).join('');
+
+	test.each([
+		['the key', `a ${KEY} b`],
+		['the key, URL-encoded', `a ${encodeURIComponent(KEY)} b`],
+		['the key, base64', `a ${Buffer.from(KEY).toString('base64')} b`],
+		['the key, JSON-escaped', `a ${escaped((h) => h)} b`],
+		['the key, JSON-escaped in upper case', `a ${escaped((h) => h.toUpperCase())} b`],
+		['the key missing its end', `a ${KEY.slice(0, -4)} b`],
+		['a run of 8 from its middle', `a ${KEY.slice(5, 13)} b`],
+	])('hides %s', (_what, text) => {
+		expect(redactor.text(text)).toBe('a *** b');
+	});
+
+	test('leaves 7 characters of the key, and other text, as they are', () => {
+		expect(redactor.text(`id ${KEY.slice(0, 7)} ok`)).toBe(`id ${KEY.slice(0, 7)} ok`);
+	});
+
+	test('two pieces apart stay two', () => {
+		expect(redactor.text(`${KEY.slice(0, 8)} and ${KEY.slice(10, 20)}`)).toBe('*** and ***');
+	});
+});
+
+describe('createOutcome: may a failed create be sent again?', () => {
+	test.each([
+		[{ context: { mayHaveCreated: true }, httpCode: '500' }, 'may-exist'],
+		[{ context: {}, httpCode: '400' }, 'refused'],
+		[{ context: {}, httpCode: '429' }, 'unknown'],
+		[{ context: {} }, 'unknown'],
+	])('%j -> %s', (error, outcome) => {
+		expect(createOutcome(error)).toBe(outcome);
+	});
+});
+
+describe('RequestLimiter', () => {
+	test('a waiter leaves the queue on cancel, and the next one gets the slot', async () => {
+		const limiter = new RequestLimiter();
+		const release = limiter.join(1);
+		let finishFirst = () => undefined as void;
+		const first = limiter.run(undefined, async () => {
+			await new Promise<void>((resolve) => (finishFirst = resolve));
+			return 'first';
+		});
+		const cancel = new AbortController();
+		const cancelled = limiter.run(cancel.signal, async () => 'never');
+		const third = limiter.run(undefined, async () => 'third');
+		cancel.abort();
+		await expect(cancelled).rejects.toBeInstanceOf(SlotWaitCancelled);
+		finishFirst();
+		await expect(first).resolves.toBe('first');
+		await expect(third).resolves.toBe('third');
+		release();
+	});
+});
