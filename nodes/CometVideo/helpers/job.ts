@@ -60,7 +60,7 @@ export function normalizeJob(raw: IDataObject): VideoJob {
 	return {
 		id: text(raw.id) ?? text(raw.task_id) ?? '',
 		// An answer without a status says nothing yet: keep waiting, not a failure.
-		status: text(raw.status) ?? '',
+		status: normalizeStatus(text(raw.status) ?? ''),
 		progress: Number.isFinite(progress) ? progress : null,
 		model: text(raw.model),
 		size: text(raw.size),
@@ -77,18 +77,49 @@ export function normalizeJob(raw: IDataObject): VideoJob {
 }
 
 /**
+ * CometAPI's routes spell statuses in several ways (older pages: SUBMITTED, IN_PROGRESS,
+ * SUCCESS, FAILED): each is read without case and output in the node's own words.
+ */
+const STATUS_WORDS: Record<string, string> = {
+	queued: 'queued',
+	submitted: 'queued',
+	pending: 'queued',
+	in_progress: 'in_progress',
+	running: 'in_progress',
+	processing: 'in_progress',
+	completed: 'completed',
+	succeeded: 'completed',
+	succeed: 'completed',
+	success: 'completed',
+	done: 'completed',
+	failed: 'failed',
+	failure: 'failed',
+	error: 'error',
+	expired: 'expired',
+	cancelled: 'cancelled',
+	canceled: 'cancelled',
+	unknown: 'unknown',
+};
+
+export function normalizeStatus(status: string): string {
+	const word = status.trim().toLowerCase();
+	return Object.hasOwn(STATUS_WORDS, word) ? STATUS_WORDS[word] : status;
+}
+
+/**
  * `error` is terminal on some CometAPI pages, and the gateway reports statuses it does not know
- * as `unknown`: neither will turn into a video, so both end the wait as a failure.
+ * as `unknown`: neither will turn into a video, so both end the wait as a failure, as do an
+ * expired and a cancelled job.
  */
 export function jobOutcome(job: VideoJob): JobOutcome {
-	switch (job.status) {
+	switch (normalizeStatus(job.status)) {
 		case 'completed':
-		case 'succeeded':
 			return 'completed';
 		case 'failed':
 		case 'error':
 		case 'unknown':
 		case 'cancelled':
+		case 'expired':
 			return 'failed';
 		default:
 			return 'pending';

@@ -28,6 +28,14 @@ const MAX_RUNS = 1000;
 
 const runs = new Map<string, RunRecord>();
 
+/** The router adds the other items' jobs to a thrown error: a replay starts from the original. */
+function copyOf(error: Error): Error {
+	return Object.create(
+		Object.getPrototypeOf(error) as object,
+		Object.getOwnPropertyDescriptors(error),
+	) as Error;
+}
+
 function dropExpired(now: number): void {
 	for (const [key, run] of runs) {
 		if (now - run.endedAt > EXPIRES_AFTER_MS) runs.delete(key);
@@ -71,7 +79,7 @@ export class CreateRecord {
 		if (!item) return { kind: 'send' };
 		if (item.state === 'created') return { kind: 'known', id: item.id };
 		if (item.state === 'may-exist') return { kind: 'may-exist' };
-		return { kind: 'refused', error: item.error };
+		return { kind: 'refused', error: copyOf(item.error) };
 	}
 
 	/** Runs the create and records what came of it. */

@@ -4,7 +4,7 @@
  */
 import type { IDataObject, IN8nHttpFullResponse } from 'n8n-workflow';
 
-import type { VideoJob } from '../helpers/job';
+import { jobOutcome, type VideoJob } from '../helpers/job';
 import { API_ANSWER_LIMIT, Stalled, TooLarge, type DownloadMeter } from './body';
 import { DEFAULT_BASE_URL } from './base-url';
 import { HINTS, QUOTE_LIMIT, quote, type CallContext, type ErrorFactory } from './errors';
@@ -270,7 +270,7 @@ export class Failures {
 	notReady(call: CallContext, job: VideoJob): Error {
 		const redactor = this.errors.redactor;
 		const progress = job.progress === null ? '' : ` (${job.progress}%)`;
-		const failed = job.status === 'failed' || job.status === 'error';
+		const failed = jobOutcome(job) === 'failed';
 		const reason = job.error?.message ? `: ${quote(redactor, job.error.message)}` : '';
 		return this.errors.api(
 			call,
