@@ -36,6 +36,11 @@ import {
 	type E2eContext,
 	type Workflow,
 } from './context';
+import {
+	retryCreate500,
+	retryRefusedAndCreated,
+	retryRefusedAndCreatedContinue,
+} from './retry-on-fail';
 
 const WEBHOOK_BURST = 4;
 
@@ -385,6 +390,9 @@ const CASES = [
 	webhookBurst,
 	credentialTypes,
 	aiAgentTool,
+	retryCreate500,
+	retryRefusedAndCreated,
+	retryRefusedAndCreatedContinue,
 ];
 
 function versions(): { version: string; node: number }[] {

@@ -141,7 +141,7 @@ export interface ExecuteOutput {
 	data: {
 		resultData: {
 			runData: IRunData;
-			error?: { message: string };
+			error?: { message: string; description?: string | null };
 			lastNodeExecuted?: string;
 		};
 	};
