@@ -80,6 +80,8 @@ export interface E2eContext {
 	n8n(args: string[]): Promise<ProcessResult>;
 	/** `n8n start`, started at the first call; stopped by close. */
 	server(): Promise<RunningN8n>;
+	/** n8n has started once (n8n 2.41 activates published sub-workflows only then) and is stopped. */
+	activated(): Promise<void>;
 	close(): Promise<void>;
 }
 
@@ -185,6 +187,7 @@ export async function e2eContext(
 		await n8n(['publish:workflow', `--id=${id}`]);
 
 	let server: Promise<RunningN8n> | undefined;
+	const startServer = () => (server ??= startN8n(install, { userFolder, env }));
 	return {
 		version,
 		install,
@@ -200,9 +203,10 @@ export async function e2eContext(
 			return parseExecuteOutput(r.stdout);
 		},
 		n8n,
-		server() {
-			server ??= startN8n(install, { userFolder, env });
-			return server;
+		server: startServer,
+		async activated() {
+			await (await startServer()).stop();
+			server = undefined;
 		},
 		async close() {
 			if (server) await (await server.catch(() => undefined))?.stop();

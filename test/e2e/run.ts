@@ -243,6 +243,7 @@ const pollAndDeliver = defineCase<E2eContext>(
 	'poll-and-deliver',
 	'example poll-and-deliver (sub-workflow, Slack -> disk) delivers a job',
 	async (c) => {
+		await c.activated();
 		const { id } = await createJob(c.sim, { prompt: 'A job for poll-and-deliver' });
 		const parsed = await c.executeOk('e2eCometCall0001', { E2E_VIDEO_ID: id });
 		const out = nodeOutput(parsed, 'Poll and Deliver');
@@ -258,6 +259,7 @@ const pollAndDeliverFailed = defineCase<E2eContext>(
 	'poll-and-deliver-failed',
 	'example poll-and-deliver for a failed job -> Stop and Error names job and reason',
 	async (c) => {
+		await c.activated();
 		const { id } = await createJob(c.sim, { prompt: '[fail] A prompt the provider will refuse' });
 		const r = await c.execute('e2eCometCall0001', { E2E_VIDEO_ID: id });
 		assert(r.code !== 0, `execute exited 0 for a failed job:\n${tail(r.stdout, 30)}`);
@@ -376,23 +378,23 @@ const aiAgentTool = defineCase<E2eContext>(
 	},
 );
 
-/** In this order: the `n8n execute` cases, then those needing a started n8n (see context.ts). */
+/** In this order: `n8n execute` cases, those needing a started n8n, then sub-workflow cases (n8n stopped). */
 const CASES = [
 	importResolved,
 	textToVideo,
+	retryCreate500,
+	retryRefusedAndCreated,
+	retryRefusedAndCreatedContinue,
 	coInstall,
 	imageToVideo,
 	retrieveLoop,
 	failedJob,
 	scheduleExample,
-	pollAndDeliver,
-	pollAndDeliverFailed,
 	webhookBurst,
 	credentialTypes,
 	aiAgentTool,
-	retryCreate500,
-	retryRefusedAndCreated,
-	retryRefusedAndCreatedContinue,
+	pollAndDeliver,
+	pollAndDeliverFailed,
 ];
 
 function versions(): { version: string; node: number }[] {
