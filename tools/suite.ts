@@ -38,7 +38,7 @@ function indent(text: string): string {
 	return text.split('\n').join('\n      ');
 }
 
-/** `--only <name>` (or `--only=<name>`) from the command line, else every case. */
+/** `--only <names>` (or `--only=<names>`) from the command line, else every case. */
 export function onlyCase(argv: string[] = process.argv.slice(2)): string | undefined {
 	const at = argv.findIndex((arg) => arg === '--only' || arg.startsWith('--only='));
 	if (at < 0) return undefined;
@@ -85,15 +85,19 @@ export class Suite {
 		}
 	}
 
-	/** The cases `--only` selects; an unknown name is an error, not an empty green run. */
+	/**
+	 * The cases `--only` selects (names separated by commas, in the suite's order); an unknown
+	 * name is an error, not an empty green run.
+	 */
 	select<C>(cases: NamedCase<C>[]): NamedCase<C>[] {
 		if (!this.only) return cases;
-		const chosen = cases.filter((test) => test.name === this.only);
-		if (!chosen.length)
+		const names = this.only.split(',').map((name) => name.trim());
+		const unknown = names.filter((name) => !cases.some((test) => test.name === name));
+		if (unknown.length)
 			throw new Error(
-				`no case "${this.only}"; cases: ${cases.map((test) => test.name).join(', ')}`,
+				`no case "${unknown.join('", "')}"; cases: ${cases.map((test) => test.name).join(', ')}`,
 			);
-		return chosen;
+		return cases.filter((test) => names.includes(test.name));
 	}
 
 	/** Builds the group's context, runs the selected cases in order, closes the context. */
