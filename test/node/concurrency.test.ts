@@ -42,9 +42,9 @@ describe('overlap', () => {
 		expect(result.status).toBe('success');
 		expect(result.items).toHaveLength(6);
 		expect(sim.createCount()).toBe(6);
+		// All six jobs were running at the same moment: the wall time is one job's, not the sum
+		// (a benchmark measures it; a bound on it here only fails on a loaded machine).
 		expect(sim.maxConcurrentJobs()).toBe(6);
-		// The sum would be 6 × 1.5 s = 9 s.
-		expect(result.durationMs).toBeLessThan(4 * jobMs);
 		for (const [i, item] of result.items.entries()) {
 			expect(item.pairedItem).toEqual({ item: i });
 			expect(item.json).toMatchObject({ status: 'completed', prompt: prompts[i] });
