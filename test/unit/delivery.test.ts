@@ -102,8 +102,7 @@ describe('peekBytes', () => {
 		const chunks = [Buffer.from('ab'), Buffer.from('cdefgh'), Buffer.from('ijklmnop')];
 		const stream = Readable.from(chunks, { objectMode: false });
 		const head = await peekBytes(stream, 12, 1000);
-		expect(head.subarray(0, 8).toString()).toBe('abcdefgh');
-		expect(head.length).toBeGreaterThanOrEqual(8);
+		expect(head.toString()).toBe('abcdefghijkl');
 		const rest: Buffer[] = [];
 		for await (const chunk of stream) rest.push(chunk as Buffer);
 		expect(Buffer.concat(rest).toString()).toBe('abcdefghijklmnop');

@@ -173,7 +173,7 @@ export async function watchProgress(
 
 /** The parts of a readable stream a peek uses: its buffer, and the events that fill it. */
 interface PeekableStream {
-	read(): Buffer | string | null;
+	read(size: number): Buffer | string | null;
 	unshift(chunk: Buffer): void;
 	once(event: string, listener: () => void): unknown;
 	removeListener(event: string, listener: () => void): unknown;
@@ -190,16 +190,15 @@ const PEEK_EVENTS = ['readable', 'end', 'error', 'close'];
 export async function peekBytes(body: unknown, count: number, timeoutMs: number): Promise<Buffer> {
 	const stream = body as PeekableStream;
 	if (!isStream(body) || typeof stream.unshift !== 'function') return Buffer.alloc(0);
-	const chunks: Buffer[] = [];
-	let size = 0;
 	const due = AbortSignal.timeout(timeoutMs);
-	while (size < count && !due.aborted && !stream.readableEnded && !stream.destroyed) {
-		const chunk = stream.read();
+	while (!due.aborted && !stream.readableEnded && !stream.destroyed) {
+		// `count` bytes once buffered, or what is left when the body ended.
+		const chunk = stream.read(count);
 		if (chunk !== null) {
-			const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
-			chunks.push(bytes);
-			size += bytes.length;
-			continue;
+			const head = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+			// At once, before the stream can emit 'end' (it takes nothing back after that).
+			stream.unshift(head);
+			return head;
 		}
 		await new Promise<void>((resolve) => {
 			const wake = () => {
@@ -211,7 +210,5 @@ export async function peekBytes(body: unknown, count: number, timeoutMs: number)
 			due.addEventListener('abort', wake, { once: true });
 		});
 	}
-	const head = Buffer.concat(chunks);
-	if (head.length > 0 && !stream.destroyed) stream.unshift(head);
-	return head;
+	return Buffer.alloc(0);
 }
