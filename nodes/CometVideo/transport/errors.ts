@@ -74,6 +74,14 @@ export function createOutcome(error: unknown): 'may-exist' | 'refused' | 'unknow
 	return status >= 400 && status < 500 && status !== 429 ? 'refused' : 'unknown';
 }
 
+/** The same error, as a new object: the same class, message, context and fields. */
+export function copyError<T extends Error>(error: T): T {
+	return Object.create(
+		Object.getPrototypeOf(error) as object,
+		Object.getOwnPropertyDescriptors(error),
+	) as T;
+}
+
 export class ErrorFactory {
 	constructor(
 		private readonly node: INode,
