@@ -208,4 +208,15 @@ describe('the Download operation', () => {
 		expect(result.error?.message).toMatch(/^Download From: "mirror"/);
 		expect(sim.requests).toHaveLength(0);
 	});
+
+	test('Download From is read only where a file is downloaded: a Create without it runs', async () => {
+		const sim = getSim();
+		const result = await H.runVideoNode(
+			sim,
+			H.createParams({ waitForCompletion: false, options: { downloadFrom: 'mirror' } }),
+		);
+
+		expect(result.status).toBe('success');
+		expect(H.requestsTo(sim, 'create')).toHaveLength(1);
+	});
 });

@@ -4,7 +4,7 @@ import { failureReason, jobOutcome, type VideoJob } from '../helpers/job';
 import { nextPollDelay, type PollSettings, type ProgressSample } from '../helpers/poll-schedule';
 import type { DownloadFrom } from '../transport';
 import { HINTS, quote } from '../transport/errors';
-import { readExecutionSettings } from './options';
+import { readDownloadFrom, readExecutionSettings } from './options';
 import type { RunContext } from './types';
 import { readBinaryField } from './video/inputs';
 
@@ -21,10 +21,10 @@ export interface CompletionRequest {
 
 export function readCompletion(ctx: IExecuteFunctions, itemIndex: number): CompletionRequest {
 	if (!ctx.getNodeParameter('waitForCompletion', itemIndex, false)) return {};
-	const { wait, downloadFrom } = readExecutionSettings(ctx);
+	const { wait } = readExecutionSettings(ctx);
 	const download = ctx.getNodeParameter('downloadWhenComplete', itemIndex, true) as boolean;
 	if (!download) return { wait };
-	return { wait, downloadTo: readBinaryField(ctx, itemIndex), downloadFrom };
+	return { wait, downloadTo: readBinaryField(ctx, itemIndex), downloadFrom: readDownloadFrom(ctx) };
 }
 
 /** `serverDelayMs`: a poll-after hint that came with the job, honoured for the first poll. */

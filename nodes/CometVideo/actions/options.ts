@@ -116,7 +116,6 @@ const OPTION_FIELDS = new Map(
 export interface ExecutionSettings {
 	transport: TransportSettings;
 	wait: WaitSettings;
-	downloadFrom: DownloadFrom;
 }
 
 /**
@@ -135,16 +134,7 @@ export function readExecutionSettings(ctx: IExecuteFunctions): ExecutionSettings
 		const clamped = Math.min(maxValue, Math.max(minValue, value));
 		return numberPrecision === 0 ? Math.round(clamped) : clamped;
 	};
-	const downloadFrom = given.downloadFrom ?? 'automatic';
-	if (!DOWNLOAD_FROM.includes(downloadFrom as DownloadFrom)) {
-		throw new NodeOperationError(
-			ctx.getNode(),
-			`Download From: "${String(downloadFrom).slice(0, 80)}" is not a route the node knows`,
-			{ description: `Use one of: ${DOWNLOAD_FROM.join(', ')}.` },
-		);
-	}
 	return {
-		downloadFrom: downloadFrom as DownloadFrom,
 		transport: {
 			maxInFlight: read('maxInFlight'),
 			maxAttempts: read('maxAttempts'),
@@ -157,4 +147,18 @@ export function readExecutionSettings(ctx: IExecuteFunctions): ExecutionSettings
 			timeoutMs: read('timeoutMinutes') * 60_000,
 		},
 	};
+}
+
+/** Download From, read only where a file is downloaded: an unknown route is refused up front. */
+export function readDownloadFrom(ctx: IExecuteFunctions): DownloadFrom {
+	const given = ctx.getNodeParameter('options', 0, {}) as IDataObject;
+	const downloadFrom = given.downloadFrom ?? 'automatic';
+	if (!DOWNLOAD_FROM.includes(downloadFrom as DownloadFrom)) {
+		throw new NodeOperationError(
+			ctx.getNode(),
+			`Download From: "${String(downloadFrom).slice(0, 80)}" is not a route the node knows`,
+			{ description: `Use one of: ${DOWNLOAD_FROM.join(', ')}.` },
+		);
+	}
+	return downloadFrom as DownloadFrom;
 }

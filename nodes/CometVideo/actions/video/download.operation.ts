@@ -3,7 +3,7 @@ import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { CONTENT_VARIANTS, type ContentVariant, type DownloadFrom } from '../../transport';
 import { binaryPropertyNameProperty, videoIdProperty } from '../descriptions';
-import { readExecutionSettings } from '../options';
+import { readDownloadFrom } from '../options';
 import type { VideoOperation } from '../types';
 import { readBinaryField, readVideoId } from './inputs';
 
@@ -51,7 +51,7 @@ export const download: VideoOperation<DownloadRequest> = {
 				},
 			);
 		}
-		const { downloadFrom } = readExecutionSettings(ctx);
+		const downloadFrom = readDownloadFrom(ctx);
 		if (downloadFrom === 'link' && variant !== 'video') {
 			throw new NodeOperationError(
 				ctx.getNode(),
