@@ -451,7 +451,8 @@ const cases: FaultCase[] = [
 			H.jobOf(s, id).createdAt -= 12_000;
 			return { id };
 		},
-		params: (ctx) => H.downloadParams(jobIdOf(ctx)),
+		// The content route's own 400, explained (Automatic would retrieve the job first).
+		params: (ctx) => H.downloadParams(jobIdOf(ctx), { options: { downloadFrom: 'content' } }),
 		expect: {
 			status: 'error',
 			error: [

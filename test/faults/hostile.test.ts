@@ -61,6 +61,7 @@ function waitParams(extra: Parameters = {}): Parameters {
 	return retrieveParams({ waitForCompletion: true, downloadWhenComplete: false, ...extra });
 }
 
+/** The content route only: the hostile server answers every request as if it were that one. */
 function downloadParams(extra: Parameters = {}): Parameters {
 	return {
 		operation: 'download',
@@ -68,6 +69,7 @@ function downloadParams(extra: Parameters = {}): Parameters {
 		variant: 'video',
 		binaryPropertyName: 'data',
 		...extra,
+		options: { downloadFrom: 'content', ...(extra.options as Parameters | undefined) },
 	};
 }
 

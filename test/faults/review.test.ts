@@ -247,7 +247,13 @@ describe('2. every call bounded by Request Timeout', () => {
 		});
 		const started = Date.now();
 		const result = await runNode({
-			parameters: { operation: 'download', videoId: VIDEO_ID, variant: 'video' },
+			// The content route (the server answers every request the same way).
+			parameters: {
+				operation: 'download',
+				videoId: VIDEO_ID,
+				variant: 'video',
+				options: { downloadFrom: 'content' },
+			},
 		});
 
 		expect(result.status).toBe('error');
@@ -409,7 +415,8 @@ describe('7. one failure path', () => {
 		operation: 'download',
 		videoId: VIDEO_ID,
 		variant: 'video',
-		options: { maxAttempts: 2 },
+		// The content route (the server answers every request the same way).
+		options: { maxAttempts: 2, downloadFrom: 'content' },
 	};
 
 	test('7a: a gzip download cut mid-stream broke off, and is fetched again', async () => {

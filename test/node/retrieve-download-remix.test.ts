@@ -185,8 +185,9 @@ describe('Download', () => {
 		const bytes = await result.readBinary(item.binary?.movie);
 		expect(bytes.length).toBe(150 * 1024);
 		expect(sha256(bytes)).toBe(sim.videoSha256(job.id));
-		expect(sim.requests).toHaveLength(1);
-		expect(sim.requests[0]).toMatchObject({
+		// Automatic: the job first (its model picks the route), then its content route.
+		expect(sim.requests.map((request) => request.route)).toEqual(['retrieve', 'content']);
+		expect(sim.requests[1]).toMatchObject({
 			route: 'content',
 			path: `/v1/videos/${job.id}/content`,
 			query: { variant: 'video' },
@@ -234,8 +235,8 @@ describe('Download', () => {
 		);
 		expect(result.error?.description).toMatch(/Retrieve|Wait for Completion/);
 		expect(result.items).toEqual([]);
-		// It asked for the file once (no retries on a 400), then looked the job up to explain.
-		expect(sim.requests.map((request) => request.route)).toEqual(['content', 'retrieve']);
+		// The job is looked up first (Automatic needs its model): the file is never asked for.
+		expect(sim.requests.map((request) => request.route)).toEqual(['retrieve']);
 	});
 
 	test('of a failed job: the error says it failed and why', async () => {

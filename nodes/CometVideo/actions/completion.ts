@@ -2,8 +2,9 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { failureReason, jobOutcome, type VideoJob } from '../helpers/job';
 import { nextPollDelay, type PollSettings, type ProgressSample } from '../helpers/poll-schedule';
+import type { DownloadFrom } from '../transport';
 import { HINTS, quote } from '../transport/errors';
-import { readExecutionSettings } from './options';
+import { readDownloadFrom, readExecutionSettings } from './options';
 import type { RunContext } from './types';
 import { readBinaryField } from './video/inputs';
 
@@ -15,16 +16,15 @@ export interface WaitSettings extends PollSettings {
 export interface CompletionRequest {
 	wait?: WaitSettings;
 	downloadTo?: string;
+	downloadFrom?: DownloadFrom;
 }
 
 export function readCompletion(ctx: IExecuteFunctions, itemIndex: number): CompletionRequest {
 	if (!ctx.getNodeParameter('waitForCompletion', itemIndex, false)) return {};
 	const { wait } = readExecutionSettings(ctx);
 	const download = ctx.getNodeParameter('downloadWhenComplete', itemIndex, true) as boolean;
-	return {
-		wait,
-		downloadTo: download ? readBinaryField(ctx, itemIndex) : undefined,
-	};
+	if (!download) return { wait };
+	return { wait, downloadTo: readBinaryField(ctx, itemIndex), downloadFrom: readDownloadFrom(ctx) };
 }
 
 /** `serverDelayMs`: a poll-after hint that came with the job, honoured for the first poll. */
@@ -38,7 +38,12 @@ export async function completeJob(
 	if (!completion.wait) return { json: job, pairedItem: { item: itemIndex } };
 	const done = await waitForJob(run, job, completion.wait, itemIndex, serverDelayMs);
 	if (!completion.downloadTo) return { json: done, pairedItem: { item: itemIndex } };
-	const file = await run.api.downloadContent(done.id, 'video', itemIndex);
+	const file = await run.api.downloadContent(
+		done,
+		'video',
+		completion.downloadFrom ?? 'automatic',
+		itemIndex,
+	);
 	return {
 		json: done,
 		binary: { [completion.downloadTo]: file },
@@ -73,7 +78,7 @@ async function waitForJob(
 		if (outcome === 'failed') {
 			const reason = quote(redactor, failureReason(job));
 			throw errors.api(
-				{ ...call, kind: 'read', action: 'wait for the job' },
+				{ ...call, kind: 'read', target: 'api', action: 'wait for the job' },
 				`Video job ${job.id} ended with status "${status}": ${reason}`,
 				{
 					description: HINTS.jobFailed(quote(redactor, job.error?.code ?? '')),

@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
-import type { TransportSettings } from '../transport';
+import { DOWNLOAD_FROM, type DownloadFrom, type TransportSettings } from '../transport';
 import type { WaitSettings } from './completion';
 
 /**
@@ -15,6 +16,32 @@ export const optionsProperty: INodeProperties = {
 	placeholder: 'Add option',
 	default: {},
 	options: [
+		{
+			displayName: 'Download From',
+			name: 'downloadFrom',
+			type: 'options',
+			default: 'automatic',
+			options: [
+				{
+					name: 'Automatic',
+					value: 'automatic',
+					description:
+						"The model's usual route first: the result link for Seedance, the content route for the others, then the job's result link when the content route cannot serve the file",
+				},
+				{
+					name: 'Content Route',
+					value: 'content',
+					description: "Only CometAPI's /v1/videos/{ID}/content, with the API key",
+				},
+				{
+					name: 'Result Link',
+					value: 'link',
+					description:
+						"Only the job's result link (video_url or metadata.URL), fetched without the API key. Video only.",
+				},
+			],
+			description: 'Where Download and Wait + Download fetch the finished video from',
+		},
 		{
 			displayName: 'Max Attempts per Request',
 			name: 'maxAttempts',
@@ -120,4 +147,18 @@ export function readExecutionSettings(ctx: IExecuteFunctions): ExecutionSettings
 			timeoutMs: read('timeoutMinutes') * 60_000,
 		},
 	};
+}
+
+/** Download From, read only where a file is downloaded: an unknown route is refused up front. */
+export function readDownloadFrom(ctx: IExecuteFunctions): DownloadFrom {
+	const given = ctx.getNodeParameter('options', 0, {}) as IDataObject;
+	const downloadFrom = given.downloadFrom ?? 'automatic';
+	if (!DOWNLOAD_FROM.includes(downloadFrom as DownloadFrom)) {
+		throw new NodeOperationError(
+			ctx.getNode(),
+			`Download From: "${String(downloadFrom).slice(0, 80)}" is not a route the node knows`,
+			{ description: `Use one of: ${DOWNLOAD_FROM.join(', ')}.` },
+		);
+	}
+	return downloadFrom as DownloadFrom;
 }

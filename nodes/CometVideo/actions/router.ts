@@ -5,12 +5,12 @@ import { Pause } from '../helpers/pause';
 import type { Redactor } from '../helpers/redact';
 import { CometApiClient } from '../transport';
 import { CreateRecord } from '../transport/create-record';
-import { jobIdOf } from '../transport/errors';
+import { copyError, jobIdOf } from '../transport/errors';
 import { readExecutionSettings } from './options';
 import type { RunContext, VideoOperation } from './types';
 import { operations, type OperationName } from './video';
 
-type Settled<T> =
+export type Settled<T> =
 	{ ok: true; value: T } | { ok: false; error: Error & { description?: string | null } };
 
 async function settle<T>(task: () => Promise<T>): Promise<Settled<T>> {
@@ -86,9 +86,10 @@ function outputItem(
 
 /**
  * The execution stops on the first failed item, but the others' jobs were paid for: name them
- * in the error, so none is lost.
+ * in the error, so none is lost. On a copy: the failed item's error may be one Retry On Fail
+ * replays from the create record, and the list must appear once, however often it is thrown.
  */
-function withOtherJobs(results: Array<Settled<INodeExecutionData>>, failed: number): Error {
+export function withOtherJobs(results: Array<Settled<INodeExecutionData>>, failed: number): Error {
 	const { error } = results[failed] as {
 		ok: false;
 		error: Error & { description?: string | null };
@@ -99,10 +100,10 @@ function withOtherJobs(results: Array<Settled<INodeExecutionData>>, failed: numb
 			id: result.ok ? (result.value.json.id as string | undefined) : jobIdOf(result.error),
 		}))
 		.filter(({ i, id }) => i !== failed && id);
-	if (others.length > 0) {
-		const list = others.map(({ i, id }) => `item ${i}: ${id}`).join(', ');
-		error.description =
-			`${error.description ?? ''} Jobs of the other items in this run: ${list}.`.trim();
-	}
-	return error;
+	if (others.length === 0) return error;
+	const list = others.map(({ i, id }) => `item ${i}: ${id}`).join(', ');
+	const named = copyError(error);
+	named.description =
+		`${error.description ?? ''} Jobs of the other items in this run: ${list}.`.trim();
+	return named;
 }

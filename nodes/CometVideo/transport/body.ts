@@ -170,3 +170,45 @@ export async function watchProgress(
 		seen = meter.bytes;
 	}
 }
+
+/** The parts of a readable stream a peek uses: its buffer, and the events that fill it. */
+interface PeekableStream {
+	read(size: number): Buffer | string | null;
+	unshift(chunk: Buffer): void;
+	once(event: string, listener: () => void): unknown;
+	removeListener(event: string, listener: () => void): unknown;
+	readableEnded?: boolean;
+	destroyed?: boolean;
+}
+
+const PEEK_EVENTS = ['readable', 'end', 'error', 'close'];
+
+/**
+ * Up to `count` first bytes of a stream, put back so whoever reads it next gets the whole body;
+ * fewer when the stream ends, breaks or `timeoutMs` passes first. Nothing more is read.
+ */
+export async function peekBytes(body: unknown, count: number, timeoutMs: number): Promise<Buffer> {
+	const stream = body as PeekableStream;
+	if (!isStream(body) || typeof stream.unshift !== 'function') return Buffer.alloc(0);
+	const due = AbortSignal.timeout(timeoutMs);
+	while (!due.aborted && !stream.readableEnded && !stream.destroyed) {
+		// `count` bytes once buffered, or what is left when the body ended.
+		const chunk = stream.read(count);
+		if (chunk !== null) {
+			const head = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+			// At once, before the stream can emit 'end' (it takes nothing back after that).
+			stream.unshift(head);
+			return head;
+		}
+		await new Promise<void>((resolve) => {
+			const wake = () => {
+				for (const event of PEEK_EVENTS) stream.removeListener(event, wake);
+				due.removeEventListener('abort', wake);
+				resolve();
+			};
+			for (const event of PEEK_EVENTS) stream.once(event, wake);
+			due.addEventListener('abort', wake, { once: true });
+		});
+	}
+	return Buffer.alloc(0);
+}

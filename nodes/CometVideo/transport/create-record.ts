@@ -12,7 +12,7 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import type { VideoJob } from '../helpers/job';
-import { createOutcome } from './errors';
+import { copyError, createOutcome } from './errors';
 
 type ItemRecord =
 	{ state: 'created'; id: string } | { state: 'may-exist' } | { state: 'refused'; error: Error };
@@ -27,14 +27,6 @@ const EXPIRES_AFTER_MS = 10 * 60_000;
 const MAX_RUNS = 1000;
 
 const runs = new Map<string, RunRecord>();
-
-/** The router adds the other items' jobs to a thrown error: a replay starts from the original. */
-function copyOf(error: Error): Error {
-	return Object.create(
-		Object.getPrototypeOf(error) as object,
-		Object.getOwnPropertyDescriptors(error),
-	) as Error;
-}
 
 function dropExpired(now: number): void {
 	for (const [key, run] of runs) {
@@ -79,7 +71,8 @@ export class CreateRecord {
 		if (!item) return { kind: 'send' };
 		if (item.state === 'created') return { kind: 'known', id: item.id };
 		if (item.state === 'may-exist') return { kind: 'may-exist' };
-		return { kind: 'refused', error: copyOf(item.error) };
+		// A copy: whatever n8n or the router does to the error it throws, a replay starts from this one.
+		return { kind: 'refused', error: copyError(item.error) };
 	}
 
 	/** Runs the create and records what came of it. */

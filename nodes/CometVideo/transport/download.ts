@@ -1,36 +1,25 @@
 /**
  * Taking a downloaded file into n8n's binary data store, and only a whole one: a 200 whose type
- * fits the variant, counted as it streams in (never whole in memory in filesystem mode), capped,
- * stopped when it stalls, and compared with its announced length.
+ * fits the variant (or, untyped as storage hosts serve files, whose first bytes do), counted as it
+ * streams in (never whole in memory in filesystem mode), capped, stopped when it stalls, and
+ * compared with its announced length.
  */
 import type { IBinaryData, IExecuteFunctions, IN8nHttpFullResponse } from 'n8n-workflow';
 
-import { discard, meterDownload, watchProgress } from './body';
-import type { CallContext } from './errors';
-import type { Failures } from './failures';
+import { discard, meterDownload, peekBytes, watchProgress } from './body';
+import { fitsVariant, isUntyped, sniffType, SNIFF_BYTES, type ContentVariant } from './delivery';
+import type { CallContext, Failures } from './errors';
 import { headerValue } from './retry';
 
-export type ContentVariant = 'video' | 'thumbnail' | 'spritesheet';
+export type { ContentVariant } from './delivery';
 
 export const CONTENT_VARIANTS: ContentVariant[] = ['video', 'thumbnail', 'spritesheet'];
 
 const CONTENT_TYPES: Record<ContentVariant, { mimeType: string; suffix: string; accepts: RegExp }> =
 	{
-		video: {
-			mimeType: 'video/mp4',
-			suffix: '.mp4',
-			accepts: /^(video\/|application\/octet-stream)/,
-		},
-		thumbnail: {
-			mimeType: 'image/webp',
-			suffix: '-thumbnail.webp',
-			accepts: /^(image\/|application\/octet-stream)/,
-		},
-		spritesheet: {
-			mimeType: 'image/jpeg',
-			suffix: '-spritesheet.jpg',
-			accepts: /^(image\/|application\/octet-stream)/,
-		},
+		video: { mimeType: 'video/mp4', suffix: '.mp4', accepts: /^video\// },
+		thumbnail: { mimeType: 'image/webp', suffix: '-thumbnail.webp', accepts: /^image\// },
+		spritesheet: { mimeType: 'image/jpeg', suffix: '-spritesheet.jpg', accepts: /^image\// },
 	};
 
 type BinaryInput = Parameters<IExecuteFunctions['helpers']['prepareBinaryData']>[0];
@@ -41,10 +30,11 @@ export interface DownloadLimits {
 	requestTimeoutMs: number;
 }
 
+/** `file.source` names who sent it, for messages: "CometAPI", "the result link". */
 export async function storeDownload(
 	ctx: IExecuteFunctions,
 	response: IN8nHttpFullResponse,
-	file: { id: string; variant: ContentVariant },
+	file: { id: string; variant: ContentVariant; source: string },
 	call: CallContext,
 	limits: DownloadLimits,
 	failures: Failures,
@@ -59,21 +49,30 @@ export async function storeDownload(
 		return failures.notAFile(call, what, response.statusCode);
 	};
 	if (response.statusCode !== 200) {
-		throw refuse(`CometAPI sent only part of the file (HTTP ${response.statusCode})`);
+		throw refuse(`${file.source} sent only part of the file (HTTP ${response.statusCode})`);
 	}
-	if (!type.accepts.test(contentType)) {
-		const what = contentType
-			? `a ${contentType.slice(0, 80)} document`
-			: 'an answer without a type';
-		throw refuse(`CometAPI sent ${what}, not the ${file.variant}`);
+	const untyped = isUntyped(contentType);
+	if (!untyped && !type.accepts.test(contentType)) {
+		throw refuse(
+			`${file.source} sent a ${contentType.slice(0, 80)} document, not the ${file.variant}`,
+		);
 	}
 	const expectedBytes = Number(headerValue(response.headers, 'content-length') ?? NaN);
 	if (expectedBytes > limits.maxDownloadBytes) {
 		discard(response.body);
 		throw failures.tooLarge(call, expectedBytes);
 	}
-	const mimeType = /^(video|image)\/[\w.+-]+$/.test(contentType) ? contentType : type.mimeType;
+	// Counted from the first byte: the peek below reads through the meter too.
 	const meter = meterDownload(response.body, limits.maxDownloadBytes);
+	let mimeType = /^(video|image)\/[\w.+-]+$/.test(contentType) ? contentType : type.mimeType;
+	if (untyped) {
+		const sniffed = sniffType(await peekBytes(response.body, SNIFF_BYTES, limits.requestTimeoutMs));
+		if (!sniffed || !fitsVariant(sniffed, file.variant)) {
+			const typeNote = contentType ? `an answer typed ${contentType}` : 'an answer without a type';
+			throw refuse(`${file.source} sent ${typeNote} whose first bytes are not the ${file.variant}`);
+		}
+		mimeType = sniffed;
+	}
 	const finished = new AbortController();
 	void watchProgress(response.body, meter, limits.requestTimeoutMs, finished.signal);
 	let binary: IBinaryData;

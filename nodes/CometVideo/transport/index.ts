@@ -1,7 +1,7 @@
 /**
  * Every HTTP call the node makes, one method per CometAPI endpoint. Each call runs inside the
  * key's shared request limit, within a deadline, reads at most a bounded answer, and fails
- * through the retry decision (./retry) with messages from ./failures and ./errors.
+ * through the retry decision (./retry) with messages from the catalogue (./errors).
  */
 import type {
 	IBinaryData,
@@ -13,7 +13,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { isJobId, normalizeJob, type VideoJob } from '../helpers/job';
+import { isJobId, jobOutcome, normalizeJob, type VideoJob } from '../helpers/job';
 import { limiterFor, SlotWaitCancelled, type RequestLimiter } from '../helpers/limiter';
 import { encodeMultipart, type MultipartPart } from '../helpers/multipart';
 import { ExecutionCancelled, type Pause } from '../helpers/pause';
@@ -28,9 +28,16 @@ import {
 	TooLarge,
 	unlessAborted,
 } from './body';
-import { storeDownload, type ContentVariant } from './download';
-import { ErrorFactory, quote, type CallContext } from './errors';
-import { Failures, tryJsonObject } from './failures';
+import { deliveryOf } from '../helpers/families';
+import {
+	chooseRoutes,
+	contentRouteCannotServe,
+	type ContentVariant,
+	type DownloadFrom,
+	type Route,
+} from './delivery';
+import { storeDownload } from './download';
+import { ErrorFactory, Failures, quote, tryJsonObject, type CallContext } from './errors';
 import { headerValue, serverDelayMs, withRetries } from './retry';
 
 export const CREDENTIAL_TYPE = 'cometVideoApi';
@@ -45,7 +52,41 @@ export interface TransportSettings {
 }
 
 export type { CallContext } from './errors';
-export { CONTENT_VARIANTS, type ContentVariant } from './download';
+export { CONTENT_VARIANTS } from './download';
+export { DOWNLOAD_FROM, type ContentVariant, type DownloadFrom } from './delivery';
+
+/** What a download needs to know of its job: the model picks the route, the link is one. */
+export type DownloadJob = Pick<VideoJob, 'id'> & Partial<Pick<VideoJob, 'model' | 'videoUrl'>>;
+
+type FetchOutcome = { file: IBinaryData } | { notReady: Error } | { cannotServe: string };
+
+/** The job's result link, when it is one the node may fetch (http or https). */
+function resultLink(job: DownloadJob): URL | undefined {
+	try {
+		const url = new URL(job.videoUrl ?? '');
+		return /^https?:$/.test(url.protocol) ? url : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+/** `earlier`: why the route before this one could not serve the file. */
+function downloadCall(
+	route: Route,
+	jobId: string,
+	variant: ContentVariant,
+	itemIndex: number,
+	earlier?: string,
+): CallContext {
+	const how = route === 'content' ? 'through the content route' : 'from its result link';
+	return {
+		kind: 'read',
+		target: 'download',
+		itemIndex,
+		jobId,
+		action: `download the ${variant} ${how}${earlier ? ` (${earlier})` : ''}`,
+	};
+}
 
 type HttpContext = IExecuteFunctions | ILoadOptionsFunctions;
 
@@ -113,7 +154,12 @@ export class CometApiClient {
 		buildParts: () => Promise<MultipartPart[]>,
 		itemIndex: number,
 	): Promise<VideoJob> {
-		const call: CallContext = { kind: 'create', itemIndex, action: 'create the video job' };
+		const call: CallContext = {
+			kind: 'create',
+			target: 'api',
+			itemIndex,
+			action: 'create the video job',
+		};
 		const { job } = await this.requestJob(call, async () => {
 			const { body, contentType } = encodeMultipart(await buildParts());
 			return { method: 'POST', url: '/v1/videos', body, headers: { 'Content-Type': contentType } };
@@ -122,7 +168,12 @@ export class CometApiClient {
 	}
 
 	async remixVideo(sourceId: string, prompt: string, itemIndex: number): Promise<VideoJob> {
-		const call: CallContext = { kind: 'create', itemIndex, action: `remix video ${sourceId}` };
+		const call: CallContext = {
+			kind: 'create',
+			target: 'api',
+			itemIndex,
+			action: `remix video ${sourceId}`,
+		};
 		const { job } = await this.requestJob(call, async () => ({
 			method: 'POST',
 			url: `${this.jobPath(sourceId, call)}/remix`,
@@ -137,7 +188,13 @@ export class CometApiClient {
 		id: string,
 		itemIndex: number,
 	): Promise<{ job: VideoJob; serverDelayMs?: number }> {
-		const call: CallContext = { kind: 'read', itemIndex, jobId: id, action: 'retrieve the job' };
+		const call: CallContext = {
+			kind: 'read',
+			target: 'api',
+			itemIndex,
+			jobId: id,
+			action: 'retrieve the job',
+		};
 		const { job, headers } = await this.requestJob(call, async () => ({
 			method: 'GET',
 			url: this.jobPath(id, call),
@@ -146,9 +203,24 @@ export class CometApiClient {
 		return { job, serverDelayMs: serverDelayMs(headers) };
 	}
 
+	/** A job to download by its id: retrieved, and refused (with its state) unless it completed. */
+	async finishedJob(id: string, itemIndex: number): Promise<VideoJob> {
+		const { job } = await this.retrieveVideo(id, itemIndex);
+		if (jobOutcome(job) === 'completed') return job;
+		throw this.failures.notReady(
+			{ kind: 'read', target: 'download', itemIndex, jobId: id, action: 'download the video' },
+			job,
+		);
+	}
+
 	/** The ids of the models the key may use, as `GET /v1/models` lists them. */
 	async listModels(): Promise<string[]> {
-		const call: CallContext = { kind: 'read', itemIndex: 0, action: 'list the models' };
+		const call: CallContext = {
+			kind: 'read',
+			target: 'api',
+			itemIndex: 0,
+			action: 'list the models',
+		};
 		const { json } = await this.requestJson(call, async () => ({
 			method: 'GET',
 			url: '/v1/models',
@@ -160,65 +232,94 @@ export class CometApiClient {
 	}
 
 	/**
-	 * Streams the file into n8n's binary data store: in filesystem mode it never sits whole in
-	 * memory. Only a 200 whose type fits the variant is taken; a redirect is followed by our own
-	 * code without the key; a body that breaks off, stalls, passes the size limit or differs
-	 * from its announced length is a failure, never a file.
+	 * Streams a finished job's file into n8n's binary data store (in filesystem mode it never sits
+	 * whole in memory), in named steps: choose the route(s) → request → follow redirects → check →
+	 * store. The result link is fetched without the key; a route that cannot serve this job hands
+	 * over to the next with its reason, so a final error names every route tried.
 	 */
 	async downloadContent(
-		id: string,
+		job: DownloadJob,
 		variant: ContentVariant,
+		from: DownloadFrom,
 		itemIndex: number,
 	): Promise<IBinaryData> {
-		const call: CallContext = {
-			kind: 'read',
-			itemIndex,
-			jobId: id,
-			action: `download the ${variant}`,
-		};
-		const path = `${this.jobPath(id, call)}/content?variant=${variant}`;
-		const result = await this.retrying(call, async () => {
+		const link = resultLink(job);
+		const routes = chooseRoutes(from, deliveryOf(job.model ?? ''), !!link, variant);
+		let earlier: string | undefined;
+		let call = downloadCall(routes[0], job.id, variant, itemIndex);
+		for (const route of routes) {
+			call = downloadCall(route, job.id, variant, itemIndex, earlier);
+			const url = route === 'link' ? link : this.contentUrl(job.id, variant, call);
+			if (!url) throw this.failures.noLink(call);
+			const outcome = await this.fetchFile(route, url, call, variant);
+			if ('file' in outcome) return outcome.file;
+			if ('notReady' in outcome) throw await this.explainNotReady(outcome.notReady, call);
+			earlier = outcome.cannotServe;
+		}
+		// Only the content route hands over, and with no route left after it.
+		throw this.failures.routeCannotServe(call, earlier ?? '', from === 'automatic');
+	}
+
+	private contentUrl(id: string, variant: ContentVariant, call: CallContext): URL {
+		return new URL(`${this.baseUrl}${this.jobPath(id, call)}/content?variant=${variant}`);
+	}
+
+	/** One route, retried as the policy says: its file, or why this route cannot give it. */
+	private async fetchFile(
+		route: Route,
+		url: URL,
+		call: CallContext,
+		variant: ContentVariant,
+	): Promise<FetchOutcome> {
+		return await this.retrying(call, async () => {
 			return await this.limiter.run(this.pause.signal, async () => {
-				return await this.attempt(
-					call,
-					undefined,
-					async (signal): Promise<{ file: IBinaryData } | { notReady: Error }> => {
-						const response = await this.followRedirects(
-							await this.send(
-								{ method: 'GET', url: path, headers: { 'Accept-Encoding': 'identity' } },
-								call,
-								signal,
-							),
-							new URL(this.baseUrl + path),
-							call,
-							signal,
-						);
-						if (response.statusCode >= 300) {
-							const failure = this.failures.status(
-								response,
-								await readErrorText(response.body),
-								call,
-							);
-							// Explained after this attempt has given back its request slot.
-							if (response.statusCode === 400) return { notReady: failure.error };
-							throw failure;
-						}
-						endWith(response.body, signal);
-						const file = await storeDownload(
-							this.ctx as IExecuteFunctions,
-							response,
-							{ id, variant },
-							call,
-							this.settings,
-							this.failures,
-						);
-						return { file };
-					},
-				);
+				return await this.attempt(call, undefined, async (signal): Promise<FetchOutcome> => {
+					const first = await this.send(
+						{ method: 'GET', url: url.href, headers: { 'Accept-Encoding': 'identity' } },
+						call,
+						signal,
+						{ authenticated: route === 'content' },
+					);
+					const response = await this.followRedirects(first, url, call, signal);
+					const verdict = await this.checkAnswer(route, response, call);
+					if (verdict) return verdict;
+					endWith(response.body, signal);
+					const source = route === 'content' ? 'CometAPI' : 'the result link';
+					const file = await storeDownload(
+						this.ctx as IExecuteFunctions,
+						response,
+						{ id: call.jobId as string, variant, source },
+						call,
+						this.settings,
+						this.failures,
+					);
+					return { file };
+				});
 			});
 		});
-		if ('notReady' in result) throw await this.explainNotReady(result.notReady, call);
-		return result.file;
+	}
+
+	/**
+	 * The check before storing: an error status fails (a finished job's `/content` that cannot
+	 * serve it hands over to the link instead, and a 400 is explained once the slot is free).
+	 */
+	private async checkAnswer(
+		route: Route,
+		response: IN8nHttpFullResponse,
+		call: CallContext,
+	): Promise<Exclude<FetchOutcome, { file: IBinaryData }> | undefined> {
+		const status = response.statusCode;
+		const contentType = headerValue(response.headers, 'content-type') ?? '';
+		if (route === 'content' && contentRouteCannotServe(status, contentType)) {
+			const text = await readErrorText(response.body);
+			return { cannotServe: this.failures.cannotServeReason(status, text) };
+		}
+		if (status < 300) return undefined;
+		const text = await readErrorText(response.body);
+		if (route === 'link') throw this.failures.linkStatus(response, call);
+		const failure = this.failures.status(response, text, call);
+		if (status === 400) return { notReady: failure.error };
+		throw failure;
 	}
 
 	/** Redirects of a download are followed here, never by the client: the key stays behind. */
@@ -261,7 +362,7 @@ export class CometApiClient {
 	private async explainNotReady(error: Error, call: CallContext): Promise<Error> {
 		try {
 			const { job } = await this.retrieveVideo(call.jobId as string, call.itemIndex);
-			return job.status === 'completed' ? error : this.failures.notReady(call, job);
+			return jobOutcome(job) === 'completed' ? error : this.failures.notReady(call, job);
 		} catch {
 			return error;
 		}

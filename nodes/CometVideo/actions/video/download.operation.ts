@@ -1,8 +1,9 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
-import { CONTENT_VARIANTS, type ContentVariant } from '../../transport';
+import { CONTENT_VARIANTS, type ContentVariant, type DownloadFrom } from '../../transport';
 import { binaryPropertyNameProperty, videoIdProperty } from '../descriptions';
+import { readDownloadFrom } from '../options';
 import type { VideoOperation } from '../types';
 import { readBinaryField, readVideoId } from './inputs';
 
@@ -31,6 +32,7 @@ export const description = updateDisplayOptions({ show: { operation: ['download'
 export interface DownloadRequest {
 	id: string;
 	variant: ContentVariant;
+	downloadFrom: DownloadFrom;
 	binaryPropertyName: string;
 }
 
@@ -49,15 +51,35 @@ export const download: VideoOperation<DownloadRequest> = {
 				},
 			);
 		}
+		const downloadFrom = readDownloadFrom(ctx);
+		if (downloadFrom === 'link' && variant !== 'video') {
+			throw new NodeOperationError(
+				ctx.getNode(),
+				`File: a result link is the video only, so the ${variant} cannot come from it`,
+				{
+					itemIndex,
+					description: 'Set "Download From" (in Options) to Automatic or Content Route.',
+				},
+			);
+		}
 		return {
 			id: readVideoId(ctx, itemIndex),
 			variant: variant as ContentVariant,
+			downloadFrom,
 			binaryPropertyName: readBinaryField(ctx, itemIndex),
 		};
 	},
 
 	async execute(run, request, itemIndex) {
-		const file = await run.api.downloadContent(request.id, request.variant, itemIndex);
+		// The route depends on the job (its model, its link) unless it is the content route.
+		const needsJob = request.downloadFrom !== 'content' && request.variant === 'video';
+		const job = needsJob ? await run.api.finishedJob(request.id, itemIndex) : { id: request.id };
+		const file = await run.api.downloadContent(
+			job,
+			request.variant,
+			request.downloadFrom,
+			itemIndex,
+		);
 		return {
 			json: {
 				id: request.id,

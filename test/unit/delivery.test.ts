@@ -1,0 +1,126 @@
+/**
+ * Where a finished job's file comes from, as pure decisions: the routes Download From tries, when
+ * the content route hands over to the link, what a file's first bytes say it is, and the peek
+ * that reads them without taking them from the stream.
+ */
+import { Readable } from 'node:stream';
+
+import { peekBytes } from '../../dist/nodes/CometVideo/transport/body';
+import {
+	chooseRoutes,
+	contentRouteCannotServe,
+	fitsVariant,
+	isUntyped,
+	sniffType,
+	type ContentVariant,
+	type DownloadFrom,
+	type Route,
+} from '../../dist/nodes/CometVideo/transport/delivery';
+
+describe('chooseRoutes', () => {
+	test.each<[DownloadFrom, 'content' | 'link', boolean, ContentVariant, Route[]]>([
+		['automatic', 'content', true, 'video', ['content', 'link']],
+		['automatic', 'content', false, 'video', ['content']],
+		['automatic', 'link', true, 'video', ['link']],
+		// A link-first family whose job carries no link: /content is still worth a try.
+		['automatic', 'link', false, 'video', ['content']],
+		['automatic', 'link', true, 'thumbnail', ['content']],
+		['content', 'link', true, 'video', ['content']],
+		['link', 'content', false, 'video', ['link']],
+		['link', 'content', true, 'video', ['link']],
+	])('%s, family prefers %s, link %s, %s: %j', (from, preferred, hasLink, variant, expected) => {
+		expect(chooseRoutes(from, preferred, hasLink, variant)).toEqual(expected);
+	});
+});
+
+describe('contentRouteCannotServe', () => {
+	test.each<[number, string, boolean]>([
+		[404, 'application/json', true],
+		[405, '', true],
+		[410, 'text/plain', true],
+		[501, 'application/json', true],
+		[200, 'application/json; charset=utf-8', true],
+		[200, 'video/mp4', false],
+		[200, '', false],
+		// Not ready yet, the key, retried statuses and server faults are not "try the link".
+		[400, 'application/json', false],
+		[401, 'application/json', false],
+		[403, 'application/json', false],
+		[408, '', false],
+		[429, 'application/json', false],
+		[500, 'application/json', false],
+		[503, '', false],
+	])('HTTP %s typed "%s": %s', (status, type, expected) => {
+		expect(contentRouteCannotServe(status, type)).toBe(expected);
+	});
+});
+
+describe('sniffing untyped files', () => {
+	const mp4 = Buffer.concat([Buffer.from([0, 0, 0, 32]), Buffer.from('ftypisom')]);
+	const webp = Buffer.from('RIFF\x10\x00\x00\x00WEBPVP8 ', 'latin1');
+	const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1]);
+	const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
+
+	test.each<[string, Buffer, string | undefined]>([
+		['MP4 (ftyp at offset 4)', mp4, 'video/mp4'],
+		['WebP', webp, 'image/webp'],
+		['JPEG', jpeg, 'image/jpeg'],
+		['PNG', png, 'image/png'],
+		['an HTML page', Buffer.from('<!DOCTYPE html><html>'), undefined],
+		['a JSON body', Buffer.from('{"error":{"code":"x"}}'), undefined],
+		['ftyp at offset 0', Buffer.from('ftypisom0000'), undefined],
+		[
+			'RIFF that is not WebP (WAV)',
+			Buffer.from('RIFF\x10\x00\x00\x00WAVEfmt ', 'latin1'),
+			undefined,
+		],
+		['nothing', Buffer.alloc(0), undefined],
+	])('%s', (_label, head, expected) => {
+		expect(sniffType(head)).toBe(expected);
+	});
+
+	test('the video takes only an MP4; thumbnail and spritesheet any image', () => {
+		expect(fitsVariant('video/mp4', 'video')).toBe(true);
+		expect(fitsVariant('image/webp', 'video')).toBe(false);
+		expect(fitsVariant('image/png', 'spritesheet')).toBe(true);
+		expect(fitsVariant('video/mp4', 'thumbnail')).toBe(false);
+	});
+
+	test.each([
+		['', true],
+		['application/octet-stream', true],
+		['binary/octet-stream', true],
+		['text/html', false],
+		['application/json', false],
+	])('"%s" counts as untyped: %s', (type, expected) => {
+		expect(isUntyped(type)).toBe(expected);
+	});
+});
+
+describe('peekBytes', () => {
+	test('reads the first bytes across chunks and puts them back: the reader gets the whole body', async () => {
+		const chunks = [Buffer.from('ab'), Buffer.from('cdefgh'), Buffer.from('ijklmnop')];
+		const stream = Readable.from(chunks, { objectMode: false });
+		const head = await peekBytes(stream, 12, 1000);
+		expect(head.toString()).toBe('abcdefghijkl');
+		const rest: Buffer[] = [];
+		for await (const chunk of stream) rest.push(chunk as Buffer);
+		expect(Buffer.concat(rest).toString()).toBe('abcdefghijklmnop');
+	});
+
+	test('a body shorter than asked: what there is, still readable after', async () => {
+		const stream = Readable.from([Buffer.from('abc')], { objectMode: false });
+		expect((await peekBytes(stream, 12, 1000)).toString()).toBe('abc');
+		const rest: Buffer[] = [];
+		for await (const chunk of stream) rest.push(chunk as Buffer);
+		expect(Buffer.concat(rest).toString()).toBe('abc');
+	});
+
+	test('a stream that sends nothing: given up after the timeout, with no bytes', async () => {
+		const stream = new Readable({ read() {} });
+		const started = Date.now();
+		expect(await peekBytes(stream, 12, 200)).toHaveLength(0);
+		expect(Date.now() - started).toBeLessThan(1000);
+		stream.destroy();
+	});
+});
