@@ -428,8 +428,9 @@ const linkOnly = defineCase<E2eContext>(
 			`the key went to: ${hosts.join(', ') || 'no host'}`,
 		].join('\n');
 		say(printed);
-		assert(r.code === 0, `execute exited ${r.code}:\n${tail(r.stdout + r.stderr, 30)}`);
-		const [item] = nodeItems(parseExecuteOutput(r.stdout), 'Comet Video');
+		const parsed = parseExecuteOutput(r.stdout);
+		assert(r.code === 0, `execute exited ${r.code}: ${parsed.data.resultData.error?.message}`);
+		const [item] = nodeItems(parsed, 'Comet Video');
 		const { size } = checkStoredVideo(c, item, 'video');
 		const fetched = log.filter((q) => q.host === 'storage' && q.status === 200);
 		assert(fetched.length >= 1, 'the link host served nothing');
