@@ -203,7 +203,7 @@ function createWorkflow(
 				type: NODE_TYPE,
 				parameters: {
 					operation: 'create',
-					model: { __rl: true, mode: 'list', value: 'veo3-fast' },
+					model: { __rl: true, mode: 'list', value: 'veo3.1-fast' },
 					prompt: '=A paper boat drifting down a rainy street, take {{ $json.i }}',
 					waitForCompletion: true,
 					downloadWhenComplete: true,

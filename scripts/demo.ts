@@ -5,7 +5,7 @@
  *
  *   npm run demo                                  # simulator, no key, no network
  *   npm run demo -- "a paper boat on a rainy street"
- *   COMETAPI_API_KEY=sk-... COMETAPI_MODEL=veo3-fast npm run demo -- "..."
+ *   COMETAPI_API_KEY=sk-... COMETAPI_MODEL=veo3.1-fast npm run demo -- "..."
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -58,7 +58,7 @@ async function connect(): Promise<{
 
 async function main(): Promise<void> {
 	const { credentials, simulator } = await connect();
-	const model = process.env.COMETAPI_MODEL || 'veo3-fast';
+	const model = process.env.COMETAPI_MODEL || 'veo3.1-fast';
 	console.log(
 		`Comet Video demo: ${realKey ? `real CometAPI at ${credentials.baseUrl}` : `CometAPI simulator at ${credentials.baseUrl}`}`,
 	);

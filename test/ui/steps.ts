@@ -41,10 +41,19 @@ const MODEL_FAMILIES = [
 	{
 		model: 'veo3.1-fast',
 		sizes: [/720p/, /1080p/, /4K/],
-		notSizes: [/1024x1792/, /1792x1024/],
+		notSizes: [/1024x1792/, /1792x1024/, /^16:9/],
 		seconds: ['4', '6', '8'],
 	},
+	{
+		model: 'doubao-seedance-2-0',
+		sizes: [/^16:9 \(ratio\)/, /^9:16 \(ratio\)/, /^21:9 \(ratio\)/, /^1920x1080/],
+		notSizes: [/4K/, /1792x1024/],
+		seconds: Array.from({ length: 12 }, (_, i) => String(4 + i)),
+		docs: { name: 'seedance-form', selector: byTestId('node-parameters'), maxHeight: 480 },
+	},
 ];
+/** Families the Model list must show side by side, matched on the entries' text. */
+const LISTED_FAMILIES = [/veo/, /seedance/, /wan/, /vidu/, /happyhorse/, /omni/];
 
 export type Outcome = string | { skipped: string };
 
@@ -221,10 +230,11 @@ export function walk({
 			},
 		},
 		{
-			name: 'parameters: Sora and Veo models show their own sizes and durations',
+			name: 'parameters: Sora, Veo and Seedance models show their own sizes and durations',
 			run: async ({ log, shot }) => {
 				for (const family of MODEL_FAMILIES) {
 					await chooseModelById(family.model);
+					if ('docs' in family) await shot(`${family.model}-form`, family.docs);
 					const sizes = await editor.optionsOf('size', () => shot(`${family.model}-sizes`));
 					const durations = await editor.optionsOf('seconds', () =>
 						shot(`${family.model}-durations`),
@@ -242,7 +252,7 @@ export function walk({
 							`${family.model}: durations ${offered.join(',')} instead of ${family.seconds.join(',')}`,
 						);
 				}
-				return 'Sora: its 4 sizes, 4 to 20 s; Veo: 720p/1080p/4K, 4/6/8 s';
+				return 'Sora: its 4 sizes, 4 to 20 s; Veo: 720p/1080p/4K, 4/6/8 s; Seedance: ratio presets and sizes, 4 to 15 s';
 			},
 		},
 		{
@@ -265,7 +275,7 @@ export function walk({
 			},
 		},
 		{
-			name: "parameters: the model list opens and lists the simulator's video models",
+			name: "parameters: the model list opens and lists the simulator's video models of every family",
 			run: async ({ log, shot }) => {
 				if (!(await editor.isResourceLocator('model')))
 					throw new Error('Model is not a resource locator (no From List / By ID picker)');
@@ -280,6 +290,12 @@ export function walk({
 				const keys = items.map(modelKey);
 				const missing = videoModels.filter((id) => !keys.some((k) => k.includes(modelKey(id))));
 				if (missing.length) throw new Error(`the list lacks ${missing.join(', ')}`);
+				const families = LISTED_FAMILIES.filter((f) => keys.some((k) => f.test(k)));
+				log(`families listed: ${families.map((f) => f.source).join(', ')}`);
+				if (families.length < LISTED_FAMILIES.length)
+					throw new Error(
+						`the list shows only ${families.map((f) => f.source).join(', ') || 'no family'}`,
+					);
 				if (items.some((item) => /built-in/.test(item)))
 					throw new Error('the list shows the built-in fallback although GET /v1/models works');
 				// When GET /v1/models fails the list falls back to the built-in aliases and says so.
@@ -291,13 +307,13 @@ export function walk({
 				await page.keyboard.press('Escape');
 				if (!fallback.length || !fallback.every((item) => /built-in/.test(item)))
 					throw new Error('the fallback list does not say its entries are built-in');
-				return `all ${videoModels.length} simulator video models listed; on a failed models call the built-in aliases, marked "built-in"`;
+				return `all ${videoModels.length} simulator video models listed (${LISTED_FAMILIES.length} families); on a failed models call the built-in aliases, marked "built-in"`;
 			},
 		},
 		{
 			name: 'Execute step: the Binary tab shows video/mp4 and the viewer plays it',
 			run: async ({ log, shot }) => {
-				await chooseModelById('veo3-fast');
+				await chooseModelById('veo3.1-fast');
 				await editor.typeInto(
 					`${editor.parameter('prompt')} textarea`,
 					'A paper boat drifting down a rainy street',

@@ -8,7 +8,7 @@ import { readJson } from '../files';
 import { CREDENTIAL_NAME } from '../simulator-access';
 
 // The Model parameter is a resource locator; "list" is what picking from the editor's list saves.
-const VEO_3_FAST = { __rl: true, mode: 'list', value: 'veo3-fast' };
+const VEO_3_1_FAST = { __rl: true, mode: 'list', value: 'veo3.1-fast' };
 
 export const CREDENTIAL_ID = 'queueCredComet01';
 
@@ -103,7 +103,7 @@ export function videoWorkflow(id: string, outDir: string, maxInFlight: number): 
 				1,
 				{
 					operation: 'create',
-					model: VEO_3_FAST,
+					model: VEO_3_1_FAST,
 					prompt: '={{ $json.prompt }}',
 					waitForCompletion: true,
 					downloadWhenComplete: true,
@@ -137,7 +137,7 @@ export function createWaitRetrieveWorkflow(
 				1,
 				{
 					operation: 'create',
-					model: VEO_3_FAST,
+					model: VEO_3_1_FAST,
 					prompt: '={{ $json.body.prompt }}',
 					waitForCompletion: false,
 				},
