@@ -322,9 +322,8 @@ const webhookBurst = defineCase<E2eContext>(
 /** The families run: each node's model, and the fields it sets away from the family's defaults. */
 const FAMILY_NODES = ['Veo', 'Seedance', 'Wan', 'Vidu', 'HappyHorse', 'Omni', 'Sora'];
 const RETIRED_UPSTREAM = new Set(['Sora']);
-// 'legacy' (SUBMITTED, IN_PROGRESS, SUCCESS) once the node compares statuses without case (issue 15
-// item 6): on this branch such a job is waited on until the timeout.
-const FAMILY_RUN_WORDS: StatusWords = 'current';
+// The older pages' spellings (SUBMITTED, IN_PROGRESS, SUCCESS): the node reads statuses without case.
+const FAMILY_RUN_WORDS: StatusWords = 'legacy';
 
 /** The routes tried for the job's file and how they answered, from the simulator's per-host log. */
 function deliveryRoute(sim: Simulator, id: string, from: number): string {
