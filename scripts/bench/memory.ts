@@ -24,6 +24,7 @@ import path from 'node:path';
 
 import type { IRunData } from 'n8n-workflow';
 
+import { NODE_TYPE } from '../../tools/constants';
 import { ensureN8n, freePort, parseExecuteOutput, runN8n } from '../../tools/n8n/install-n8n';
 import { installPackage, packPackage } from '../../tools/n8n/package-install';
 import { signalGroup, startProcess } from '../../tools/process';
@@ -109,7 +110,7 @@ function workflow(name: CaseName, size: Size, node: Record<string, unknown>) {
 function cometWorkflow(size: Size, videoId: string) {
 	return workflow('comet', size, {
 		name: COMET_NODE,
-		type: 'n8n-nodes-cometapi-video.cometVideo',
+		type: NODE_TYPE,
 		typeVersion: 1,
 		parameters: { operation: 'download', videoId, variant: 'video', binaryPropertyName: 'data' },
 		credentials: { cometVideoApi: { id: 'memBenchCredCmt1', name: 'Comet (simulator)' } },

@@ -20,6 +20,7 @@ import {
 } from '../../tools/harness';
 import { HarnessTest } from '../../tools/harness/fixtures/HarnessTest.node';
 import { HarnessTestApi } from '../../tools/harness/fixtures/HarnessTestApi.credentials';
+import { NODE_TYPE } from '../../tools/constants';
 
 const API_KEY = 'sk-harness-0123456789abcdef';
 const VIDEO = Buffer.alloc(256 * 1024, 0).map((_, i) => (i * 31) % 251); // deterministic bytes
@@ -248,7 +249,7 @@ test("the package's own node type is loaded from dist via package.json", async (
 	const result = await runWorkflow({
 		nodes: [
 			{ name: 'Start', type: 'test.start' },
-			{ name: 'Video', type: 'n8n-nodes-cometapi-video.cometVideo', credentials: credentialRef() },
+			{ name: 'Video', type: NODE_TYPE, credentials: credentialRef() },
 		],
 		connections: { Start: { main: [[{ node: 'Video', type: 'main', index: 0 }]] } },
 		credentials: { cometVideoApi: { apiKey: API_KEY, baseUrl } },

@@ -136,7 +136,20 @@ export class Editor {
 			}
 			return undefined;
 		});
+		await this.untilStill(handle);
 		await handle.click();
+	}
+
+	/** Waits until an element stops moving: a dropdown that is still opening moves its rows, and a
+	 * click at a row's old place lands beside it. */
+	async untilStill(handle: ElementHandle): Promise<void> {
+		let last = '';
+		await this.until('the element to stop moving', async () => {
+			const box = JSON.stringify(await handle.boundingBox());
+			const still = box === last;
+			last = box;
+			return still;
+		});
 	}
 
 	async typeInto(selector: string, text: string): Promise<void> {
@@ -286,12 +299,15 @@ export class Editor {
 	}
 
 	async chooseOption(name: string, option: string | RegExp): Promise<void> {
+		const rows = byTestId('parameter-input-item');
+		const closed = async () => !(await this.visible(rows));
 		await this.click(this.parameter(name));
-		await this.clickText(byTestId('parameter-input-item'), option);
-		await this.until(
-			`the ${name} list to close`,
-			async () => !(await this.visible(byTestId('parameter-input-item'))),
+		await this.clickText(rows, option);
+		// A click the opening list swallowed leaves it open: choose once more rather than fail.
+		await this.until(`the ${name} list to close`, closed, 3000).catch(() =>
+			this.clickText(rows, option),
 		);
+		await this.until(`the ${name} list to close`, closed);
 		await sleep(300);
 	}
 
@@ -337,14 +353,29 @@ export class Editor {
 	async openLocatorList(name: string): Promise<string[]> {
 		await this.click(`${this.parameter(name)} ${byTestId('rlc-input')}`);
 		const items = `${this.parameter(name)} ${byTestId('rlc-item')}`;
-		return this.until(
+		const texts = await this.until(
 			`the ${name} list to load`,
 			async () => {
-				const texts = await this.visibleTexts(items);
-				return texts.length ? texts : undefined;
+				const visible = await this.visibleTexts(items);
+				return visible.length ? visible : undefined;
 			},
 			20000,
 		);
+		// The list fades in over the form: wait for it to settle, so a screenshot shows it whole.
+		await this.untilStill(await this.waitVisible(items));
+		await sleep(400);
+		return texts;
+	}
+
+	/** Scrolls an open resource locator list so that its entry `index` is the first shown. */
+	async scrollLocatorListTo(name: string, index: number): Promise<void> {
+		const entries = await this.page.$$(`${this.parameter(name)} ${byTestId('rlc-item')}`);
+		await entries[index]?.evaluate((entry) =>
+			(entry as unknown as { scrollIntoView(options: object): void }).scrollIntoView({
+				block: 'start',
+			}),
+		);
+		await sleep(300);
 	}
 
 	/**

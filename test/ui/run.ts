@@ -19,7 +19,6 @@
  * FAIL or SKIP, what it saw, and the screenshots it saved under out/ui/; a failed step also saves
  * the page's console log there. The last line is `N passed, N failed`.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,7 +28,7 @@ import puppeteer, { type Browser } from 'puppeteer-core';
 import { ensureN8n, startN8n } from '../../tools/n8n/install-n8n';
 import { PKG, REPO_ROOT as REPO } from '../../tools/constants';
 import { installPackage, packPackage } from '../../tools/n8n/package-install';
-import { seconds } from '../../tools/process';
+import { mustRun, runProcess, seconds } from '../../tools/process';
 import { startSimulator } from '../../tools/simulator';
 import { defineCase, runSuite, say, Skip, type Suite } from '../../tools/suite';
 import { Editor } from './editor';
@@ -56,17 +55,16 @@ function slug(text: string) {
 		.replace(/^-|-$/g, '');
 }
 
-function ensureChromium() {
+async function ensureChromium() {
 	if (fs.existsSync(CHROMIUM)) return;
 	say(`${CHROMIUM} is missing: apt-get install chromium`);
-	const install = () =>
-		spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], {
-			stdio: 'inherit',
-			env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-		}).status === 0;
-	if (!install()) {
-		spawnSync('apt-get', ['update'], { stdio: 'inherit' });
-		if (!install()) throw new Error('apt-get could not install chromium');
+	const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+	const install = async () =>
+		(await runProcess('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { env }))
+			.code === 0;
+	if (!(await install())) {
+		await mustRun('apt-get', ['update'], { env });
+		if (!(await install())) throw new Error('apt-get could not install chromium');
 	}
 }
 
@@ -130,7 +128,7 @@ async function cleanUp() {
 async function startEditor() {
 	fs.rmSync(OUT_DIR, { recursive: true, force: true });
 	fs.mkdirSync(OUT_DIR, { recursive: true });
-	ensureChromium();
+	await ensureChromium();
 	const install = await ensureN8n({ version: '2.8.4', node: 20 });
 	const userFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-ui-'));
 	const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chromium-ui-'));

@@ -282,6 +282,8 @@ export function walk({
 				await editor.chooseLocatorMode('model', /From list/i);
 				const items = await editor.openLocatorList('model');
 				log(`From List: ${items.join(' | ')}`);
+				// The README's copy shows the list's middle, where several families meet.
+				await editor.scrollLocatorListTo('model', Math.floor(items.length / 2) - 2);
 				await shot('open', {
 					name: 'model-list',
 					selector: byTestId('node-parameters'),

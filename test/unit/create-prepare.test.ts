@@ -18,12 +18,13 @@ import {
 	type CreateRequest,
 } from '../../dist/nodes/CometVideo/actions/video/create.operation';
 import { ALL_RULES } from '../../dist/nodes/CometVideo/helpers/families';
+import { NODE_TYPE } from '../../tools/constants';
 
 const description = new CometVideo().description;
 const node: INode = {
 	id: 'comet',
 	name: 'Comet Video',
-	type: 'n8n-nodes-cometapi-video.cometVideo',
+	type: NODE_TYPE,
 	typeVersion: 1,
 	position: [0, 0],
 	parameters: {},
