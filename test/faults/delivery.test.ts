@@ -185,30 +185,6 @@ describe('the Download operation', () => {
 		expect(sim.hostsThatSaw()).toEqual(['api']);
 	});
 
-	test('Result Link with the thumbnail is refused before any request, naming the field', async () => {
-		const sim = getSim();
-		const result = await H.runVideoNode(
-			sim,
-			H.downloadParams('task_x', { variant: 'thumbnail', options: { downloadFrom: 'link' } }),
-		);
-
-		expect(result.status).toBe('error');
-		expect(result.error?.message).toMatch(/^File: a result link is the video only/);
-		expect(sim.requests).toHaveLength(0);
-	});
-
-	test('an unknown Download From is refused before any request, naming the option', async () => {
-		const sim = getSim();
-		const result = await H.runVideoNode(
-			sim,
-			H.downloadParams('task_x', { options: { downloadFrom: 'mirror' } }),
-		);
-
-		expect(result.status).toBe('error');
-		expect(result.error?.message).toMatch(/^Download From: "mirror"/);
-		expect(sim.requests).toHaveLength(0);
-	});
-
 	test('Download From is read only where a file is downloaded: a Create without it runs', async () => {
 		const sim = getSim();
 		const result = await H.runVideoNode(

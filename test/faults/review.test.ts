@@ -307,41 +307,6 @@ describe('3. the key in no form', () => {
 	});
 });
 
-describe('4. expressions of the wrong type', () => {
-	test('4a: a Prompt expression yielding an object is refused before any request', async () => {
-		const result = await runNode({
-			parameters: createParams({ prompt: '={{ { text: "boat" } }}' }),
-		});
-
-		expect(result.status).toBe('error');
-		expect(result.error?.message).toMatch(/^Prompt: .*text/);
-		expect(getServer().requests).toHaveLength(0);
-	});
-
-	test('4b: a Video ID expression yielding an object is refused before any request', async () => {
-		const result = await runNode({ parameters: retrieveParams({ videoId: '={{ { id: 1 } }}' }) });
-
-		expect(result.status).toBe('error');
-		expect(result.error?.message).toMatch(/^Video ID: .*text/);
-		expect(getServer().requests).toHaveLength(0);
-	});
-
-	test('4c: a Binary Field expression yielding an object is refused before any request', async () => {
-		const result = await runNode({
-			parameters: {
-				operation: 'download',
-				videoId: VIDEO_ID,
-				variant: 'video',
-				binaryPropertyName: '={{ ["a", "b"] }}',
-			},
-		});
-
-		expect(result.status).toBe('error');
-		expect(result.error?.message).toMatch(/^Put Output File in Field: .*text/);
-		expect(getServer().requests).toHaveLength(0);
-	});
-});
-
 describe('5. bounded error bodies', () => {
 	test('5a: a 150k-deep error body gives the HTTP status, not a RangeError', async () => {
 		const depth = 150_000;

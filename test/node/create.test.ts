@@ -97,79 +97,6 @@ describe('Create: text to video', () => {
 		});
 		expectAuthorized(sim);
 	});
-
-	test('Sora 2 Pro takes a 1792 size', async () => {
-		const sim = getSim();
-		const result = await runVideoNode(
-			sim,
-			createParams({
-				model: 'sora-2-pro',
-				size: '1792x1024',
-				seconds: '12',
-				waitForCompletion: false,
-			}),
-		);
-		expect(result.status).toBe('success');
-		expect(requestsTo(sim, 'create')[0].fields).toMatchObject({
-			model: 'sora-2-pro',
-			size: '1792x1024',
-			seconds: '12',
-		});
-		expect(result.items[0].json.size).toBe('1792x1024');
-	});
-
-	test('Veo 3.1 size and duration are sent', async () => {
-		const sim = getSim();
-		const result = await runVideoNode(
-			sim,
-			createParams({
-				model: 'veo3.1',
-				size: '1920x1080',
-				seconds: '6',
-				waitForCompletion: false,
-			}),
-		);
-		expect(result.status).toBe('success');
-		expect(requestsTo(sim, 'create')[0].fields).toEqual({
-			model: 'veo3.1',
-			prompt: 'A paper boat drifting down a rainy street',
-			size: '1920x1080',
-			seconds: '6',
-		});
-	});
-
-	test("a model id typed by hand is sent as is (trimmed), with the older Veo aliases' size", async () => {
-		const sim = getSim();
-		const result = await runVideoNode(
-			sim,
-			createParams({
-				model: { __rl: true, mode: 'id', value: '  veo3-pro-frames ' },
-				size: '16x9',
-				waitForCompletion: false,
-			}),
-		);
-		expect(result.status).toBe('success');
-		expect(requestsTo(sim, 'create')[0].fields).toEqual({
-			model: 'veo3-pro-frames',
-			prompt: 'A paper boat drifting down a rainy street',
-			size: '16x9',
-		});
-		expect(result.items[0].json).toMatchObject({ status: 'queued', model: 'veo_3-pro-frames' });
-	});
-
-	test('prompt from an expression, exactly 32,000 characters, is accepted', async () => {
-		const sim = getSim();
-		const prompt = 'x'.repeat(32_000);
-		const result = await runVideoNode(
-			sim,
-			createParams({ prompt: '={{ $json.prompt }}', waitForCompletion: false }),
-			{
-				items: [{ json: { prompt } }],
-			},
-		);
-		expect(result.status).toBe('success');
-		expect(requestsTo(sim, 'create')[0].fields.prompt).toBe(prompt);
-	});
 });
 
 describe('Create: reference images', () => {
@@ -205,33 +132,6 @@ describe('Create: reference images', () => {
 			seconds: '4',
 		});
 		await expectVideo(sim, result, result.items[0]);
-	});
-
-	test('Sora, one JPEG image with size', async () => {
-		const sim = getSim();
-		const image = jpegBytes();
-		const result = await runVideoNode(
-			sim,
-			createParams({
-				model: 'sora-2',
-				size: '720x1280',
-				seconds: '4',
-				referenceImages: 'binary',
-				imageBinaryProperties: 'photo',
-				waitForCompletion: false,
-			}),
-			{ items: [{ json: {}, binary: { photo: binaryEntry(image, 'image/jpeg', 'photo.jpg') } }] },
-		);
-		expect(result.status).toBe('success');
-		const [create] = requestsTo(sim, 'create');
-		expect(create.files).toHaveLength(1);
-		expect(create.files[0]).toMatchObject({
-			fileName: 'photo.jpg',
-			mimeType: 'image/jpeg',
-			sha256: sha256(image),
-		});
-		expect(create.fields).toMatchObject({ model: 'sora-2', size: '720x1280', seconds: '4' });
-		expect(result.items[0].json.id).toMatch(/^video_/);
 	});
 
 	test('Veo, two images: sent in the order the field names them (first frame, last frame)', async () => {

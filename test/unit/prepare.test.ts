@@ -1,11 +1,13 @@
 /**
- * The Create form and `prepare`, without a workflow: the parameters are what n8n's own
- * `getNodeParameters` makes of the form for a model (the fields it displays, with their
- * defaults), read through a small fake of n8n's parameter reader. Each bad value fails here,
- * naming the field and what the model takes; `prepare` makes no request at all.
+ * The Create form and every operation's `prepare`, without a workflow: the parameters are what
+ * n8n's own `getNodeParameters` makes of the form for a model (the fields it displays, with
+ * their defaults), read through a small fake of n8n's parameter reader. Each bad value fails
+ * here, naming the field and what the model takes; `prepare` makes no request at all (that the
+ * router prepares every item before any request: `test/node/validation.test.ts`).
  */
 import {
 	NodeHelpers,
+	NodeOperationError,
 	type IExecuteFunctions,
 	type INode,
 	type INodeExecutionData,
@@ -17,6 +19,9 @@ import {
 	create,
 	type CreateRequest,
 } from '../../dist/nodes/CometVideo/actions/video/create.operation';
+import { download } from '../../dist/nodes/CometVideo/actions/video/download.operation';
+import { remix } from '../../dist/nodes/CometVideo/actions/video/remix.operation';
+import { retrieve } from '../../dist/nodes/CometVideo/actions/video/retrieve.operation';
 import { ALL_RULES } from '../../dist/nodes/CometVideo/helpers/families';
 import { NODE_TYPE } from '../../tools/constants';
 
@@ -51,6 +56,10 @@ function contextFor(parameters: INodeParameters, items: INodeExecutionData[] = [
 	return {
 		getNode: () => node,
 		getInputData: () => items,
+		helpers: {
+			getBinaryDataBuffer: async (itemIndex: number, field: string) =>
+				Buffer.from(items[itemIndex].binary?.[field]?.data ?? '', 'base64'),
+		},
 		getNodeParameter: (
 			name: string,
 			_itemIndex: number,
@@ -110,6 +119,25 @@ describe("each family's form sends its defaults", () => {
 		const request = await prepare(formFor(model));
 		expect(sent(request)).toEqual({ model, prompt: PROMPT, ...extra });
 		expect(request.fields.slice(0, 2).map((part) => part.field)).toEqual(['model', 'prompt']);
+	});
+});
+
+describe('values a model takes are sent as set', () => {
+	type Row = [label: string, model: string, values: INodeParameters, sent: Record<string, string>];
+	const ROWS: Row[] = [
+		['Veo 3.1 size and duration', 'veo3.1', { size: '1920x1080', seconds: '6' }, {}],
+		['Sora 2 Pro takes a 1792 size', 'sora-2-pro', { size: '1792x1024', seconds: '12' }, {}],
+		[
+			"a model id typed by hand, trimmed, with the older Veo aliases' size",
+			'  veo3-pro-frames ',
+			{ size: '16x9' },
+			{ model: 'veo3-pro-frames' },
+		],
+		['a prompt of exactly 32,000 characters', 'veo3-fast', { prompt: 'x'.repeat(32_000) }, {}],
+	];
+	test.each(ROWS)('%s', async (_label, model, values, overrides) => {
+		const request = await prepare(formFor(model, values));
+		expect(sent(request)).toEqual({ model, prompt: PROMPT, ...values, ...overrides });
 	});
 });
 
@@ -265,14 +293,20 @@ describe('reference images: as files, in order, as many as the model takes', () 
 		);
 	const order = (request: CreateRequest) => request.images.map((entry) => entry.binaryField);
 
-	test('Seedance 2.0: three, in the order named', async () => {
-		expect(order(await withImages('doubao-seedance-2-0', 'c, a,b'))).toEqual(['c', 'a', 'b']);
-	});
-	test('Binary Fields from an expression yielding a list', async () => {
-		expect(order(await withImages('veo3-fast', ['b', 'a']))).toEqual(['b', 'a']);
-	});
-	test('a model of no known rules: any number, unchecked', async () => {
-		expect(order(await withImages('some-new-video-model', 'a,b,c,d'))).toHaveLength(4);
+	type Taken = [label: string, model: string, names: unknown, order: string[]];
+	const TAKEN: Taken[] = [
+		['Seedance 2.0: three, in the order named', 'doubao-seedance-2-0', 'c, a,b', ['c', 'a', 'b']],
+		['Binary Fields from an expression yielding a list', 'veo3-fast', ['b', 'a'], ['b', 'a']],
+		['Sora 2: one', 'sora-2', 'b', ['b']],
+		[
+			'a model of no known rules: any number, unchecked',
+			'some-new-video-model',
+			'a,b,c,d',
+			['a', 'b', 'c', 'd'],
+		],
+	];
+	test.each(TAKEN)('%s', async (_label, model, names, expected) => {
+		expect(order(await withImages(model, names))).toEqual(expected);
 	});
 
 	type Row = [model: string, names: string, message: string];
@@ -294,6 +328,11 @@ describe('reference images: as files, in order, as many as the model takes', () 
 			'Reference Images: veo3.1-fast takes at most 1 image (the first frame (image to video)), but 2 were given',
 		],
 		['sora-2', 'a,b', 'Reference Images: sora-2 takes at most 1 image'],
+		[
+			'veo3-fast',
+			'a,b,c',
+			'Reference Images: veo3-fast takes at most 2 images (in order: the first frame, then the last frame), but 3 were given',
+		],
 	];
 	test.each(ROWS)('%s with %s', async (model, names, message) => {
 		await expect(withImages(model, names)).rejects.toThrow(message);
@@ -315,5 +354,170 @@ describe('reference images: as files, in order, as many as the model takes', () 
 			referenceImages: 'binary',
 			imageBinaryProperties: 'data',
 		});
+	});
+});
+
+describe('bad input is refused by prepare, naming the field', () => {
+	const png = { data: '', mimeType: 'image/png', fileName: 'first.png' };
+	const notes = {
+		data: Buffer.from('just some notes').toString('base64'),
+		mimeType: 'text/plain',
+		fileName: 'notes.txt',
+	};
+	const images = (names: string, binary: INodeExecutionData['binary']) => ({
+		...formFor('veo3-fast', { referenceImages: 'binary' }),
+		imageBinaryProperties: names,
+		binary,
+	});
+	const longId = 'v'.repeat(100_000);
+	type Row = [
+		label: string,
+		operation: 'create' | 'retrieve' | 'download' | 'remix',
+		parameters: INodeParameters,
+		message: RegExp,
+	];
+	const ROWS: Row[] = [
+		[
+			'empty prompt (only spaces)',
+			'create',
+			formFor('veo3-fast', { prompt: '   ' }),
+			/^Prompt: the prompt is empty/,
+		],
+		[
+			'empty prompt (from an expression)',
+			'create',
+			formFor('veo3-fast', { prompt: '' }),
+			/^Prompt: the prompt is empty/,
+		],
+		[
+			'prompt over 32,000 characters',
+			'create',
+			formFor('veo3-fast', { prompt: 'y'.repeat(32_001) }),
+			/^Prompt: 32001 characters is over the limit of 32000/,
+		],
+		[
+			'a Prompt expression yielding an object',
+			'create',
+			{ ...formFor('veo3-fast'), prompt: { text: 'boat' } as never },
+			/^Prompt: .*text/,
+		],
+		[
+			'a model id from an expression that is blank',
+			'create',
+			{ ...formFor('veo3-fast'), model: byId(' ') },
+			/^Model: choose a model from the list, or enter its ID/,
+		],
+		[
+			'binary field that the item does not have',
+			'create',
+			images('first,last', { first: png }),
+			/^Binary Fields: the input item has no binary field "last"/,
+		],
+		[
+			'binary field on an item without any binary data',
+			'create',
+			images('data', undefined),
+			/^Binary Fields: the input item has no binary field "data"/,
+		],
+		[
+			'Binary Fields "__proto__" (an Object member)',
+			'create',
+			images('__proto__', { data: png }),
+			/^Binary Fields: the input item has no binary field "__proto__"/,
+		],
+		[
+			'Binary Fields "constructor" (an Object member)',
+			'create',
+			images('constructor', { data: png }),
+			/^Binary Fields: the input item has no binary field "constructor"/,
+		],
+		[
+			'binary that is not an image',
+			'create',
+			images('data', { data: notes }),
+			/^Binary Fields: "data" is not an image \(text\/plain, notes\.txt\)/,
+		],
+		[
+			'no image named at all',
+			'create',
+			images(' , ', { data: png }),
+			/^Reference Images: no image given/,
+		],
+		['Retrieve with an empty video id', 'retrieve', { videoId: '' }, /^Video ID: no ID given/],
+		['Download with an empty video id', 'download', { videoId: '  ' }, /^Video ID: no ID given/],
+		['Remix with an empty video id', 'remix', { prompt: 'Make it rain' }, /^Video ID: no ID given/],
+		[
+			'Remix with an empty prompt',
+			'remix',
+			{ videoId: 'video_abc', prompt: '  ' },
+			/^Prompt: the prompt is empty/,
+		],
+		[
+			'video id that would change the URL path',
+			'download',
+			{ videoId: 'video_abc/../../v1/models' },
+			/^Video ID: ".*" is not a job ID/,
+		],
+		['Retrieve with Video ID "."', 'retrieve', { videoId: '.' }, /^Video ID: "\." is not a job ID/],
+		[
+			'Retrieve with Video ID ".."',
+			'retrieve',
+			{ videoId: '..' },
+			/^Video ID: "\.\." is not a job ID/,
+		],
+		['Download with Video ID "."', 'download', { videoId: '.' }, /^Video ID: "\." is not a job ID/],
+		[
+			'Download with Video ID ".."',
+			'download',
+			{ videoId: '..' },
+			/^Video ID: "\.\." is not a job ID/,
+		],
+		[
+			'a Video ID expression yielding an object',
+			'retrieve',
+			{ videoId: { id: 1 } as never },
+			/^Video ID: .*text/,
+		],
+		[
+			'a Binary Field expression yielding a list',
+			'download',
+			{ videoId: 'video_abc', binaryPropertyName: ['a', 'b'] as never },
+			/^Put Output File in Field: .*text/,
+		],
+		[
+			'Result Link with the thumbnail',
+			'download',
+			{ videoId: 'task_x', variant: 'thumbnail', options: { downloadFrom: 'link' } },
+			/^File: a result link is the video only/,
+		],
+		[
+			'an unknown Download From',
+			'download',
+			{ videoId: 'task_x', options: { downloadFrom: 'mirror' } },
+			/^Download From: "mirror"/,
+		],
+	];
+	const operations = { create, retrieve, download, remix };
+	test.each(ROWS)('%s', async (_label, operation, { binary, ...parameters }, message) => {
+		const items = [
+			{ json: {}, ...(binary ? { binary: binary as INodeExecutionData['binary'] } : {}) },
+		];
+		const error: unknown = await operations[operation]
+			.prepare(contextFor(parameters, items), 0)
+			.then(
+				() => undefined,
+				(caught: unknown) => caught,
+			);
+		expect(error).toBeInstanceOf(NodeOperationError);
+		expect((error as Error).message).toMatch(message);
+	});
+
+	test('a 100,000-character Video ID is refused with a short error', async () => {
+		const error = (await retrieve
+			.prepare(contextFor({ videoId: longId }), 0)
+			.catch((caught: unknown) => caught)) as NodeOperationError;
+		expect(error.message).toMatch(/^Video ID: /);
+		expect(error.message.length).toBeLessThan(300);
+		expect(String(error.description ?? '').length).toBeLessThan(300);
 	});
 });
