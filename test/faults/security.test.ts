@@ -250,28 +250,6 @@ describe('the key travels only over https, unless loopback or "Allow Plain HTTP"
 		expect(result.status).toBe('success');
 		expect(result.output(H.NODE_NAME)[0].json.id).toBe(id);
 	});
-
-	test('S-scheme: a Base URL that is not http(s) is refused before any request', async () => {
-		const sim = getSim();
-		const result = await H.runVideoNode(sim, H.createParams({ waitForCompletion: false }), {
-			credential: { apiKey: H.API_KEY, baseUrl: `ftp://127.0.0.1:${new URL(sim.url).port}` },
-		});
-		H.expectNoKeyLeak(result);
-		expect(result.status).toBe('error');
-		expect(result.error?.message).toMatch(/must start with https:\/\//);
-		expect(sim.requests).toHaveLength(0);
-	});
-
-	test('S-invalid-url: a Base URL that is not a URL is explained', async () => {
-		const sim = getSim();
-		const result = await H.runVideoNode(sim, H.createParams({ waitForCompletion: false }), {
-			credential: { apiKey: H.API_KEY, baseUrl: 'api.cometapi.com' },
-		});
-		H.expectNoKeyLeak(result);
-		expect(result.status).toBe('error');
-		expect(result.error?.message).toMatch(/is not a valid URL/);
-		expect(result.error?.description).toMatch(/https:\/\/api\.cometapi\.com/);
-	});
 });
 
 describe('answers that are not the API', () => {

@@ -77,5 +77,16 @@ describe('the Base URL rule: node and credential Test button agree', () => {
 			const verdict = checkBaseUrl(baseUrl, allowHttp);
 			expect(verdict.ok || (verdict.problem.length > 0 && verdict.hint.length > 0)).toBe(true);
 		}
+		expect(checkBaseUrl('ftp://127.0.0.1:1', false)).toMatchObject({
+			problem: 'must start with https://',
+		});
+		expect(checkBaseUrl('api.cometapi.com', false)).toMatchObject({
+			problem: 'is not a valid URL',
+			hint: expect.stringContaining('https://api.cometapi.com'),
+		});
+		// The Test button's stand-in host says what to do.
+		expect(testButtonUrl('http://gateway.example.com', false)).toBe(
+			'https://plain-http-refused-tick-allow-plain-http.invalid',
+		);
 	});
 });
