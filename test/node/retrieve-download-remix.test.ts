@@ -5,7 +5,6 @@
  */
 
 import * as fs from 'node:fs';
-import { NodeApiError } from 'n8n-workflow';
 
 import { sha256 } from '../../tools/files';
 import { createJobDirect, requestsTo, runVideoNode, untilStatus } from '../helpers';
@@ -150,15 +149,6 @@ describe('Retrieve', () => {
 		const onDisk = fs.readFileSync(result.binaryFilePath(result.items[0].binary?.data));
 		expect(sha256(onDisk)).toBe(sim.videoSha256(job.id));
 	});
-
-	test('an id CometAPI does not know: the error names it', async () => {
-		const sim = getSim();
-		const result = await runVideoNode(sim, { operation: 'retrieve', videoId: 'task_doesNotExist' });
-		expect(result.status).toBe('error');
-		expect(result.error).toBeInstanceOf(NodeApiError);
-		expect(result.error?.message).toContain('task_doesNotExist');
-		expect(result.error?.httpCode).toBe('404');
-	});
 });
 
 describe('Download', () => {
@@ -221,70 +211,6 @@ describe('Download', () => {
 		const onDisk = fs.readFileSync(result.binaryFilePath(item.binary?.data));
 		expect(sha256(onDisk)).toBe(sim.videoSha256(job.id, variant));
 		expect(sha256(onDisk)).not.toBe(sim.videoSha256(job.id, 'video'));
-	});
-
-	test("before completion: an error that names the id and explains the job's state", async () => {
-		const sim = getSim();
-		const job = await createJobDirect(sim, { prompt: 'Still rendering [never]' });
-		const result = await runVideoNode(sim, { operation: 'download', videoId: job.id });
-
-		expect(result.status).toBe('error');
-		expect(result.error).toBeInstanceOf(NodeApiError);
-		expect(result.error?.message).toMatch(
-			new RegExp(`^Video ${job.id} is not ready to download: its status is "(queued|in_progress)"`),
-		);
-		expect(result.error?.description).toMatch(/Retrieve|Wait for Completion/);
-		expect(result.items).toEqual([]);
-		// The job is looked up first (Automatic needs its model): the file is never asked for.
-		expect(sim.requests.map((request) => request.route)).toEqual(['retrieve']);
-	});
-
-	test('of a failed job: the error says it failed and why', async () => {
-		const sim = getSim();
-		const job = await createJobDirect(sim, { prompt: 'Blocked [fail]' });
-		await untilStatus(sim, job.id, 'failed');
-		const result = await runVideoNode(sim, { operation: 'download', videoId: job.id });
-
-		expect(result.status).toBe('error');
-		expect(result.error?.message).toContain(
-			`Video ${job.id} is not ready to download: its status is "failed"`,
-		);
-		expect(result.error?.description).toContain(
-			"The prompt was blocked by the provider's safety system.",
-		);
-		expect(result.error?.description).toMatch(/Create a new one/);
-	});
-});
-
-describe('Download robustness', () => {
-	test('a redirect to a storage host: the file arrives, the key does not go along', async () => {
-		const sim = getSim();
-		const job = await createJobDirect(sim);
-		await untilStatus(sim, job.id, 'completed');
-		sim.fault('content', { kind: 'redirect' });
-		const result = await runVideoNode(sim, { operation: 'download', videoId: job.id });
-
-		expect(result.status).toBe('success');
-		expect(sha256(await result.readBinary(result.items[0].binary?.data))).toBe(
-			sim.videoSha256(job.id),
-		);
-		expect(sim.redirectRequests).toHaveLength(1);
-		expect(sim.redirectRequests[0].headers.authorization).toBeUndefined();
-		expect(JSON.stringify(sim.redirectRequests[0].headers)).not.toContain(sim.apiKey);
-	});
-
-	test('a body that breaks off is never passed on as a video: the download is tried again', async () => {
-		const sim = getSim();
-		const job = await createJobDirect(sim);
-		await untilStatus(sim, job.id, 'completed');
-		sim.fault('content', { kind: 'truncate', bytes: 5000 });
-		const result = await runVideoNode(sim, { operation: 'download', videoId: job.id });
-
-		expect(result.status).toBe('success');
-		expect(requestsTo(sim, 'content')).toHaveLength(2);
-		const bytes = await result.readBinary(result.items[0].binary?.data);
-		expect(bytes.length).toBe(150 * 1024);
-		expect(sha256(bytes)).toBe(sim.videoSha256(job.id));
 	});
 });
 

@@ -31,6 +31,9 @@ const TABLE: Row[] = [
 	['read 524', { kind: 'status', request: 'read', status: 524 }, retry()],
 	['create 500: a job may exist', { kind: 'status', request: 'create', status: 500 }, stop(true)],
 	['create 503: a job may exist', { kind: 'status', request: 'create', status: 503 }, stop(true)],
+	['create 502: a job may exist', { kind: 'status', request: 'create', status: 502 }, stop(true)],
+	['create 504: a job may exist', { kind: 'status', request: 'create', status: 504 }, stop(true)],
+	['create 524: a job may exist', { kind: 'status', request: 'create', status: 524 }, stop(true)],
 	[
 		'read 500 invalid_request',
 		{ kind: 'status', request: 'read', status: 500, apiCode: 'invalid_request' },
@@ -45,6 +48,9 @@ const TABLE: Row[] = [
 	['read 401', { kind: 'status', request: 'read', status: 401 }, stop()],
 	['create 403', { kind: 'status', request: 'create', status: 403 }, stop()],
 	['read 404', { kind: 'status', request: 'read', status: 404 }, stop()],
+	['read 403', { kind: 'status', request: 'read', status: 403 }, stop()],
+	['read 409', { kind: 'status', request: 'read', status: 409 }, stop()],
+	['read 422', { kind: 'status', request: 'read', status: 422 }, stop()],
 	['read reset', { kind: 'network', request: 'read', errno: 'ECONNRESET' }, retry()],
 	[
 		'create reset: may have arrived',
