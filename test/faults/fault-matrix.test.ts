@@ -820,24 +820,6 @@ const cases: FaultCase[] = [
 			},
 		},
 	),
-	createAndWaitCase('J-error: status "error" is terminal: reason and id', {
-		prompt: 'glitchy scene [error]',
-		expect: {
-			status: 'error',
-			error: [/ended with status "error": The provider failed to generate the video/],
-			nodeCreates: 1,
-			binary: false,
-		},
-	}),
-	createAndWaitCase('J-unknown: status "unknown" is terminal and explained', {
-		prompt: 'odd scene [unknown]',
-		expect: {
-			status: 'error',
-			error: [/ended with status "unknown"/, /does not recognise/],
-			nodeCreates: 1,
-			binary: false,
-		},
-	}),
 	createAndWaitCase(
 		'J-never: a job that never ends times out, names the id and says to use Retrieve',
 		{

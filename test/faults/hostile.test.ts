@@ -517,29 +517,6 @@ describe('8. what is stored as the video is the whole video', () => {
 	});
 });
 
-describe('10. a poll-after hint never stretches a poll beyond Poll Interval', () => {
-	test('10: openai-poll-after-ms 3600000, Poll Interval 1 s, the job done after 1.5 s: the wait ends within 5 s', async () => {
-		let firstAskedAt: number | undefined;
-		getServer().answer((_request, response) => {
-			firstAskedAt ??= Date.now();
-			const done = Date.now() - firstAskedAt >= 1500;
-			sendJson(
-				response,
-				200,
-				apiJob(done ? { status: 'completed', progress: 100 } : { status: 'in_progress' }),
-				{ 'openai-poll-after-ms': '3600000' },
-			);
-		});
-		const result = await runNode({
-			parameters: waitParams({ options: { pollIntervalSeconds: 1, timeoutMinutes: 0.15 } }),
-		});
-
-		expect(result.status).toBe('success');
-		expect(result.output(NODE_NAME)[0].json.status).toBe('completed');
-		expect(result.durationMs).toBeLessThan(5000);
-	});
-});
-
 describe('12. a create that could not be sent says so', () => {
 	const asked = useLocalNames([]);
 

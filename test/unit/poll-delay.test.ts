@@ -15,6 +15,8 @@ describe('nextPollDelay', () => {
 	test('never waits longer than the poll interval, nor less than a second', () => {
 		expect(nextPollDelay(settings, 1, sample(0, 0), sample(2, 1))).toBeLessThanOrEqual(10_000);
 		expect(nextPollDelay(settings, 1, sample(0, 0), sample(10, 99.9))).toBeGreaterThanOrEqual(1000);
+		// Not even when a server hints an hour.
+		expect(nextPollDelay(settings, 0, sample(0, 0), sample(1, 10), 3_600_000)).toBe(10_000);
 	});
 
 	test('a stalled job falls back to growing gaps instead of polling every second', () => {

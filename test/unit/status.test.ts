@@ -1,7 +1,7 @@
 /** Issue 15 item 6: statuses read without case, with the synonyms CometAPI's routes use. */
 import { describe, expect, test } from '@jest/globals';
 
-import { jobOutcome, normalizeJob } from '../../dist/nodes/CometVideo/helpers/job';
+import { failureReason, jobOutcome, normalizeJob } from '../../dist/nodes/CometVideo/helpers/job';
 
 describe('job statuses', () => {
 	test.each([
@@ -28,5 +28,15 @@ describe('job statuses', () => {
 		const job = normalizeJob({ id: 'task_1', status: raw });
 		expect(job.status).toBe(status);
 		expect(jobOutcome(job)).toBe(outcome);
+	});
+});
+
+describe('the reason a failed job gives', () => {
+	test.each([
+		[{ status: 'error', error: { message: 'The provider failed' } }, 'The provider failed'],
+		[{ status: 'unknown' }, 'the provider returned a state it does not recognise'],
+		[{ status: 'failed' }, 'the provider gave no reason'],
+	])('%j: %s', (raw, reason) => {
+		expect(failureReason(normalizeJob({ id: 'task_1', ...raw }))).toContain(reason);
 	});
 });
