@@ -371,15 +371,6 @@ const cases: FaultCase[] = [
 		},
 	),
 	downloadCase(
-		'D-524: content answered 524 once is retried; the file arrives intact',
-		{ status: 524 },
-		{
-			status: 'success',
-			requests: { content: 2 },
-			binary: 'exact',
-		},
-	),
-	downloadCase(
 		'D-reset: content connection reset is retried; the file arrives intact',
 		{ kind: 'reset' },
 		{

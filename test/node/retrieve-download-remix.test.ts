@@ -61,50 +61,6 @@ describe('Retrieve', () => {
 		expect(result.items[0].json.id).toBe(job.id);
 	});
 
-	test.each([
-		['video_url', true],
-		['metadata.url', true],
-		['none', false],
-	] as const)(
-		'a completed job: the link is normalised to videoUrl when the server puts it in %s',
-		async (linkField, hasLink) => {
-			const sim = getSim();
-			sim.configure({ linkField });
-			const job = await createJobDirect(sim, {
-				model: 'sora-2',
-				prompt: 'A lantern festival',
-				size: '1280x720',
-				seconds: '4',
-			});
-			await untilStatus(sim, job.id, 'completed');
-			const result = await runVideoNode(sim, { operation: 'retrieve', videoId: job.id });
-
-			expect(result.status).toBe('success');
-			const { json } = result.items[0];
-			expect(json).toMatchObject({
-				id: job.id,
-				status: 'completed',
-				progress: 100,
-				size: '1280x720',
-				seconds: '4',
-			});
-			expect(json.completedAt).toMatch(ISO);
-			expect(json.expiresAt).toMatch(ISO);
-			expect(json).not.toHaveProperty('metadata');
-			expect(json).not.toHaveProperty('video_url');
-			if (hasLink) {
-				expect(json.videoUrl).toMatch(
-					new RegExp(`^${sim.url}/v1/videos/${job.id}/content\\?token=\\w+$`),
-				);
-				// The link really is the video.
-				const served = Buffer.from(await (await fetch(String(json.videoUrl))).arrayBuffer());
-				expect(sha256(served)).toBe(sim.videoSha256(job.id));
-			} else {
-				expect(json.videoUrl).toBeNull();
-			}
-		},
-	);
-
 	test('with waiting: polls until done, then downloads', async () => {
 		const sim = getSim();
 		sim.configure({ jobDurationMs: 2500 });

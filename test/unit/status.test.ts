@@ -40,3 +40,35 @@ describe('the reason a failed job gives', () => {
 		expect(failureReason(normalizeJob({ id: 'task_1', ...raw }))).toContain(reason);
 	});
 });
+
+describe('the job object', () => {
+	const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+	const link = 'https://files.example.com/video_1.mp4?token=abc';
+	test.each([
+		['video_url', { video_url: link }, link],
+		['metadata.url', { metadata: { url: link } }, link],
+		['none', {}, null],
+	])(
+		'a completed job: the link is normalised to videoUrl when the server puts it in %s',
+		(_place, where, videoUrl) => {
+			const raw = {
+				id: 'video_1',
+				status: 'completed',
+				progress: 100,
+				size: '1280x720',
+				seconds: '4',
+			};
+			const job = normalizeJob({
+				...raw,
+				completed_at: 1_700_000_000,
+				expires_at: 1_700_086_400,
+				...where,
+			});
+			expect(job).toMatchObject({ ...raw, videoUrl });
+			expect(job.completedAt).toMatch(ISO);
+			expect(job.expiresAt).toMatch(ISO);
+			expect(job).not.toHaveProperty('metadata');
+			expect(job).not.toHaveProperty('video_url');
+		},
+	);
+});
