@@ -1,4 +1,4 @@
-/** Small helpers shared by the bench's rows: argument lists, medians and Markdown tables. */
+/** Small helpers shared by the bench's rows: medians and Markdown tables. */
 
 export const MiB = 1024 * 1024;
 
@@ -7,16 +7,6 @@ export function median(values: number[]): number {
 	const sorted = [...values].sort((a, b) => a - b);
 	const mid = Math.floor(sorted.length / 2);
 	return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-export function listOf(text: string | undefined | null): number[] {
-	if (text === undefined || text === null || text === '') return [];
-	return String(text)
-		.split(',')
-		.map((part) => part.trim())
-		.filter(Boolean)
-		.map(Number)
-		.filter((n) => Number.isFinite(n) && n > 0);
 }
 
 /** Markdown table from a header row and rows of cells. */

@@ -8,6 +8,7 @@
 import { seconds } from '../../tools/process';
 import { type N8nMain, Teardown, peakRssBytes, startQueueStack } from '../../tools/queue';
 import { videoWorkflow } from '../../tools/queue/workflows';
+import { markdownTable, MiB } from './lib';
 
 export interface QueueBenchConfig {
 	executions: number;
@@ -86,37 +87,34 @@ export async function runQueueBench(
 	}
 }
 
-/** Header and row of the queue-mode table. */
-export function queueTable(result: QueueBenchResult): { header: string[]; rows: string[][] } {
-	const seconds = (ms: number) => (ms / 1000).toFixed(1);
+/** The queue-mode table, in Markdown. */
+export function queueTable(result: QueueBenchResult): string {
+	const s = (ms: number) => (ms / 1000).toFixed(1);
 	const single = Math.min(...result.singleMs);
 	const sequential = single * result.executions;
-	return {
-		header: [
-			'executions',
-			'workers × concurrency',
-			`one execution alone (s, best of ${SINGLE_RUNS})`,
-			'N × one (s)',
-			'wall time (s)',
-			'speed-up',
-			'executions/s',
-			'executions per worker',
-			'peak RSS per worker (MiB)',
-			'succeeded',
-		],
-		rows: [
-			[
-				String(result.executions),
-				`${result.workers} × ${result.concurrency}`,
-				seconds(single),
-				seconds(sequential),
-				seconds(result.wallMs),
-				`${(sequential / result.wallMs).toFixed(1)}×`,
-				((result.executions * 1000) / result.wallMs).toFixed(2),
-				result.executionsPerWorker.join(' / '),
-				result.peakRssBytesPerWorker.map((bytes) => (bytes / 1024 / 1024).toFixed(0)).join(' / '),
-				`${result.succeeded} / ${result.executions}`,
-			],
-		],
-	};
+	const header = [
+		'executions',
+		'workers × concurrency',
+		`one execution alone (s, best of ${SINGLE_RUNS})`,
+		'N × one (s)',
+		'wall time (s)',
+		'speed-up',
+		'executions/s',
+		'executions per worker',
+		'peak RSS per worker (MiB)',
+		'succeeded',
+	];
+	const row = [
+		result.executions,
+		`${result.workers} × ${result.concurrency}`,
+		s(single),
+		s(sequential),
+		s(result.wallMs),
+		`${(sequential / result.wallMs).toFixed(1)}×`,
+		((result.executions * 1000) / result.wallMs).toFixed(2),
+		result.executionsPerWorker.join(' / '),
+		result.peakRssBytesPerWorker.map((bytes) => (bytes / MiB).toFixed(0)).join(' / '),
+		`${result.succeeded} / ${result.executions}`,
+	];
+	return markdownTable(header, [row]);
 }

@@ -1,12 +1,21 @@
 /**
  * The simulator in its own process, driven over IPC by scripts/bench.ts, so that the node's
  * requests really travel between two processes (each with its own core) and the simulator's
- * request log and in-flight counter can still be read.
+ * request log and in-flight counter can still be read. Both halves live here: the child's
+ * main() (run when this file is the forked process) and startSimulatorServer() for the bench.
  *
- * Messages in: { id, cmd, args }. cmd: 'reset' | 'configure' | 'latency' | 'stats' | 'sha256' | 'close'.
- * Messages out: { ready: true, url, apiKey } once listening; { id, result } or { id, error }.
+ * Messages in: { id, cmd, args }. Messages out: { ready: true, url, apiKey } once listening,
+ * then { id, result } or { id, error }. Disconnecting stops the simulator and the process.
  */
-import { startSimulator, type RuntimeOptions, type Simulator } from '../../tools/simulator';
+import { fork } from 'node:child_process';
+
+import {
+	startSimulator,
+	type RuntimeOptions,
+	type Simulator,
+	type SimulatorOptions,
+} from '../../tools/simulator';
+import { TYPESCRIPT_NODE_FLAGS } from '../../tools/typescript-runner';
 import { median } from './lib';
 
 /** What the simulator saw since the last reset (see stats()). */
@@ -19,14 +28,16 @@ export interface SimulatorCommands {
 	latency(ms: number): void;
 	stats(): SimulatorStats;
 	sha256(ids: string[]): Record<string, string>;
-	close(): Promise<void>;
+}
+type Command = keyof SimulatorCommands;
+
+interface CommandMessage {
+	id: number;
+	cmd: Command;
+	args: unknown[];
 }
 
-export type CommandMessage = {
-	[K in keyof SimulatorCommands]: { id: number; cmd: K; args: Parameters<SimulatorCommands[K]> };
-}[keyof SimulatorCommands];
-
-export type ReplyMessage =
+type ReplyMessage =
 	| { ready: true; url: string; apiKey: string }
 	| { ready?: undefined; id: number; result?: unknown; error?: string };
 
@@ -103,25 +114,70 @@ async function main(): Promise<void> {
 		sha256(ids) {
 			return Object.fromEntries(ids.map((id) => [id, sim.videoSha256(id)]));
 		},
-		async close() {
-			await sim.close();
-			setImmediate(() => process.exit(0));
-		},
 	};
 	const reply = (message: ReplyMessage) => process.send?.(message);
 	process.on('message', async ({ id, cmd, args }: CommandMessage) => {
 		try {
 			const handler = handlers[cmd] as (...a: unknown[]) => unknown;
-			reply({ id, result: await handler(...(args ?? [])) });
+			reply({ id, result: await handler(...args) });
 		} catch (error) {
 			reply({ id, error: String((error as Error)?.stack ?? error) });
 		}
 	});
-	process.on('disconnect', () => process.exit(0));
+	process.on('disconnect', () => void sim.close().finally(() => process.exit(0)));
 	reply({ ready: true, url: sim.url, apiKey: sim.apiKey });
 }
 
-main().catch((error: Error) => {
-	process.stderr.write(`sim-server: ${error.stack}\n`);
-	process.exit(1);
-});
+/** The bench's handle on the simulator process. */
+export interface SimulatorServer {
+	url: string;
+	apiKey: string;
+	call<K extends Command>(
+		cmd: K,
+		...args: Parameters<SimulatorCommands[K]>
+	): Promise<ReturnType<SimulatorCommands[K]>>;
+	close(): Promise<void>;
+}
+
+export async function startSimulatorServer(
+	options: Partial<SimulatorOptions>,
+): Promise<SimulatorServer> {
+	const child = fork(__filename, [JSON.stringify(options)], {
+		stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+		execArgv: [...TYPESCRIPT_NODE_FLAGS],
+	});
+	const exited = new Promise((resolve) => child.once('exit', resolve));
+	const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+	let nextId = 0;
+	const { url, apiKey } = await new Promise<{ url: string; apiKey: string }>((resolve, reject) => {
+		void exited.then((code) => reject(new Error(`simulator process exited (${code})`)));
+		child.on('message', (message: ReplyMessage) => {
+			if (message.ready) return resolve(message);
+			const waiter = pending.get(message.id);
+			pending.delete(message.id);
+			if (message.error) waiter?.reject(new Error(message.error));
+			else waiter?.resolve(message.result);
+		});
+	});
+	return {
+		url,
+		apiKey,
+		call: (cmd, ...args) =>
+			new Promise((resolve, reject) => {
+				const id = ++nextId;
+				pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+				child.send({ id, cmd, args } satisfies CommandMessage);
+			}),
+		async close() {
+			child.disconnect();
+			await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+			if (child.exitCode === null) child.kill('SIGTERM');
+		},
+	};
+}
+
+if (require.main === module)
+	main().catch((error: Error) => {
+		process.stderr.write(`sim-server: ${error.stack}\n`);
+		process.exit(1);
+	});
