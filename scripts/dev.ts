@@ -30,6 +30,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+import { NODE_TYPE, PKG, REPO_ROOT as REPO, TOOL_TYPE } from '../tools/constants';
 import { readJson } from '../tools/files';
 import {
 	ensureN8n,
@@ -38,11 +39,10 @@ import {
 	type N8nInstall,
 	type RunningN8n,
 } from '../tools/n8n/install-n8n';
-import { NODE_TYPE, PKG, REPO_ROOT as REPO, TOOL_TYPE } from '../tools/constants';
 import { installPackage, packPackage } from '../tools/n8n/package-install';
-import { tail } from '../tools/process';
-import { simulatorCredential } from '../tools/simulator-access';
+import { seconds, tail } from '../tools/process';
 import { startSimulator, type Simulator } from '../tools/simulator';
+import { simulatorCredential } from '../tools/simulator-access';
 import { createOwnerSession, measureReload, startHotReload, type HotReload } from './dev-reload';
 
 const CHECK = process.argv.includes('--check');
@@ -51,149 +51,113 @@ const CHECK_RELOAD = process.argv.includes('--check-reload');
 const USER_FOLDER = CHECK_RELOAD
 	? fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-dev-reload-check-'))
 	: path.join(REPO, '.cache', 'dev-user');
+const FILES_DIR = path.join(USER_FOLDER, 'files');
 const SETUP_MARKER = path.join(USER_FOLDER, '.dev-setup.json');
+const EXAMPLES_DIR = path.join(REPO, 'examples');
 const CRED_ID = 'devCredComet0001';
 // 0: any free port.
 const N8N_PORT = CHECK_RELOAD ? 0 : Number(process.env.DEV_PORT || 5678);
 const SIM_PORT = CHECK_RELOAD ? 0 : Number(process.env.DEV_SIM_PORT || 5690);
+const JOB_MS = Number(process.env.DEV_JOB_MS || 20000);
 /** The source of the description string the reload check edits. */
 const NODE_SOURCE = path.join(REPO, 'nodes', 'CometVideo', 'CometVideo.node.ts');
+const N8N_ENV = {
+	N8N_COMMUNITY_PACKAGES_ALLOW_TOOL_USAGE: 'true',
+	N8N_RESTRICT_FILE_ACCESS_TO: FILES_DIR,
+	N8N_DEFAULT_BINARY_DATA_MODE: 'filesystem',
+	// n8n watches its node packages only in development mode with this switch on.
+	NODE_ENV: 'development',
+	N8N_DEV_RELOAD: 'true',
+};
 
 function say(msg: string): void {
 	process.stdout.write(`[dev] ${msg}\n`);
 }
 
-function secs(ms: number): string {
-	return `${(ms / 1000).toFixed(1)} s`;
-}
-
-async function must(
+/** `n8n import:credentials` or `import:workflow` of `content`, through a file in the user folder. */
+async function importIntoN8n(
 	install: N8nInstall,
-	what: string,
-	args: string[],
-	env: Record<string, string>,
+	command: string,
+	content: unknown[],
 ): Promise<void> {
-	const r = await runN8n(install, args, { userFolder: USER_FOLDER, env, timeoutMs: 180000 });
-	if (r.code !== 0)
-		throw new Error(`n8n ${what} failed (exit ${r.code}):\n${tail(r.stdout + r.stderr, 30)}`);
+	const file = path.join(USER_FOLDER, `${command.replace(':', '-')}.json`);
+	fs.writeFileSync(file, JSON.stringify(content));
+	try {
+		const r = await runN8n(install, [command, `--input=${file}`], {
+			userFolder: USER_FOLDER,
+			env: N8N_ENV,
+			timeoutMs: 180000,
+		});
+		if (r.code !== 0)
+			throw new Error(`n8n ${command} failed (exit ${r.code}):\n${tail(r.stdout + r.stderr, 30)}`);
+	} finally {
+		fs.rmSync(file, { force: true });
+	}
 }
 
 /* Credential for the simulator and the examples, once (later edits by the user are kept). */
-async function firstSetup(
-	install: N8nInstall,
-	sim: Simulator,
-	env: Record<string, string>,
-): Promise<string[] | false> {
-	if (fs.existsSync(SETUP_MARKER)) return false;
-	const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-dev-'));
-	try {
-		const credFile = path.join(tmp, 'cred.json');
-		fs.writeFileSync(credFile, JSON.stringify([simulatorCredential(CRED_ID, sim)]));
-		await must(install, 'import:credentials', ['import:credentials', `--input=${credFile}`], env);
-		const examplesDir = path.join(REPO, 'examples');
-		const files = fs.existsSync(examplesDir)
-			? fs
-					.readdirSync(examplesDir)
-					.filter((f) => f.endsWith('.json'))
-					.sort()
-			: [];
-		if (files.length) {
-			const wfFile = path.join(tmp, 'examples.json');
-			fs.writeFileSync(
-				wfFile,
-				JSON.stringify(files.map((f) => readJson(path.join(examplesDir, f)))),
-			);
-			await must(install, 'import:workflow', ['import:workflow', `--input=${wfFile}`], env);
-		}
-		fs.writeFileSync(
-			SETUP_MARKER,
-			`${JSON.stringify({ at: new Date().toISOString(), credentialId: CRED_ID, simulator: sim.url, examples: files }, null, 2)}\n`,
-		);
-		return files;
-	} finally {
-		fs.rmSync(tmp, { recursive: true, force: true });
-	}
+async function firstSetup(install: N8nInstall, sim: Simulator): Promise<void> {
+	if (fs.existsSync(SETUP_MARKER)) return;
+	const examples = fs
+		.readdirSync(EXAMPLES_DIR)
+		.filter((f) => f.endsWith('.json'))
+		.sort();
+	await importIntoN8n(install, 'import:credentials', [simulatorCredential(CRED_ID, sim)]);
+	await importIntoN8n(
+		install,
+		'import:workflow',
+		examples.map((f) => readJson(path.join(EXAMPLES_DIR, f))),
+	);
+	const marker = {
+		at: new Date().toISOString(),
+		credentialId: CRED_ID,
+		simulator: sim.url,
+		examples,
+	};
+	fs.writeFileSync(SETUP_MARKER, `${JSON.stringify(marker, null, 2)}\n`);
+	say(
+		`first start: created credential "CometAPI" (simulator) and imported ${examples.length} example workflow(s)`,
+	);
 }
 
-async function main(): Promise<void> {
-	const t0 = Date.now();
-	const version = process.env.DEV_N8N_VERSION || '2.8.4';
-	const node = Number(process.env.DEV_NODE || (version === '2.8.4' ? 20 : 24));
-	say(
-		`n8n ${version} on Node ${node} (first use installs it into .cache/n8n/${version}, about 3 minutes)`,
-	);
-	const install = await ensureN8n({ version, node });
-
-	fs.mkdirSync(USER_FOLDER, { recursive: true });
-	const filesDir = path.join(USER_FOLDER, 'files');
-	fs.mkdirSync(filesDir, { recursive: true });
+/** Packs the fresh build and installs it where n8n's community-nodes screen would; returns its folder. */
+async function installBuiltPackage(install: N8nInstall): Promise<string> {
 	const packDir = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-dev-pack-'));
-	let installedDir: string;
 	try {
 		const { tgz } = await packPackage(packDir);
-		installedDir = await installPackage(install, USER_FOLDER, tgz);
+		const installedDir = await installPackage(install, USER_FOLDER, tgz);
 		say(`installed ${PKG.name}@${PKG.version} into ${path.relative(REPO, installedDir)}`);
+		return installedDir;
 	} finally {
 		fs.rmSync(packDir, { recursive: true, force: true });
 	}
-	// Its first compile runs while n8n starts.
-	const reload: HotReload = startHotReload(installedDir, say);
+}
 
-	let sim: Simulator;
+async function startDevSimulator(): Promise<Simulator> {
 	try {
-		sim = await startSimulator({
-			port: SIM_PORT,
-			jobDurationMs: Number(process.env.DEV_JOB_MS || 20000),
-			quiet: false,
-		});
+		return await startSimulator({ port: SIM_PORT, jobDurationMs: JOB_MS, quiet: false });
 	} catch (e) {
-		await reload.stop();
 		const error = e as NodeJS.ErrnoException;
 		throw new Error(
 			`cannot start the simulator on 127.0.0.1:${SIM_PORT} (${error.code || error.message}); set DEV_SIM_PORT`,
 		);
 	}
+}
 
-	const env = {
-		N8N_COMMUNITY_PACKAGES_ALLOW_TOOL_USAGE: 'true',
-		N8N_RESTRICT_FILE_ACCESS_TO: filesDir,
-		N8N_DEFAULT_BINARY_DATA_MODE: 'filesystem',
-		// n8n watches its node packages only in development mode with this switch on.
-		NODE_ENV: 'development',
-		N8N_DEV_RELOAD: 'true',
-	};
-	const imported = await firstSetup(install, sim, env);
-	if (imported)
-		say(
-			`first start: created credential "CometAPI" (simulator) and imported ${imported.length} example workflow(s)`,
-		);
-
-	let n8n: RunningN8n;
-	try {
-		n8n = await startN8n(install, {
-			userFolder: USER_FOLDER,
-			port: N8N_PORT,
-			env: N8N_PORT ? { ...env, WEBHOOK_URL: `http://localhost:${N8N_PORT}/` } : env,
-		});
-	} catch (e) {
-		await reload.stop();
-		await sim.close();
-		throw e;
-	}
-	// startN8n buffers n8n's output; show it as it comes.
+/** startN8n buffers n8n's output; this shows it as it comes. */
+function streamLogs(n8n: RunningN8n): NodeJS.Timeout {
 	let shown = 0;
 	const pump = setInterval(() => {
 		const logs = n8n.logs();
-		if (logs.length > shown) {
-			process.stdout.write(logs.slice(shown));
-			shown = logs.length;
-		}
+		process.stdout.write(logs.slice(shown));
+		shown = logs.length;
 	}, 500);
-	pump.unref();
+	return pump.unref();
+}
 
-	const editor = `http://localhost:${n8n.port}`;
+function printBanner(n8n: RunningN8n, version: string, sim: Simulator, readyMs: number): void {
 	say('');
-	say(`n8n ${install.version} editor:  ${editor}   (ready in ${secs(Date.now() - t0)})`);
+	say(`n8n ${version} editor:  http://localhost:${n8n.port}   (ready in ${seconds(readyMs)})`);
 	say(
 		`  user folder: ${path.relative(REPO, USER_FOLDER)}  (first visit asks you to create the owner account)`,
 	);
@@ -201,67 +165,52 @@ async function main(): Promise<void> {
 	say(`CometAPI simulator: ${sim.url}`);
 	say(`  credential "CometAPI": API Key = ${sim.apiKey}   Base URL = ${sim.url}`);
 	say(
-		`  (already created on first start; jobs take ${secs(Number(process.env.DEV_JOB_MS || 20000))}; prompt markers: [fail] [error] [unknown] [never])`,
+		`  (already created on first start; jobs take ${seconds(JOB_MS)}; prompt markers: [fail] [error] [unknown] [never])`,
 	);
 	say(
 		'  The real API works too: make a credential with your CometAPI key and Base URL https://api.cometapi.com',
 	);
-	say(`Read/Write Files from Disk may use ${path.relative(REPO, filesDir)}/`);
+	say(`Read/Write Files from Disk may use ${path.relative(REPO, FILES_DIR)}/`);
 	say(
 		'Edit nodes/ or credentials/: tsc rebuilds on save and n8n reloads the node (the editor shows it without a restart).',
 	);
 	say('Ctrl-C to stop.');
+}
 
-	const stop = async (why: string): Promise<void> => {
-		clearInterval(pump);
-		say(`stopping (${why})`);
-		await reload.stop();
-		await n8n.stop();
-		await sim.close();
-	};
+/** --check: the editor answers, knows the node and its tool variant, and the simulator answers. */
+async function checkEditor(n8n: RunningN8n, sim: Simulator): Promise<boolean> {
+	const res = await fetch(`http://localhost:${n8n.port}/`);
+	const html = await res.text();
+	const typesFile = path.join(USER_FOLDER, '.cache', 'n8n', 'public', 'types', 'nodes.json');
+	const types = readJson<{ name: string }[]>(typesFile).map((t) => t.name);
+	const models = await fetch(`${sim.url}/v1/models`, {
+		headers: { authorization: `Bearer ${sim.apiKey}` },
+	});
+	say(
+		`check: GET / -> ${res.status}; node types known: ${types.includes(NODE_TYPE)} / tool: ${types.includes(TOOL_TYPE)}; simulator /v1/models -> ${models.status}`,
+	);
+	return (
+		res.status === 200 &&
+		/<html/i.test(html) &&
+		types.includes(NODE_TYPE) &&
+		types.includes(TOOL_TYPE) &&
+		models.status === 200
+	);
+}
 
-	if (CHECK_RELOAD) {
-		try {
-			await reload.ready;
-			const cookie = await createOwnerSession(n8n.url);
-			const timing = await measureReload(n8n.url, cookie, NODE_TYPE, NODE_SOURCE);
-			say(
-				`check-reload: edit-to-reload ${timing.seconds.toFixed(1)} s: ${path.relative(REPO, NODE_SOURCE)} saved, n8n's /types/nodes.json served "${timing.edited}"`,
-			);
-			say(
-				`check-reload: source restored, served again after ${timing.restoredSeconds.toFixed(1)} s`,
-			);
-		} finally {
-			await stop('--check-reload');
-		}
-		say('check passed');
-		return;
-	}
+/** --check-reload: times an edit of the node's description until the running n8n serves it. */
+async function checkReload(n8n: RunningN8n, reload: HotReload): Promise<void> {
+	await reload.ready;
+	const cookie = await createOwnerSession(n8n.url);
+	const timing = await measureReload(n8n.url, cookie, NODE_TYPE, NODE_SOURCE);
+	say(
+		`check-reload: edit-to-reload ${timing.seconds.toFixed(1)} s: ${path.relative(REPO, NODE_SOURCE)} saved, n8n's /types/nodes.json served "${timing.edited}"`,
+	);
+	say(`check-reload: source restored, served again after ${timing.restoredSeconds.toFixed(1)} s`);
+}
 
-	if (CHECK) {
-		// Verify the editor answers and knows the node, then stop.
-		const res = await fetch(`${editor}/`);
-		const html = await res.text();
-		const typesFile = path.join(USER_FOLDER, '.cache', 'n8n', 'public', 'types', 'nodes.json');
-		const types = readJson<{ name: string }[]>(typesFile).map((t) => t.name);
-		const models = await fetch(`${sim.url}/v1/models`, {
-			headers: { authorization: `Bearer ${sim.apiKey}` },
-		});
-		const ok =
-			res.status === 200 &&
-			/<html/i.test(html) &&
-			types.includes(NODE_TYPE) &&
-			types.includes(TOOL_TYPE) &&
-			models.status === 200;
-		say(
-			`check: GET / -> ${res.status}; node types known: ${types.includes(NODE_TYPE)} / tool: ${types.includes(TOOL_TYPE)}; simulator /v1/models -> ${models.status}`,
-		);
-		await stop('--check');
-		say(ok ? 'check passed' : 'check FAILED');
-		process.exitCode = ok ? 0 : 1;
-		return;
-	}
-
+/** Runs until SIGINT/SIGTERM, or until n8n dies on its own. */
+function runUntilStopped(n8n: RunningN8n, stop: (why: string) => Promise<void>): void {
 	let stopping = false;
 	const onSignal = (sig: NodeJS.Signals): void => {
 		if (stopping) return;
@@ -273,16 +222,59 @@ async function main(): Promise<void> {
 	};
 	process.on('SIGINT', onSignal);
 	process.on('SIGTERM', onSignal);
-	// Keep running; if n8n dies on its own, say so and leave.
 	const watch = setInterval(() => {
 		try {
 			process.kill(n8n.pid, 0);
 		} catch {
 			clearInterval(watch);
 			say('n8n exited');
-			sim.close().then(() => process.exit(1));
+			stop('n8n exited').then(() => process.exit(1));
 		}
 	}, 2000);
+}
+
+async function main(): Promise<void> {
+	const t0 = Date.now();
+	const version = process.env.DEV_N8N_VERSION || '2.8.4';
+	const node = Number(process.env.DEV_NODE || (version === '2.8.4' ? 20 : 24));
+	say(
+		`n8n ${version} on Node ${node} (first use installs it into .cache/n8n/${version}, about 3 minutes)`,
+	);
+	const install = await ensureN8n({ version, node });
+	fs.mkdirSync(FILES_DIR, { recursive: true });
+	// Its first compile runs while n8n starts.
+	const reload = startHotReload(await installBuiltPackage(install), say);
+	let sim: Simulator | undefined;
+	let n8n: RunningN8n | undefined;
+	let pump: NodeJS.Timeout | undefined;
+	const stop = async (why: string): Promise<void> => {
+		clearInterval(pump);
+		say(`stopping (${why})`);
+		await reload.stop();
+		await n8n?.stop();
+		await sim?.close();
+	};
+	try {
+		sim = await startDevSimulator();
+		await firstSetup(install, sim);
+		const env = N8N_PORT ? { ...N8N_ENV, WEBHOOK_URL: `http://localhost:${N8N_PORT}/` } : N8N_ENV;
+		n8n = await startN8n(install, { userFolder: USER_FOLDER, port: N8N_PORT, env });
+		pump = streamLogs(n8n);
+	} catch (error) {
+		await stop('start failed');
+		throw error;
+	}
+	printBanner(n8n, install.version, sim, Date.now() - t0);
+
+	if (CHECK_RELOAD) {
+		await checkReload(n8n, reload).finally(() => stop('--check-reload'));
+		say('check passed');
+	} else if (CHECK) {
+		const ok = await checkEditor(n8n, sim);
+		await stop('--check');
+		say(ok ? 'check passed' : 'check FAILED');
+		process.exitCode = ok ? 0 : 1;
+	} else runUntilStopped(n8n, stop);
 }
 
 /** The reload check's temporary user folder goes, whatever the outcome. */
