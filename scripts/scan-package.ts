@@ -8,8 +8,6 @@
  * the scanner's own analyzePackage() the working tree and the `npm pack` output instead, with
  * the file patterns the CLI uses for each. Every finding is printed (paths relative to the
  * repository or the tarball); the exit code is 1 when either check fails.
- *
- *   node --require tsx/cjs scripts/scan-package.ts [--source-only | --tarball-only]
  */
 
 import fs from 'node:fs';
@@ -41,12 +39,12 @@ async function packAndUnpack(workDir: string): Promise<string> {
 
 async function check(
 	name: string,
-	analyze: () => Promise<AnalysisResult>,
+	analysis: Promise<AnalysisResult>,
 	scannedDir: string,
 	shownAs: string,
 ): Promise<boolean> {
 	const started = Date.now();
-	const result = await analyze();
+	const result = await analysis;
 	// analyzePackage passes with a message only when no file matched: then nothing was checked.
 	const passed = result.passed && result.message === undefined;
 	if (result.details) {
@@ -59,37 +57,19 @@ async function check(
 }
 
 async function main(): Promise<void> {
-	const args = process.argv.slice(2);
-	const unknown = args.filter((a) => a !== '--source-only' && a !== '--tarball-only');
-	if (unknown.length > 0 || args.length > 1)
-		throw new Error(
-			`usage: scan-package.ts [--source-only | --tarball-only] (got ${args.join(' ')})`,
-		);
 	const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'scan-package-'));
 	// The scanner makes a temporary folder when it loads and never removes it: keep it in ours.
 	process.env.TMPDIR = workDir;
 	try {
 		const { analyzePackage, SOURCE_FILE_PATTERNS } =
 			await import('@n8n/scan-community-package/scanner/scanner.mjs');
-		const results: boolean[] = [];
-		if (!args.includes('--tarball-only')) {
-			say(`source check: ${SOURCE_FILE_PATTERNS.join(', ')} in ${REPO}`);
-			results.push(
-				await check('source', () => analyzePackage(REPO, SOURCE_FILE_PATTERNS), REPO, ''),
-			);
-		}
-		if (!args.includes('--source-only')) {
-			const unpacked = await packAndUnpack(workDir);
-			say(`tarball check: ${TARBALL_FILE_PATTERNS.join(', ')} in the unpacked tarball`);
-			results.push(
-				await check(
-					'tarball',
-					() => analyzePackage(unpacked, TARBALL_FILE_PATTERNS),
-					unpacked,
-					'package/',
-				),
-			);
-		}
+		say(`source check: ${SOURCE_FILE_PATTERNS.join(', ')} in ${REPO}`);
+		const results = [await check('source', analyzePackage(REPO, SOURCE_FILE_PATTERNS), REPO, '')];
+		const unpacked = await packAndUnpack(workDir);
+		say(`tarball check: ${TARBALL_FILE_PATTERNS.join(', ')} in the unpacked tarball`);
+		results.push(
+			await check('tarball', analyzePackage(unpacked, TARBALL_FILE_PATTERNS), unpacked, 'package/'),
+		);
 		const failed = results.filter((passed) => !passed).length;
 		say(failed === 0 ? 'all checks passed' : `${failed} check(s) failed`);
 		process.exitCode = failed === 0 ? 0 : 1;
