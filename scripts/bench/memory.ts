@@ -29,12 +29,13 @@ import { ensureN8n, freePort, parseExecuteOutput, runN8n } from '../../tools/n8n
 import { installPackage, packPackage } from '../../tools/n8n/package-install';
 import { signalGroup, startProcess } from '../../tools/process';
 import { startSimulator } from '../../tools/simulator';
-import { createJob } from '../../tools/simulator-access';
+import { createJob, CREDENTIAL_NAME, simulatorCredential } from '../../tools/simulator-access';
 import { markdownTable, median, MiB } from './lib';
 
 type Install = Awaited<ReturnType<typeof ensureN8n>>;
 type Simulator = Awaited<ReturnType<typeof startSimulator>>;
-type CaseName = 'comet' | 'openai' | 'plain';
+const CASES = ['comet', 'openai', 'plain'] as const;
+type CaseName = (typeof CASES)[number];
 type Size = 'big' | 'small';
 
 const N8N_VERSION = '2.8.4';
@@ -51,11 +52,11 @@ const CASE_LABELS: Record<CaseName, string> = {
 	plain: 'plain copy (Node pipeline)',
 };
 const COMET_NODE = 'Comet Video';
+const COMET_CREDENTIAL_ID = 'memBenchCredCmt1';
 const OPENAI_NODE = 'OpenAI';
 
 interface Options {
 	runs: number;
-	cases: CaseName[];
 	bigBytes: number;
 }
 
@@ -80,17 +81,6 @@ function workflowId(name: CaseName, size: Size): string {
 	return `memBench${name}${size}`.padEnd(16, '0').slice(0, 16);
 }
 
-function manualTrigger(): Record<string, unknown> {
-	return {
-		id: '00000000-0000-4000-8000-00000000a001',
-		name: 'Manual Trigger',
-		type: 'n8n-nodes-base.manualTrigger',
-		typeVersion: 1,
-		position: [0, 0],
-		parameters: {},
-	};
-}
-
 function workflow(name: CaseName, size: Size, node: Record<string, unknown>) {
 	return {
 		id: workflowId(name, size),
@@ -98,7 +88,14 @@ function workflow(name: CaseName, size: Size, node: Record<string, unknown>) {
 		active: false,
 		settings: { executionOrder: 'v1' },
 		nodes: [
-			manualTrigger(),
+			{
+				id: '00000000-0000-4000-8000-00000000a001',
+				name: 'Manual Trigger',
+				type: 'n8n-nodes-base.manualTrigger',
+				typeVersion: 1,
+				position: [0, 0],
+				parameters: {},
+			},
 			{ id: '00000000-0000-4000-8000-00000000a002', position: [240, 0], ...node },
 		],
 		connections: {
@@ -113,7 +110,7 @@ function cometWorkflow(size: Size, videoId: string) {
 		type: NODE_TYPE,
 		typeVersion: 1,
 		parameters: { operation: 'download', videoId, variant: 'video', binaryPropertyName: 'data' },
-		credentials: { cometVideoApi: { id: 'memBenchCredCmt1', name: 'Comet (simulator)' } },
+		credentials: { cometVideoApi: { id: COMET_CREDENTIAL_ID, name: CREDENTIAL_NAME } },
 	});
 }
 
@@ -322,12 +319,7 @@ async function setUp(options: Options): Promise<Bench & { close: () => Promise<v
 			small: (await createJob(sim, { prompt: PROMPTS.small })).id,
 		};
 		const credentials = [
-			{
-				id: 'memBenchCredCmt1',
-				name: 'Comet (simulator)',
-				type: 'cometVideoApi',
-				data: { apiKey: sim.apiKey, baseUrl: sim.url },
-			},
+			simulatorCredential(COMET_CREDENTIAL_ID, sim),
 			{
 				id: 'memBenchCredOai1',
 				name: 'OpenAI (simulator)',
@@ -368,7 +360,7 @@ function report(options: Options, results: Record<CaseName, Record<Size, Run[]>>
 		figure: (run: Run, name: CaseName) => number,
 		format: (value: number) => string = (value) => fixed(value),
 	) => {
-		const rows = options.cases.map((name) => {
+		const rows = CASES.map((name) => {
 			const values = results[name][size].map((run) => figure(run, name));
 			return [CASE_LABELS[name], ...values.map(format), format(median(values))];
 		});
@@ -406,17 +398,17 @@ export async function runMemoryBench(
 	{ runs, bigMiB }: { runs: number; bigMiB: number },
 	log: (line: string) => void,
 ): Promise<string> {
-	const options: Options = { runs, cases: ['comet', 'openai', 'plain'], bigBytes: bigMiB * MiB };
+	const options: Options = { runs, bigBytes: bigMiB * MiB };
 	const bench = await setUp(options);
 	try {
 		const results = Object.fromEntries(
-			options.cases.map((name) => [name, { big: [] as Run[], small: [] as Run[] }]),
+			CASES.map((name) => [name, { big: [] as Run[], small: [] as Run[] }]),
 		) as Record<CaseName, Record<Size, Run[]>>;
 		// One unmeasured execution first: n8n's first start in a fresh folder does extra work.
 		await runCase(bench, 'comet', 'small');
 		for (let round = 1; round <= options.runs; round += 1) {
 			for (const size of ['big', 'small'] as const) {
-				for (const name of options.cases) {
+				for (const name of CASES) {
 					const run = await runCase(bench, name, size);
 					results[name][size].push(run);
 					log(
