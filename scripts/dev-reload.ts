@@ -20,7 +20,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { REPO_ROOT as REPO } from '../tools/constants';
+import { NODE_TYPE, REPO_ROOT as REPO } from '../tools/constants';
 import { startProcess } from '../tools/process';
 
 const DIST = path.join(REPO, 'dist');
@@ -30,6 +30,9 @@ const ASSETS: Record<string, RegExp> = {
 	credentials: /\.(svg|png)$/,
 };
 const POLL_MS = 100;
+const RELOAD_TIMEOUT_MS = 120_000;
+/** The source of the description string the reload check edits. */
+export const NODE_SOURCE = path.join(REPO, 'nodes', 'CometVideo', 'CometVideo.node.ts');
 
 export interface HotReload {
 	/** Resolves after tsc's first compile has been copied into the installed package. */
@@ -125,7 +128,7 @@ export function startHotReload(packageDir: string, say: (line: string) => void):
 }
 
 /** Logs into a running n8n as a fresh owner (an empty user folder); returns the session cookie. */
-export async function createOwnerSession(n8nUrl: string): Promise<string> {
+async function createOwnerSession(n8nUrl: string): Promise<string> {
 	const response = await fetch(`${n8nUrl}/rest/owner/setup`, {
 		method: 'POST',
 		headers: { 'content-type': 'application/json' },
@@ -143,76 +146,51 @@ export async function createOwnerSession(n8nUrl: string): Promise<string> {
 }
 
 /** The node's description as the running n8n serves it, or undefined while n8n rewrites the file. */
-async function servedDescription(
-	n8nUrl: string,
-	cookie: string,
-	nodeType: string,
-): Promise<string | undefined> {
+async function servedDescription(n8nUrl: string, cookie: string): Promise<string | undefined> {
 	const response = await fetch(`${n8nUrl}/types/nodes.json`, { headers: { cookie } });
 	const text = await response.text();
 	if (!response.ok) throw new Error(`GET /types/nodes.json answered ${response.status}`);
 	try {
 		const types = JSON.parse(text) as Array<{ name: string; description: string }>;
-		return types.find((type) => type.name === nodeType)?.description;
+		return types.find((type) => type.name === NODE_TYPE)?.description;
 	} catch {
 		return undefined;
 	}
 }
 
-async function waitForDescription(
-	n8nUrl: string,
-	cookie: string,
-	nodeType: string,
-	wanted: (description: string) => boolean,
-	timeoutMs: number,
-): Promise<number> {
+/** Seconds until n8n serves `wanted` as the node's description. */
+async function waitForDescription(n8nUrl: string, cookie: string, wanted: string): Promise<number> {
 	const started = Date.now();
 	for (;;) {
-		const description = await servedDescription(n8nUrl, cookie, nodeType);
-		if (description !== undefined && wanted(description)) return (Date.now() - started) / 1000;
-		if (Date.now() - started > timeoutMs)
-			throw new Error(`n8n still serves "${description}" after ${timeoutMs / 1000} s`);
+		const description = await servedDescription(n8nUrl, cookie);
+		if (description === wanted) return (Date.now() - started) / 1000;
+		if (Date.now() - started > RELOAD_TIMEOUT_MS)
+			throw new Error(`n8n still serves "${description}" after ${RELOAD_TIMEOUT_MS / 1000} s`);
 		await new Promise((resolve) => setTimeout(resolve, POLL_MS));
 	}
 }
 
-export interface ReloadTiming {
-	edited: string;
-	seconds: number;
-	restoredSeconds: number;
-}
-
 /**
- * Edits the description string of nodeType in sourceFile, returns how long the running n8n
- * took to serve the edit, and restores the file whatever happens.
+ * Logs into a fresh n8n as its owner, edits the node's description in NODE_SOURCE, returns how
+ * long the running n8n took to serve the edit, and restores the file whatever happens.
  */
 export async function measureReload(
 	n8nUrl: string,
-	cookie: string,
-	nodeType: string,
-	sourceFile: string,
-	timeoutMs = 120000,
-): Promise<ReloadTiming> {
-	const original = await servedDescription(n8nUrl, cookie, nodeType);
-	if (!original) throw new Error(`n8n does not serve ${nodeType} in /types/nodes.json`);
-	const source = fs.readFileSync(sourceFile, 'utf8');
+): Promise<{ edited: string; seconds: number; restoredSeconds: number }> {
+	const cookie = await createOwnerSession(n8nUrl);
+	const original = await servedDescription(n8nUrl, cookie);
+	if (!original) throw new Error(`n8n does not serve ${NODE_TYPE} in /types/nodes.json`);
+	const source = fs.readFileSync(NODE_SOURCE, 'utf8');
 	const literal = `'${original}'`;
 	if (source.split(literal).length !== 2)
-		throw new Error(`${path.relative(REPO, sourceFile)} does not hold ${literal} exactly once`);
+		throw new Error(`${path.relative(REPO, NODE_SOURCE)} does not hold ${literal} exactly once`);
 	const edited = `${original} (edited ${new Date().toISOString()})`;
 	let seconds: number;
 	try {
-		fs.writeFileSync(sourceFile, source.replace(literal, `'${edited}'`));
-		seconds = await waitForDescription(n8nUrl, cookie, nodeType, (d) => d === edited, timeoutMs);
+		fs.writeFileSync(NODE_SOURCE, source.replace(literal, `'${edited}'`));
+		seconds = await waitForDescription(n8nUrl, cookie, edited);
 	} finally {
-		fs.writeFileSync(sourceFile, source);
+		fs.writeFileSync(NODE_SOURCE, source);
 	}
-	const restoredSeconds = await waitForDescription(
-		n8nUrl,
-		cookie,
-		nodeType,
-		(d) => d === original,
-		timeoutMs,
-	);
-	return { edited, seconds, restoredSeconds };
+	return { edited, seconds, restoredSeconds: await waitForDescription(n8nUrl, cookie, original) };
 }

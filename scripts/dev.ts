@@ -1,6 +1,6 @@
 /*
  * `npm run dev`: a real n8n editor with this package installed, next to the
- * CometAPI simulator, for trying the node by hand.
+ * CometAPI simulator, for trying the node by hand (details: tools/n8n/README.md).
  *
  *   npm run dev                 build, then run until Ctrl-C; edits reload in the running n8n
  *   npm run dev -- --check      build, start, verify, stop (used to test this script)
@@ -8,21 +8,12 @@
  *                               build, start in a temporary user folder on free ports, edit the
  *                               node's description, time until the running n8n serves it, restore
  *
- * - n8n 2.8.4 on Node 20, installed on first use into .cache/n8n/2.8.4
- *   (about 3 minutes once; see tools/n8n/install-n8n.ts).
- * - User folder .cache/dev-user/ (database, credentials, workflows and the
- *   installed package survive restarts). The freshly built package is packed
- *   and reinstalled into .cache/dev-user/.n8n/nodes on every start.
- * - On first start a credential "CometAPI" pointing at the simulator is
- *   created and the workflows of examples/ are imported (they use that
- *   credential by name).
- * - n8n runs with its hot reload on (N8N_DEV_RELOAD, development mode) and
- *   `tsc --watch` feeds each successful compile into the installed package
- *   (scripts/dev-reload.ts): a saved edit shows in the editor without a
- *   restart. A change to package.json still needs one.
+ * The user folder .cache/dev-user/ keeps n8n's database across runs; the fresh build is
+ * reinstalled into it on every start, and the first start imports the simulator's credential
+ * and the examples/ workflows. Hot reload: scripts/dev-reload.ts.
  *
  * Env: DEV_PORT (n8n, default 5678), DEV_SIM_PORT (simulator, default 5690),
- * DEV_JOB_MS (simulated job duration, default 20000), DEV_N8N_VERSION,
+ * DEV_JOB_MS (simulated job duration, default 20000), DEV_N8N_VERSION (default 2.8.4),
  * DEV_NODE (Node major for that version).
  */
 
@@ -43,7 +34,7 @@ import { installPackage, packPackage } from '../tools/n8n/package-install';
 import { seconds, tail } from '../tools/process';
 import { startSimulator, type Simulator } from '../tools/simulator';
 import { simulatorCredential } from '../tools/simulator-access';
-import { createOwnerSession, measureReload, startHotReload, type HotReload } from './dev-reload';
+import { measureReload, NODE_SOURCE, startHotReload, type HotReload } from './dev-reload';
 
 const CHECK = process.argv.includes('--check');
 const CHECK_RELOAD = process.argv.includes('--check-reload');
@@ -59,8 +50,6 @@ const CRED_ID = 'devCredComet0001';
 const N8N_PORT = CHECK_RELOAD ? 0 : Number(process.env.DEV_PORT || 5678);
 const SIM_PORT = CHECK_RELOAD ? 0 : Number(process.env.DEV_SIM_PORT || 5690);
 const JOB_MS = Number(process.env.DEV_JOB_MS || 20000);
-/** The source of the description string the reload check edits. */
-const NODE_SOURCE = path.join(REPO, 'nodes', 'CometVideo', 'CometVideo.node.ts');
 const N8N_ENV = {
 	N8N_COMMUNITY_PACKAGES_ALLOW_TOOL_USAGE: 'true',
 	N8N_RESTRICT_FILE_ACCESS_TO: FILES_DIR,
@@ -201,8 +190,7 @@ async function checkEditor(n8n: RunningN8n, sim: Simulator): Promise<boolean> {
 /** --check-reload: times an edit of the node's description until the running n8n serves it. */
 async function checkReload(n8n: RunningN8n, reload: HotReload): Promise<void> {
 	await reload.ready;
-	const cookie = await createOwnerSession(n8n.url);
-	const timing = await measureReload(n8n.url, cookie, NODE_TYPE, NODE_SOURCE);
+	const timing = await measureReload(n8n.url);
 	say(
 		`check-reload: edit-to-reload ${timing.seconds.toFixed(1)} s: ${path.relative(REPO, NODE_SOURCE)} saved, n8n's /types/nodes.json served "${timing.edited}"`,
 	);
