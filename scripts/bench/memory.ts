@@ -25,15 +25,19 @@ import path from 'node:path';
 import type { IRunData } from 'n8n-workflow';
 
 import { NODE_TYPE } from '../../tools/constants';
-import { ensureN8n, freePort, parseExecuteOutput, runN8n } from '../../tools/n8n/install-n8n';
+import {
+	ensureN8n,
+	freePort,
+	parseExecuteOutput,
+	runN8n,
+	type N8nInstall,
+} from '../../tools/n8n/install-n8n';
 import { installPackage, packPackage } from '../../tools/n8n/package-install';
 import { signalGroup, startProcess } from '../../tools/process';
-import { startSimulator } from '../../tools/simulator';
+import { startSimulator, type Simulator } from '../../tools/simulator';
 import { createJob, CREDENTIAL_NAME, simulatorCredential } from '../../tools/simulator-access';
 import { markdownTable, median, MiB } from './lib';
 
-type Install = Awaited<ReturnType<typeof ensureN8n>>;
-type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 const CASES = ['comet', 'openai', 'plain'] as const;
 type CaseName = (typeof CASES)[number];
 type Size = 'big' | 'small';
@@ -73,7 +77,6 @@ interface Memory {
 /** One download as measured. */
 interface Run extends Memory {
 	downloadMs: number;
-	wallMs: number;
 }
 
 function workflowId(name: CaseName, size: Size): string {
@@ -158,12 +161,10 @@ async function measured(
 	stdout: string;
 	stderr: string;
 	code: number | null;
-	wallMs: number;
 	downloadStartedAt: number;
 	memory: Memory;
 }> {
 	const requestsBefore = sim.requests.length;
-	const started = Date.now();
 	const child = startProcess(command, args, options);
 	const { pid } = child;
 	let peakBeforeDownload = 0;
@@ -197,7 +198,6 @@ async function measured(
 		stdout,
 		stderr,
 		code,
-		wallMs: Date.now() - started,
 		downloadStartedAt,
 		memory: {
 			peakBytes: Math.max(peakBeforeDownload, peakSinceDownload),
@@ -209,7 +209,7 @@ async function measured(
 }
 
 interface Bench {
-	install: Install;
+	install: N8nInstall;
 	userFolder: string;
 	sim: Simulator;
 	jobs: Record<Size, string>;
@@ -243,11 +243,8 @@ async function runN8nCase(bench: Bench, name: 'comet' | 'openai', size: Size): P
 		if (stored !== bench.bytes[size]) {
 			throw new Error(`${nodeName} stored ${stored} bytes, not ${bench.bytes[size]}`);
 		}
-		return {
-			...result.memory,
-			downloadMs: task.startTime + task.executionTime - result.downloadStartedAt,
-			wallMs: result.wallMs,
-		};
+		const downloadMs = task.startTime + task.executionTime - result.downloadStartedAt;
+		return { ...result.memory, downloadMs };
 	} finally {
 		// 1 GiB per run: the binary data store is emptied after each execution.
 		fs.rmSync(path.join(userFolder, '.n8n', 'storage'), { recursive: true, force: true });
@@ -283,11 +280,7 @@ async function runPlainCopy(bench: Bench, size: Size): Promise<Run> {
 		);
 		const { endedAt, bytes } = JSON.parse(result.stdout) as { endedAt: number; bytes: number };
 		if (bytes !== bench.bytes[size]) throw new Error(`plain copy wrote ${bytes} bytes`);
-		return {
-			...result.memory,
-			downloadMs: endedAt - result.downloadStartedAt,
-			wallMs: result.wallMs,
-		};
+		return { ...result.memory, downloadMs: endedAt - result.downloadStartedAt };
 	} finally {
 		fs.rmSync(file, { force: true });
 	}
