@@ -119,7 +119,7 @@ interface NodeRun {
 	wallMs: number;
 	status: WorkflowResult['status'];
 	error: string | undefined;
-	verified: string | undefined;
+	verified: string;
 	stats: SimulatorStats;
 }
 

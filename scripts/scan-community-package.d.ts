@@ -5,7 +5,6 @@ declare module '@n8n/scan-community-package/scanner/scanner.mjs' {
 		message?: string;
 		/** ESLint's "stylish" report of the findings, present when the check failed. */
 		details?: string;
-		error?: unknown;
 	}
 
 	/** Globs (relative to the checkout) the scanner lints in a package's source repository. */

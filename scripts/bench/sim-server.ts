@@ -22,7 +22,7 @@ import { median } from './lib';
 export type SimulatorStats = ReturnType<typeof stats>;
 
 /** The commands the bench sends, with their arguments and results. */
-export interface SimulatorCommands {
+interface SimulatorCommands {
 	reset(): void;
 	configure(partial: Partial<RuntimeOptions>): void;
 	latency(ms: number): void;
@@ -88,8 +88,7 @@ function stats(sim: Simulator) {
 }
 
 async function main(): Promise<void> {
-	const options = JSON.parse(process.argv[2] ?? '{}') as Parameters<typeof startSimulator>[0];
-	const sim = await startSimulator(options);
+	const sim = await startSimulator(JSON.parse(process.argv[2]) as Partial<SimulatorOptions>);
 	let latencyMs = 0;
 	const applyLatency = () => {
 		// A 'slow' fault on every route: each answer waits this long, like a remote API would.
@@ -105,8 +104,7 @@ async function main(): Promise<void> {
 		},
 		latency(ms) {
 			latencyMs = ms;
-			sim.reset();
-			applyLatency();
+			handlers.reset();
 		},
 		stats() {
 			return stats(sim);
@@ -116,10 +114,10 @@ async function main(): Promise<void> {
 		},
 	};
 	const reply = (message: ReplyMessage) => process.send?.(message);
-	process.on('message', async ({ id, cmd, args }: CommandMessage) => {
+	process.on('message', ({ id, cmd, args }: CommandMessage) => {
 		try {
 			const handler = handlers[cmd] as (...a: unknown[]) => unknown;
-			reply({ id, result: await handler(...args) });
+			reply({ id, result: handler(...args) });
 		} catch (error) {
 			reply({ id, error: String((error as Error)?.stack ?? error) });
 		}
