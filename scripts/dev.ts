@@ -145,25 +145,20 @@ function streamLogs(n8n: RunningN8n): NodeJS.Timeout {
 }
 
 function printBanner(n8n: RunningN8n, version: string, sim: Simulator, readyMs: number): void {
-	say('');
-	say(`n8n ${version} editor:  http://localhost:${n8n.port}   (ready in ${seconds(readyMs)})`);
-	say(
+	const lines = [
+		'',
+		`n8n ${version} editor:  http://localhost:${n8n.port}   (ready in ${seconds(readyMs)})`,
 		`  user folder: ${path.relative(REPO, USER_FOLDER)}  (first visit asks you to create the owner account)`,
-	);
-	say(`  node: "Comet Video" (${NODE_TYPE}), also usable as an AI Agent tool`);
-	say(`CometAPI simulator: ${sim.url}`);
-	say(`  credential "CometAPI": API Key = ${sim.apiKey}   Base URL = ${sim.url}`);
-	say(
+		`  node: "Comet Video" (${NODE_TYPE}), also usable as an AI Agent tool`,
+		`CometAPI simulator: ${sim.url}`,
+		`  credential "CometAPI": API Key = ${sim.apiKey}   Base URL = ${sim.url}`,
 		`  (already created on first start; jobs take ${seconds(JOB_MS)}; prompt markers: [fail] [error] [unknown] [never])`,
-	);
-	say(
 		'  The real API works too: make a credential with your CometAPI key and Base URL https://api.cometapi.com',
-	);
-	say(`Read/Write Files from Disk may use ${path.relative(REPO, FILES_DIR)}/`);
-	say(
+		`Read/Write Files from Disk may use ${path.relative(REPO, FILES_DIR)}/`,
 		'Edit nodes/ or credentials/: tsc rebuilds on save and n8n reloads the node (the editor shows it without a restart).',
-	);
-	say('Ctrl-C to stop.');
+		'Ctrl-C to stop.',
+	];
+	for (const line of lines) say(line);
 }
 
 /** --check: the editor answers, knows the node and its tool variant, and the simulator answers. */
