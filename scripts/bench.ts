@@ -165,8 +165,6 @@ function machine() {
 	};
 }
 
-// ----------------------------------------------------------------------------------- concurrency
-
 function createWorkflow(n: number, sim: SimulatorServer): RunWorkflowOptions {
 	return {
 		nodes: [
@@ -342,8 +340,6 @@ function concurrencyRow(
 	];
 }
 
-// --------------------------------------------------------------------------------------- report
-
 function concurrencySection(concurrency: Concurrency): string[] {
 	const allRows = [...concurrency.rows, ...concurrency.latencyRows];
 	const header = [
@@ -398,8 +394,6 @@ function queueSection(queue: QueueBenchResult): string[] {
 			"A waiting execution holds its worker slot, so N above workers × concurrency runs in waves. Peak RSS is the worker process's VmHWM.",
 	];
 }
-
-// ------------------------------------------------------------------------------------------ main
 
 async function main(): Promise<void> {
 	const config = readConfig(process.argv.slice(2));

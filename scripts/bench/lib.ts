@@ -9,7 +9,6 @@ export function median(values: number[]): number {
 	return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** Markdown table from a header row and rows of cells. */
 export function markdownTable(header: unknown[], rows: unknown[][]): string {
 	const widths = header.map((cell, i) =>
 		Math.max(String(cell).length, ...rows.map((row) => String(row[i] ?? '').length)),

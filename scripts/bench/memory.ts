@@ -74,7 +74,6 @@ interface Memory {
 	riseBytes: number;
 }
 
-/** One download as measured. */
 interface Run extends Memory {
 	downloadMs: number;
 }

@@ -18,7 +18,6 @@ import {
 import { TYPESCRIPT_NODE_FLAGS } from '../../tools/typescript-runner';
 import { median } from './lib';
 
-/** What the simulator saw since the last reset (see stats()). */
 export type SimulatorStats = ReturnType<typeof stats>;
 
 /** The commands the bench sends, with their arguments and results. */
