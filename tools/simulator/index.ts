@@ -29,7 +29,7 @@ import {
 	type Variant,
 } from './content';
 import { CATALOGUE, openAiList, publicList, type ModelRecord } from './catalogue';
-import { FAMILY_NAMES, type FamilyName, type ModelRules, type ScalarField } from './families';
+import { FAMILY_NAMES, type FamilyName, type ModelRules } from './families';
 import {
 	Job,
 	isStatusWords,
@@ -51,15 +51,21 @@ export type { CreateRequest, Plan, StatusWords, UploadedFile } from './jobs';
 export type { Variant } from './content';
 export type { FamilyName, ModelRules } from './families';
 export type { ModelRecord } from './catalogue';
-export { Job } from './jobs';
-export { MODEL_RULES, modelsOf, rulesFor } from './families';
+export { MODEL_RULES } from './families';
 export { CATALOGUE, modelRecord } from './catalogue';
 
-export type LinkField = 'video_url' | 'metadata.url' | 'none';
+const LINK_FIELDS = ['video_url', 'metadata.url', 'none'] as const;
+export type LinkField = (typeof LINK_FIELDS)[number];
 /** The two hosts: the API, and the storage host that serves links and redirect targets. */
 export type HostName = 'api' | 'storage';
-/** How the storage host types files: 'typed' = the file's own type (video/mp4, image/webp…). */
-export type LinkContentType = 'typed' | 'none' | 'application/octet-stream' | 'binary/octet-stream';
+// How the storage host types files: 'typed' = the file's own type (video/mp4, image/webp…).
+const LINK_CONTENT_TYPES = [
+	'typed',
+	'none',
+	'application/octet-stream',
+	'binary/octet-stream',
+] as const;
+export type LinkContentType = (typeof LINK_CONTENT_TYPES)[number];
 
 export interface SimulatorOptions {
 	port: number;
@@ -110,14 +116,33 @@ export interface SimulatorOptions {
 /** Options that configure() may change; port and host are fixed once the servers listen. */
 export type RuntimeOptions = Omit<SimulatorOptions, 'port' | 'host'>;
 
-/**
- * The API host's routes, or `link`: the storage host's result links and redirect targets
- * ('*' means every API route, never the storage host).
- */
-export type FaultRoute =
-	'create' | 'retrieve' | 'content' | 'remix' | 'models' | 'public-models' | 'link' | '*';
-export type FaultKind =
-	'status' | 'reset' | 'html' | 'malformed-json' | 'slow' | 'truncate' | 'redirect' | 'moved';
+// The API host's routes, or `link`: the storage host's result links and redirect targets
+// ('*' means every API route, never the storage host).
+const FAULT_ROUTES = [
+	'create',
+	'retrieve',
+	'content',
+	'remix',
+	'models',
+	'public-models',
+	'link',
+	'*',
+] as const;
+export type FaultRoute = (typeof FAULT_ROUTES)[number];
+const FAULT_KINDS = [
+	'status',
+	'reset',
+	'html',
+	'malformed-json',
+	'slow',
+	'truncate',
+	'redirect',
+	'moved',
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+// Faults on a file: only the routes that serve one take them.
+const CONTENT_ONLY_FAULTS: readonly string[] = ['truncate', 'redirect'];
+const FILE_ROUTES: readonly string[] = ['content', 'link', '*'];
 
 /** What to do to the next request(s) on a route; `kind` defaults to 'status' when `status` is set. */
 export interface FaultSpec {
@@ -141,10 +166,10 @@ export interface FaultSpec {
 
 type Fault = FaultSpec & { kind: FaultKind; route: FaultRoute; remaining: number };
 
-type RouteName = 'models' | 'public-models' | 'create' | 'retrieve' | 'content' | 'remix' | 'other';
 type Route =
 	| { name: 'models' | 'public-models' | 'create' | 'other' }
 	| { name: 'retrieve' | 'content' | 'remix'; id: string };
+type RouteName = Route['name'];
 
 /**
  * A job as the API answers it (create, remix, retrieve). Sora and Veo answer OpenAI's object
@@ -258,40 +283,9 @@ const DEFAULT_OPTIONS: Readonly<SimulatorOptions> = Object.freeze({
 	retiredModels: [],
 	catalogue: CATALOGUE,
 });
-const RUNTIME_OPTIONS = new Set<string>(
-	Object.keys(DEFAULT_OPTIONS).filter((key) => key !== 'port' && key !== 'host'),
+const RUNTIME_OPTIONS = Object.keys(DEFAULT_OPTIONS).filter(
+	(key) => key !== 'port' && key !== 'host',
 );
-const LINK_FIELDS = new Set<string>(['video_url', 'metadata.url', 'none']);
-const LINK_CONTENT_TYPES = new Set<string>([
-	'typed',
-	'none',
-	'application/octet-stream',
-	'binary/octet-stream',
-]);
-
-const FAULT_ROUTES = new Set<string>([
-	'create',
-	'retrieve',
-	'content',
-	'remix',
-	'models',
-	'public-models',
-	'link',
-	'*',
-]);
-const FAULT_KINDS = new Set<string>([
-	'status',
-	'reset',
-	'html',
-	'malformed-json',
-	'slow',
-	'truncate',
-	'redirect',
-	'moved',
-]);
-// Faults on a file: only the routes that serve one take them.
-const CONTENT_ONLY_FAULTS = new Set<string>(['truncate', 'redirect']);
-const FILE_ROUTES = new Set<string>(['content', 'link', '*']);
 
 // Code of a `/content` refusal for a model without proxied downloads, per chosen status.
 const NO_CONTENT_CODES: Record<number, string> = {
@@ -314,35 +308,26 @@ const STATUS_DEFAULTS: Record<number, [string, string]> = {
 };
 
 function validateOptions(options: SimulatorOptions): void {
-	const { apiKey, jobDurationMs, videoBytes, linkField, pollAfterMs, latencyMs, plan } = options;
+	const { apiKey, linkField, pollAfterMs, plan, linkHost, linkContentType } = options;
+	const isCount = (value: unknown) => Number.isSafeInteger(value) && (value as number) >= 0;
 	if (typeof apiKey !== 'string' || apiKey === '')
 		throw new Error('apiKey must be a non-empty string');
-	for (const [name, value] of [
-		['jobDurationMs', jobDurationMs],
-		['videoBytes', videoBytes ?? 0],
-		['latencyMs', latencyMs],
-	] as const) {
-		if (!Number.isSafeInteger(value) || value < 0)
-			throw new Error(`${name} must be a non-negative integer`);
+	for (const name of ['jobDurationMs', 'videoBytes', 'latencyMs'] as const) {
+		if (!isCount(options[name] ?? 0)) throw new Error(`${name} must be a non-negative integer`);
 	}
-	if (!LINK_FIELDS.has(linkField))
-		throw new Error(`linkField must be one of ${[...LINK_FIELDS].join(', ')}`);
-	if (pollAfterMs != null && !(Number.isFinite(pollAfterMs) && pollAfterMs >= 0)) {
+	if (!LINK_FIELDS.includes(linkField))
+		throw new Error(`linkField must be one of ${LINK_FIELDS.join(', ')}`);
+	if (pollAfterMs != null && !(Number.isFinite(pollAfterMs) && pollAfterMs >= 0))
 		throw new Error('pollAfterMs must be a non-negative number');
-	}
 	if (plan !== undefined && typeof plan !== 'function') throw new Error('plan must be a function');
 	if (!isStatusWords(options.statusWords))
 		throw new Error('statusWords must be current, legacy, runway, kling, xai or a map of words');
-	if (
-		options.linkHost !== undefined &&
-		options.linkHost !== 'api' &&
-		options.linkHost !== 'storage'
-	)
+	if (linkHost !== undefined && linkHost !== 'api' && linkHost !== 'storage')
 		throw new Error('linkHost must be api, storage or undefined');
-	if (!LINK_CONTENT_TYPES.has(options.linkContentType))
-		throw new Error(`linkContentType must be one of ${[...LINK_CONTENT_TYPES].join(', ')}`);
+	if (!LINK_CONTENT_TYPES.includes(linkContentType))
+		throw new Error(`linkContentType must be one of ${LINK_CONTENT_TYPES.join(', ')}`);
 	if (typeof options.linkChunked !== 'boolean') throw new Error('linkChunked must be a boolean');
-	if (!Number.isSafeInteger(options.linkTtlSeconds) || options.linkTtlSeconds < 0)
+	if (!isCount(options.linkTtlSeconds))
 		throw new Error('linkTtlSeconds must be a non-negative integer');
 	const unknownFamilies = Object.keys(options.contentRoute ?? {}).filter(
 		(name) => !FAMILY_NAMES.includes(name as FamilyName),
@@ -442,6 +427,19 @@ function malformedJsonAnswer(answer: Answer, fault: Fault): BodyAnswer {
 	};
 }
 
+function newRecord(req: http.IncomingMessage, url: URL): FileRequestRecord {
+	const { method = '', headers } = req;
+	const query = Object.fromEntries(url.searchParams);
+	return {
+		method,
+		path: url.pathname,
+		query,
+		headers: { ...headers },
+		status: null,
+		at: Date.now(),
+	};
+}
+
 function readBody(req: http.IncomingMessage): Promise<Buffer> {
 	return new Promise((resolve, reject) => {
 		const chunks: Buffer[] = [];
@@ -522,15 +520,9 @@ export class Simulator {
 
 	/** Every request either host received, in arrival order, each with its host's name. */
 	requestLog(): HostRequestRecord[] {
-		return this.#log.map(([host, record]) => ({
-			host,
-			method: record.method,
-			path: record.path,
-			query: record.query,
-			headers: record.headers,
-			status: record.status,
-			at: record.at,
-		}));
+		return this.#log.map(([host, { method, path, query, headers, status, at }]) => {
+			return { host, method, path, query, headers, status, at };
+		});
 	}
 
 	/**
@@ -556,7 +548,8 @@ export class Simulator {
 
 	configure(partial: Partial<RuntimeOptions> = {}): this {
 		for (const key of Object.keys(partial)) {
-			if (!RUNTIME_OPTIONS.has(key)) throw new Error(`Option ${key} cannot be changed at runtime`);
+			if (!RUNTIME_OPTIONS.includes(key))
+				throw new Error(`Option ${key} cannot be changed at runtime`);
 		}
 		const next = { ...this.#options, ...partial };
 		validateOptions(next);
@@ -569,20 +562,18 @@ export class Simulator {
 	 * queued; `times` (default 1) is how many requests the fault applies to.
 	 */
 	fault(route: FaultRoute, spec: FaultSpec): this {
-		if (!FAULT_ROUTES.has(route)) throw new Error(`Unknown fault route: ${route}`);
+		if (!FAULT_ROUTES.includes(route)) throw new Error(`Unknown fault route: ${route}`);
 		const kind = spec.kind ?? (spec.status !== undefined ? 'status' : undefined);
-		if (kind === undefined || !FAULT_KINDS.has(kind))
+		if (kind === undefined || !FAULT_KINDS.includes(kind))
 			throw new Error(`Unknown fault kind: ${kind}`);
-		if (CONTENT_ONLY_FAULTS.has(kind) && !FILE_ROUTES.has(route)) {
+		if (CONTENT_ONLY_FAULTS.includes(kind) && !FILE_ROUTES.includes(route))
 			throw new Error(`Fault ${kind} only applies to the content and link routes`);
-		}
 		if (kind === 'status' && !Number.isInteger(spec.status))
 			throw new Error('Status faults need a status');
 		if (kind === 'slow' && !(spec.delayMs !== undefined && spec.delayMs >= 0))
 			throw new Error('Slow faults need delayMs');
-		if (kind === 'truncate' && !(Number.isInteger(spec.bytes) && spec.bytes! >= 0)) {
+		if (kind === 'truncate' && !(Number.isInteger(spec.bytes) && spec.bytes! >= 0))
 			throw new Error('Truncate faults need bytes');
-		}
 		const times = spec.times ?? 1;
 		if (!(Number.isInteger(times) && times > 0))
 			throw new Error('times must be a positive integer');
@@ -661,7 +652,7 @@ export class Simulator {
 		const index = this.#faults.findIndex(
 			(fault) =>
 				(fault.route === routeName || (fault.route === '*' && routeName !== 'link')) &&
-				(!CONTENT_ONLY_FAULTS.has(fault.kind) || FILE_ROUTES.has(routeName)),
+				(!CONTENT_ONLY_FAULTS.includes(fault.kind) || FILE_ROUTES.includes(routeName)),
 		);
 		if (index === -1) return undefined;
 		const fault = this.#faults[index];
@@ -683,12 +674,7 @@ export class Simulator {
 		const route = matchRoute(req.method, url.pathname);
 		const record: RequestRecord = {
 			route: route.name,
-			method: req.method ?? '',
-			path: url.pathname,
-			query: Object.fromEntries(url.searchParams),
-			headers: { ...req.headers },
-			status: null, // stays null when the socket is reset without an answer
-			at: Date.now(),
+			...newRecord(req, url),
 			fields: {},
 			files: [],
 		};
@@ -854,19 +840,8 @@ export class Simulator {
 				return this.#create(body, ctx.record);
 			case 'retrieve':
 				return this.#retrieve(route.id);
-			case 'content': {
-				const job = this.jobs.get(route.id);
-				if (!job) return this.#unknownJob(route.id);
-				if (!this.#hasContentRoute(job)) {
-					const status = this.#options.noContentStatus;
-					// Undocumented (the API sheet: "expect a 4xx JSON error after completion"): the
-					// simulator refuses at any status of the job, as a route that does not exist would.
-					return errorAnswer(status, `Model ${job.model} does not support video content download`, {
-						code: NO_CONTENT_CODES[status] ?? 'content_not_supported',
-					});
-				}
-				return this.#contentAnswer(job, ctx.record.query.variant, ctx.req.headers.range);
-			}
+			case 'content':
+				return this.#content(route.id, ctx);
 			case 'remix':
 				return this.#remix(route.id, body, ctx.record);
 			default:
@@ -886,12 +861,10 @@ export class Simulator {
 			// simulator's choice (unverified for CometAPI).
 			return errorAnswer(404, `model not found: ${request.model}`, { code: 'model_not_found' });
 		}
-		return this.#startJob({
-			...request,
-			id: randomId(request.rules.idPrefix),
-			fields: record.fields,
-			files: record.files,
-		});
+		const { model, prompt, rules, values } = request;
+		const id = randomId(rules.idPrefix);
+		const create = { id, model, prompt, fields: record.fields, files: record.files };
+		return this.#startJob(create, rules, values);
 	}
 
 	/** Sora's remix; other families' remix is not documented (silent): the simulator allows it. */
@@ -911,53 +884,42 @@ export class Simulator {
 				code: 'invalid_request',
 			});
 		}
-		return this.#startJob({
-			id: randomId(source.rules.idPrefix),
-			model: source.model,
-			rules: source.rules,
-			prompt,
-			values: source.values,
-			fields: record.fields,
-			files: [],
-			remixedFromVideoId: source.id,
-		});
-	}
-
-	#startJob({
-		id,
-		model,
-		rules,
-		prompt,
-		values,
-		fields,
-		files,
-		remixedFromVideoId,
-	}: {
-		id: string;
-		model: string;
-		rules: ModelRules;
-		prompt: string;
-		values: Partial<Record<ScalarField, string>>;
-		fields: Record<string, unknown>;
-		files: UploadedFile[];
-		remixedFromVideoId?: string;
-	}): BodyAnswer {
-		const create: CreateRequest = { id, model, prompt, fields, files };
-		if (remixedFromVideoId) create.remixedFromVideoId = remixedFromVideoId;
-		const plan = resolvePlan(this.#options, create);
-		const job = new Job({
+		const { model, rules, values } = source;
+		const id = randomId(rules.idPrefix);
+		const create = {
 			id,
 			model,
-			rules,
 			prompt,
-			values,
-			plan,
-			createdAt: Date.now(),
-			remixedFromVideoId,
-		});
+			fields: record.fields,
+			files: [],
+			remixedFromVideoId: sourceId,
+		};
+		return this.#startJob(create, rules, values);
+	}
+
+	/** Makes the job a create or remix asked for (its plan decided now) and answers it. */
+	#startJob(create: CreateRequest, rules: ModelRules, values: Job['values']): BodyAnswer {
+		const { id, model, prompt, remixedFromVideoId } = create;
+		const plan = resolvePlan(this.#options, create);
+		const createdAt = Date.now();
+		const job = new Job({ id, model, rules, prompt, values, plan, createdAt, remixedFromVideoId });
 		this.jobs.set(id, job);
 		this.creates.push(create);
 		return jsonAnswer(200, this.#view(job, false));
+	}
+
+	#content(id: string, { req, record }: Context): Answer {
+		const job = this.jobs.get(id);
+		if (!job) return this.#unknownJob(id);
+		if (!(this.#options.contentRoute[job.rules.family] ?? job.rules.contentRoute)) {
+			const status = this.#options.noContentStatus;
+			// Undocumented (the API sheet: "expect a 4xx JSON error after completion"): the
+			// simulator refuses at any status of the job, as a route that does not exist would.
+			return errorAnswer(status, `Model ${job.model} does not support video content download`, {
+				code: NO_CONTENT_CODES[status] ?? 'content_not_supported',
+			});
+		}
+		return this.#contentAnswer(job, record.query.variant, req.headers.range);
 	}
 
 	#retrieve(id: string): BodyAnswer {
@@ -1015,10 +977,6 @@ export class Simulator {
 			return `${this.url}/v1/videos/${id}/content?token=${this.#linkToken(job.id)}`;
 		const signature = this.#linkToken(`${job.id}:${expiresAt}`);
 		return `${this.fileOrigin}/results/${id}.mp4?expires=${expiresAt}&signature=${signature}`;
-	}
-
-	#hasContentRoute(job: Job): boolean {
-		return this.#options.contentRoute[job.family] ?? job.rules.contentRoute;
 	}
 
 	#unknownJob(id: string): BodyAnswer {
@@ -1121,14 +1079,7 @@ export class Simulator {
 	#handleFile(req: http.IncomingMessage, res: http.ServerResponse): void {
 		req.resume();
 		const url = new URL(req.url ?? '/', 'http://files');
-		const record: FileRequestRecord = {
-			method: req.method ?? '',
-			path: url.pathname,
-			query: Object.fromEntries(url.searchParams),
-			headers: { ...req.headers },
-			status: null,
-			at: Date.now(),
-		};
+		const record = newRecord(req, url);
 		this.storageRequests.push(record);
 		this.#log.push(['storage', record]);
 		const ctx: Context = { req, res, record, closed: false };
