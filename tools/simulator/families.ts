@@ -262,11 +262,6 @@ export function rulesFor(model: string): ModelRules {
 	return OTHER;
 }
 
-/** Every model id the table names, family by family. */
-export function modelsOf(family: FamilyName): string[] {
-	return Object.keys(MODEL_RULES).filter((model) => MODEL_RULES[model].family === family);
-}
-
 export function isAllowed(value: string, allowed: Allowed): boolean {
 	if (Array.isArray(allowed)) return allowed.includes(value);
 	const { min, max } = allowed as { min: number; max?: number };

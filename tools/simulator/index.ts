@@ -202,9 +202,8 @@ export interface VideoView {
 	metadata?: { url: string };
 }
 
-/** One request the API server received. */
-export interface RequestRecord {
-	route: RouteName;
+/** One request the storage host (links and the 'redirect' fault's target) received. */
+export interface FileRequestRecord {
 	method: string;
 	path: string;
 	query: Record<string, string>;
@@ -213,16 +212,15 @@ export interface RequestRecord {
 	status: number | null;
 	/** ms since the epoch */
 	at: number;
+}
+
+/** One request the API server received. */
+export interface RequestRecord extends FileRequestRecord {
+	route: RouteName;
 	/** Text fields of a create, or the JSON body of a remix. */
 	fields: Record<string, unknown>;
 	files: UploadedFile[];
 }
-
-/** One request the storage host (links and the 'redirect' fault's target) received. */
-export type FileRequestRecord = Pick<
-	RequestRecord,
-	'method' | 'path' | 'query' | 'headers' | 'status' | 'at'
->;
 
 /** One request either host received, with the host's name. */
 export type HostRequestRecord = FileRequestRecord & { host: HostName };
@@ -247,10 +245,10 @@ interface FileAnswer {
 }
 type Answer = BodyAnswer | FileAnswer;
 
-interface Context {
+interface Context<R extends FileRequestRecord = FileRequestRecord> {
 	req: http.IncomingMessage;
 	res: http.ServerResponse;
-	record: { status: number | null; path: string; query: Record<string, string> };
+	record: R;
 	closed: boolean;
 }
 
@@ -449,15 +447,16 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
 	});
 }
 
-/** Resolves once the response can take more data, or once it is closed. */
-function drained(res: http.ServerResponse): Promise<void> {
+/** Resolves after `ms` (without it: once the response can take more data), or once it closes. */
+function wait(res: http.ServerResponse, ms?: number): Promise<void> {
 	return new Promise((resolve) => {
 		const done = () => {
-			res.off('drain', done);
-			res.off('close', done);
+			clearTimeout(timer);
+			res.off('drain', done).off('close', done);
 			resolve();
 		};
-		res.on('drain', done);
+		const timer = ms === undefined ? undefined : setTimeout(done, ms);
+		if (ms === undefined) res.on('drain', done);
 		res.on('close', done);
 	});
 }
@@ -681,16 +680,11 @@ export class Simulator {
 		this.requests.push(record);
 		this.#log.push(['api', record]);
 		const ctx = { req, res, record, closed: false };
-		this.#inFlight += 1;
-		this.#maxInFlight = Math.max(this.#maxInFlight, this.#inFlight);
 		const key = bearerToken(req);
-		const keyInFlight = (this.#inFlightByKey.get(key) ?? 0) + 1;
-		this.#inFlightByKey.set(key, keyInFlight);
-		this.#maxInFlightByKey.set(key, Math.max(this.#maxInFlightByKey.get(key) ?? 0, keyInFlight));
+		this.#countInFlight(key, 1);
 		res.on('close', () => {
 			ctx.closed = true;
-			this.#inFlight -= 1;
-			this.#inFlightByKey.set(key, (this.#inFlightByKey.get(key) ?? 1) - 1);
+			this.#countInFlight(key, -1);
 			if (!this.#options.quiet) {
 				const outcome = record.status ?? 'reset';
 				process.stderr.write(
@@ -702,18 +696,22 @@ export class Simulator {
 			await this.#dispatch(ctx, route, url);
 		} catch (error) {
 			if (ctx.closed) return;
-			if (res.headersSent) res.destroy();
-			else
-				void this.#send(
-					ctx,
-					errorAnswer(500, `Simulator error: ${(error as Error).message}`, {
-						code: 'simulator_error',
-					}),
-				);
+			if (res.headersSent) return void res.destroy();
+			const message = `Simulator error: ${(error as Error).message}`;
+			void this.#send(ctx, errorAnswer(500, message, { code: 'simulator_error' }));
 		}
 	}
 
-	async #dispatch(ctx: Context & { record: RequestRecord }, route: Route, url: URL): Promise<void> {
+	/** Counts a request carrying `key` in (1) or out (-1), keeping the most at once. */
+	#countInFlight(key: string, delta: 1 | -1): void {
+		this.#inFlight += delta;
+		this.#maxInFlight = Math.max(this.#maxInFlight, this.#inFlight);
+		const keyInFlight = (this.#inFlightByKey.get(key) ?? 0) + delta;
+		this.#inFlightByKey.set(key, keyInFlight);
+		this.#maxInFlightByKey.set(key, Math.max(this.#maxInFlightByKey.get(key) ?? 0, keyInFlight));
+	}
+
+	async #dispatch(ctx: Context<RequestRecord>, route: Route, url: URL): Promise<void> {
 		const { req } = ctx;
 		if (!this.#authorized(req, route, url)) {
 			req.resume();
@@ -730,7 +728,7 @@ export class Simulator {
 		if (standIn) return this.#send(ctx, standIn);
 		// Everything else alters an answer the route really produced (so a create made its job).
 		const answer = this.#answer(route, body, ctx);
-		if (this.#options.latencyMs > 0) await this.#delay(ctx, this.#options.latencyMs);
+		if (this.#options.latencyMs > 0) await wait(ctx.res, this.#options.latencyMs);
 		return this.#sendAltered(ctx, fault, answer);
 	}
 
@@ -767,7 +765,7 @@ export class Simulator {
 			case 'malformed-json':
 				return this.#send(ctx, malformedJsonAnswer(answer, fault));
 			case 'slow':
-				await this.#delay(ctx, fault.delayMs ?? 0);
+				await wait(ctx.res, fault.delayMs ?? 0);
 				return this.#send(ctx, answer);
 			case 'truncate':
 				return this.#send(ctx, answer, fault.bytes);
@@ -830,7 +828,7 @@ export class Simulator {
 		return {};
 	}
 
-	#answer(route: Route, body: ParsedBody, ctx: Context & { record: RequestRecord }): Answer {
+	#answer(route: Route, body: ParsedBody, ctx: Context<RequestRecord>): Answer {
 		switch (route.name) {
 			case 'models':
 				return jsonAnswer(200, openAiList(this.#listedModels()));
@@ -1008,9 +1006,8 @@ export class Simulator {
 			'content-disposition': `inline; filename="${job.id}.${source.extension}"`,
 		};
 		const range = parseRange(rangeHeader, source.size);
-		if (range && 'unsatisfiable' in range) {
+		if (range && 'unsatisfiable' in range)
 			return { status: 416, headers: { 'content-range': `bytes */${source.size}` }, body: '' };
-		}
 		if (!range) return { status: 200, headers, source, start: 0, end: source.size - 1 };
 		const contentRange = `bytes ${range.start}-${range.end}/${source.size}`;
 		return {
@@ -1026,11 +1023,8 @@ export class Simulator {
 		if (ctx.closed) return;
 		ctx.record.status = answer.status;
 		if ('source' in answer) return this.#stream(ctx, answer, truncateAt);
-		const body = answer.body;
-		ctx.res.writeHead(answer.status, {
-			...answer.headers,
-			'content-length': Buffer.byteLength(body),
-		});
+		const { status, headers, body } = answer;
+		ctx.res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body) });
 		ctx.res.end(body);
 	}
 
@@ -1050,25 +1044,13 @@ export class Simulator {
 		if (truncated) res.flushHeaders();
 		for (const chunk of source.chunks(start, last)) {
 			if (ctx.closed) return;
-			if (!res.write(chunk)) await drained(res);
+			if (!res.write(chunk)) await wait(res);
 		}
 		if (ctx.closed) return;
 		// destroySoon flushes what was written, then closes: the client sees a body shorter than
 		// its Content-Length.
 		if (truncated) (res.socket as import('node:net').Socket | null)?.destroySoon();
 		else res.end();
-	}
-
-	#delay(ctx: Context, ms: number): Promise<void> {
-		return new Promise((resolve) => {
-			const done = () => {
-				clearTimeout(timer);
-				ctx.res.off('close', done);
-				resolve();
-			};
-			const timer = setTimeout(done, ms);
-			ctx.res.on('close', done);
-		});
 	}
 
 	/**

@@ -7,7 +7,6 @@ import {
 	describeAllowed,
 	isAllowed,
 	rulesFor,
-	type FamilyName,
 	type FieldRule,
 	type ModelRules,
 	type ScalarField,
@@ -263,10 +262,6 @@ export class Job {
 		this.remixedFromVideoId = init.remixedFromVideoId ?? null;
 	}
 
-	get family(): FamilyName {
-		return this.rules.family;
-	}
-
 	/** Planned end (ms) of the job; null for jobs that never finish. */
 	get endsAt(): number | null {
 		return this.plan.outcome === 'never' ? null : this.createdAt + this.plan.durationMs;
@@ -280,10 +275,6 @@ export class Job {
 
 	get status(): JobStatus {
 		return this.state().status;
-	}
-
-	get progress(): number {
-		return this.state().progress;
 	}
 
 	state(now = Date.now()): { status: JobStatus; progress: number } {
@@ -339,7 +330,7 @@ export function maxOverlap(jobs: Iterable<Pick<Job, 'createdAt' | 'endsAt'>>): n
 export type StatusWords =
 	'current' | 'legacy' | 'runway' | 'kling' | 'xai' | Partial<Record<JobStatus, string>>;
 
-export const STATUS_PRESETS: Readonly<Record<string, Partial<Record<JobStatus, string>>>> = {
+const STATUS_PRESETS: Readonly<Record<string, Partial<Record<JobStatus, string>>>> = {
 	current: {},
 	legacy: {
 		queued: 'SUBMITTED',
