@@ -163,6 +163,7 @@ const NO_CONTENT_CODES: Record<number, string> = {
 	405: 'method_not_allowed',
 	501: 'not_implemented',
 };
+
 function matchRoute(method: string | undefined, pathname: string): Route {
 	if (pathname === '/v1/models') return { name: method === 'GET' ? 'models' : 'other' };
 	if (pathname === '/api/models') return { name: method === 'GET' ? 'public-models' : 'other' };
@@ -191,17 +192,57 @@ function bearerToken(req: http.IncomingMessage): string {
 	return match ? match[1].trim() : '';
 }
 
-function newRecord(req: http.IncomingMessage, url: URL): FileRequestRecord {
-	const { method = '', headers } = req;
+function newRecord({ method = '', headers }: http.IncomingMessage, url: URL): FileRequestRecord {
+	const path = url.pathname;
 	const query = Object.fromEntries(url.searchParams);
-	return {
-		method,
-		path: url.pathname,
-		query,
-		headers: { ...headers },
-		status: null,
-		at: Date.now(),
-	};
+	return { method, path, query, headers: { ...headers }, status: null, at: Date.now() };
+}
+
+/** A create's multipart form: its text fields, files (recorded, hashed) and references. */
+async function parseForm(raw: Buffer, type: string, record: RequestRecord): Promise<ParsedBody> {
+	if (!/^multipart\/form-data\s*;/i.test(type))
+		return { error: 'Content-Type must be multipart/form-data' };
+	let form: FormData;
+	try {
+		form = await new Response(raw, { headers: { 'content-type': type } }).formData();
+	} catch {
+		return { error: 'Malformed multipart/form-data body' };
+	}
+	const fields: FormFields = {};
+	const references: Reference[] = [];
+	for (const [name, value] of form) {
+		if (typeof value === 'string') {
+			const earlier = fields[name];
+			fields[name] = earlier === undefined ? value : [earlier, value].flat();
+			if (name === 'input_reference') references.push({ type: 'text', value });
+		} else {
+			const bytes = Buffer.from(await value.arrayBuffer());
+			record.files.push({
+				fieldName: name,
+				fileName: value.name,
+				mimeType: value.type,
+				size: bytes.length,
+				sha256: sha256(bytes),
+			});
+			if (name === 'input_reference') references.push({ type: 'file', mimeType: value.type });
+		}
+	}
+	record.fields = fields;
+	return { fields, references };
+}
+
+/** A remix's JSON body, which must be an object. */
+function parseJsonObject(raw: Buffer, record: RequestRecord): ParsedBody {
+	let json: unknown;
+	try {
+		json = JSON.parse(raw.toString('utf8'));
+	} catch {
+		json = null;
+	}
+	if (!json || typeof json !== 'object' || Array.isArray(json))
+		return { error: 'Body must be a JSON object' };
+	record.fields = json as Record<string, unknown>;
+	return { json: record.fields };
 }
 
 function readBody(req: http.IncomingMessage): Promise<Buffer> {
@@ -349,11 +390,8 @@ export class Simulator {
 	videoSha256(id: string, variant: Variant = 'video'): string {
 		const source = this.#source(id, variant);
 		const key = `${id}:${variant}:${source.size}`;
-		let hash = this.#hashCache.get(key);
-		if (hash === undefined) {
-			hash = sha256OfSource(source);
-			this.#hashCache.set(key, hash);
-		}
+		const hash = this.#hashCache.get(key) ?? sha256OfSource(source);
+		this.#hashCache.set(key, hash);
 		return hash;
 	}
 
@@ -519,50 +557,8 @@ export class Simulator {
 		record: RequestRecord,
 	): Promise<ParsedBody> {
 		const raw = await readBody(req);
-		const type = req.headers['content-type'] ?? '';
-		if (route.name === 'create') {
-			if (!/^multipart\/form-data\s*;/i.test(type))
-				return { error: 'Content-Type must be multipart/form-data' };
-			let form: FormData;
-			try {
-				form = await new Response(raw, { headers: { 'content-type': type } }).formData();
-			} catch {
-				return { error: 'Malformed multipart/form-data body' };
-			}
-			const fields: FormFields = {};
-			const references: Reference[] = [];
-			for (const [name, value] of form) {
-				if (typeof value === 'string') {
-					const earlier = fields[name];
-					fields[name] = earlier === undefined ? value : [earlier, value].flat();
-					if (name === 'input_reference') references.push({ type: 'text', value });
-				} else {
-					const bytes = Buffer.from(await value.arrayBuffer());
-					record.files.push({
-						fieldName: name,
-						fileName: value.name,
-						mimeType: value.type,
-						size: bytes.length,
-						sha256: sha256(bytes),
-					});
-					if (name === 'input_reference') references.push({ type: 'file', mimeType: value.type });
-				}
-			}
-			record.fields = fields;
-			return { fields, references };
-		}
-		if (route.name === 'remix') {
-			let json: unknown;
-			try {
-				json = JSON.parse(raw.toString('utf8'));
-			} catch {
-				return { error: 'Body must be a JSON object' };
-			}
-			if (!json || typeof json !== 'object' || Array.isArray(json))
-				return { error: 'Body must be a JSON object' };
-			record.fields = json as Record<string, unknown>;
-			return { json: json as Record<string, unknown> };
-		}
+		if (route.name === 'create') return parseForm(raw, req.headers['content-type'] ?? '', record);
+		if (route.name === 'remix') return parseJsonObject(raw, record);
 		return {};
 	}
 
