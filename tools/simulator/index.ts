@@ -1,18 +1,9 @@
 /**
- * Local simulator of CometAPI's video API (create, retrieve, content, remix, both model lists;
- * its error envelope and statuses) for every family of the shared /v1/videos route, used by the
- * jest tests, the benchmark, the offline demo and the end-to-end suite. Its family rules are its
- * own (families.ts, from the fact sheets in shared/), never the node's. Knobs: README.md here.
- *
- *   import { startSimulator } from '../tools/simulator';
- *   const sim = await startSimulator({ jobDurationMs: 200 });
- *   // ... point the client at sim.url with sim.apiKey ...
- *   await sim.close();
- *
- * Jobs run on the wall clock: a job's status and progress are computed from its creation time and
- * its plan whenever it is read, so there are no timers to clean up. A second HTTP server on
- * another port (`sim.fileOrigin`) plays the storage host: it serves the families' signed,
- * expiring result links and the 'redirect' fault's targets, and records what it was sent.
+ * The simulator's two HTTP servers (README.md here: hosts, options, faults, recipes). The API host
+ * routes each request, records it, lets a queued fault have its say and answers; the second server
+ * (`sim.fileOrigin`) plays the storage host of the families' signed, expiring result links and
+ * the 'redirect' fault's targets. Jobs run on the wall clock: a job's status is computed from its
+ * creation time and plan whenever it is read, so there are no timers to clean up.
  */
 import * as crypto from 'node:crypto';
 import * as http from 'node:http';
@@ -163,6 +154,10 @@ const NO_CONTENT_CODES: Record<number, string> = {
 	405: 'method_not_allowed',
 	501: 'not_implemented',
 };
+
+function invalidRequest(message: string): BodyAnswer {
+	return errorAnswer(400, message, { code: 'invalid_request' });
+}
 
 function matchRoute(method: string | undefined, pathname: string): Route {
 	if (pathname === '/v1/models') return { name: method === 'GET' ? 'models' : 'other' };
@@ -584,7 +579,7 @@ export class Simulator {
 	}
 
 	#create(body: ParsedBody, record: RequestRecord): BodyAnswer {
-		if ('error' in body) return errorAnswer(400, body.error, { code: 'invalid_request' });
+		if ('error' in body) return invalidRequest(body.error);
 		if (!('fields' in body)) throw new Error('create without a parsed form');
 		const request = validateCreate(body.fields, body.references);
 		if ('error' in request) return errorAnswer(400, request.error, { code: request.code });
@@ -594,38 +589,28 @@ export class Simulator {
 			return errorAnswer(404, `model not found: ${request.model}`, { code: 'model_not_found' });
 		}
 		const { model, prompt, rules, values } = request;
-		const id = randomId(rules.idPrefix);
-		const create = { id, model, prompt, fields: record.fields, files: record.files };
+		const { fields, files } = record;
+		const create = { id: randomId(rules.idPrefix), model, prompt, fields, files };
 		return this.#startJob(create, rules, values);
 	}
 
 	/** Sora's remix; other families' remix is not documented (silent): the simulator allows it. */
 	#remix(sourceId: string, body: ParsedBody, record: RequestRecord): BodyAnswer {
-		if ('error' in body) return errorAnswer(400, body.error, { code: 'invalid_request' });
+		if ('error' in body) return invalidRequest(body.error);
 		if (!('json' in body)) throw new Error('remix without a parsed body');
 		const prompt = body.json.prompt;
 		const promptError = validatePrompt(prompt);
 		if (promptError || typeof prompt !== 'string')
-			return errorAnswer(400, promptError ?? 'prompt is required', { code: 'invalid_request' });
+			return invalidRequest(promptError ?? 'prompt is required');
 		const source = this.jobs.get(sourceId);
-		if (!source)
-			return errorAnswer(400, `Video ${sourceId} not found`, { code: 'invalid_request' });
+		if (!source) return invalidRequest(`Video ${sourceId} not found`);
 		const { status } = source.state();
-		if (status !== 'completed') {
-			return errorAnswer(400, `Video ${sourceId} is not completed (status: ${status})`, {
-				code: 'invalid_request',
-			});
-		}
+		if (status !== 'completed')
+			return invalidRequest(`Video ${sourceId} is not completed (status: ${status})`);
 		const { model, rules, values } = source;
+		const { fields } = record;
 		const id = randomId(rules.idPrefix);
-		const create = {
-			id,
-			model,
-			prompt,
-			fields: record.fields,
-			files: [],
-			remixedFromVideoId: sourceId,
-		};
+		const create = { id, model, prompt, fields, files: [], remixedFromVideoId: sourceId };
 		return this.#startJob(create, rules, values);
 	}
 

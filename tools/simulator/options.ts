@@ -74,7 +74,7 @@ export const DEFAULT_OPTIONS: Readonly<SimulatorOptions> = Object.freeze({
 	linkField: 'video_url',
 	pollAfterMs: undefined,
 	latencyMs: 0,
-	// The library is silent by default; the CLI turns request logging on.
+	// Silent by default; `npm run dev` (scripts/dev.ts) turns request logging on.
 	quiet: true,
 	plan: undefined,
 	statusWords: 'current',
