@@ -11,6 +11,7 @@ import {
 	type ModelRules,
 	type ScalarField,
 } from './families';
+import type { SimulatorOptions } from './options';
 
 /** How a job ends: 'never' jobs stay in progress for good. */
 export type Outcome = 'completed' | 'failed' | 'error' | 'unknown' | 'never';
@@ -65,13 +66,6 @@ export interface ValidCreate {
 export interface CreateRefusal {
 	error: string;
 	code: string;
-}
-
-/** The options resolvePlan reads. */
-export interface PlanDefaults {
-	jobDurationMs: number;
-	videoBytes: number | undefined;
-	plan?: (create: CreateRequest) => Partial<Plan> | undefined;
 }
 
 const OUTCOMES = new Set<string>(['completed', 'failed', 'error', 'unknown', 'never']);
@@ -204,7 +198,10 @@ function checkReferences(rules: ModelRules, references: Reference[]): string | n
  * The plan a job follows, decided once at create time: defaults from the simulator options, then
  * prompt markers, then whatever the configured `plan(create)` function returns.
  */
-export function resolvePlan(options: PlanDefaults, create: CreateRequest): Plan {
+export function resolvePlan(
+	options: Pick<SimulatorOptions, 'jobDurationMs' | 'videoBytes' | 'plan'>,
+	create: CreateRequest,
+): Plan {
 	const plan: Plan = {
 		durationMs: options.jobDurationMs,
 		outcome: 'completed',
