@@ -156,8 +156,8 @@ function fixtureSource(): Source {
 export const VARIANTS: Record<Variant, (id: string, videoBytes: number | undefined) => Source> = {
 	video: (id, videoBytes) =>
 		videoBytes === undefined ? fixtureSource() : videoSource(id, videoBytes),
-	thumbnail: (id) => thumbnailSource(id),
-	spritesheet: (id) => spritesheetSource(id),
+	thumbnail: thumbnailSource,
+	spritesheet: spritesheetSource,
 };
 
 export function isVariant(name: string): name is Variant {

@@ -16,18 +16,7 @@
  *   choice, marked "silent" where it is made.
  */
 
-export type FamilyName =
-	| 'veo'
-	| 'sora'
-	| 'seedance'
-	| 'wan'
-	| 'vidu'
-	| 'happyhorse'
-	| 'omni'
-	/** An id of no known family: prompt and fields taken unchecked (aliases change over time). */
-	| 'other';
-
-export const FAMILY_NAMES: readonly FamilyName[] = [
+export const FAMILY_NAMES = [
 	'veo',
 	'sora',
 	'seedance',
@@ -35,8 +24,10 @@ export const FAMILY_NAMES: readonly FamilyName[] = [
 	'vidu',
 	'happyhorse',
 	'omni',
+	// An id of no known family: prompt and fields taken unchecked (aliases change over time).
 	'other',
-];
+] as const;
+export type FamilyName = (typeof FAMILY_NAMES)[number];
 
 /** The scalar form fields a family documents. */
 export type ScalarField = 'seconds' | 'size' | 'aspect_ratio' | 'resolution';
@@ -260,11 +251,6 @@ export function rulesFor(model: string): ModelRules {
 	if (lower.startsWith('sora-2-pro')) return SORA_2_PRO;
 	if (lower.startsWith('sora')) return SORA_2;
 	return OTHER;
-}
-
-/** Every model id the table names, family by family. */
-export function modelsOf(family: FamilyName): string[] {
-	return Object.keys(MODEL_RULES).filter((model) => MODEL_RULES[model].family === family);
 }
 
 export function isAllowed(value: string, allowed: Allowed): boolean {

@@ -7,11 +7,11 @@ import {
 	describeAllowed,
 	isAllowed,
 	rulesFor,
-	type FamilyName,
 	type FieldRule,
 	type ModelRules,
 	type ScalarField,
 } from './families';
+import type { SimulatorOptions } from './options';
 
 /** How a job ends: 'never' jobs stay in progress for good. */
 export type Outcome = 'completed' | 'failed' | 'error' | 'unknown' | 'never';
@@ -66,13 +66,6 @@ export interface ValidCreate {
 export interface CreateRefusal {
 	error: string;
 	code: string;
-}
-
-/** The options resolvePlan reads. */
-export interface PlanDefaults {
-	jobDurationMs: number;
-	videoBytes: number | undefined;
-	plan?: (create: CreateRequest) => Partial<Plan> | undefined;
 }
 
 const OUTCOMES = new Set<string>(['completed', 'failed', 'error', 'unknown', 'never']);
@@ -205,7 +198,10 @@ function checkReferences(rules: ModelRules, references: Reference[]): string | n
  * The plan a job follows, decided once at create time: defaults from the simulator options, then
  * prompt markers, then whatever the configured `plan(create)` function returns.
  */
-export function resolvePlan(options: PlanDefaults, create: CreateRequest): Plan {
+export function resolvePlan(
+	options: Pick<SimulatorOptions, 'jobDurationMs' | 'videoBytes' | 'plan'>,
+	create: CreateRequest,
+): Plan {
 	const plan: Plan = {
 		durationMs: options.jobDurationMs,
 		outcome: 'completed',
@@ -263,10 +259,6 @@ export class Job {
 		this.remixedFromVideoId = init.remixedFromVideoId ?? null;
 	}
 
-	get family(): FamilyName {
-		return this.rules.family;
-	}
-
 	/** Planned end (ms) of the job; null for jobs that never finish. */
 	get endsAt(): number | null {
 		return this.plan.outcome === 'never' ? null : this.createdAt + this.plan.durationMs;
@@ -280,10 +272,6 @@ export class Job {
 
 	get status(): JobStatus {
 		return this.state().status;
-	}
-
-	get progress(): number {
-		return this.state().progress;
 	}
 
 	state(now = Date.now()): { status: JobStatus; progress: number } {
@@ -339,7 +327,7 @@ export function maxOverlap(jobs: Iterable<Pick<Job, 'createdAt' | 'endsAt'>>): n
 export type StatusWords =
 	'current' | 'legacy' | 'runway' | 'kling' | 'xai' | Partial<Record<JobStatus, string>>;
 
-export const STATUS_PRESETS: Readonly<Record<string, Partial<Record<JobStatus, string>>>> = {
+const STATUS_PRESETS: Readonly<Record<string, Partial<Record<JobStatus, string>>>> = {
 	current: {},
 	legacy: {
 		queued: 'SUBMITTED',
