@@ -79,9 +79,9 @@ export function contentDownload(videoId: string, options: INodeParameters = {}):
 	return shared.downloadParams(videoId, { options: { downloadFrom: 'content', ...options } });
 }
 
-/** The output items that carry a file. */
+/** The output items that carry a binary property (even an empty one: no partial files). */
 export function withBinary(result: VideoResult): VideoItem[] {
-	return result.items.filter((item) => item.binary && Object.keys(item.binary).length > 0);
+	return result.items.filter((item) => item.binary !== undefined);
 }
 
 /** The suite's simulator settings: the faults' key, short jobs, small videos. */
