@@ -168,6 +168,12 @@ function createAndWaitCase(
 	};
 }
 
+/** A job of a minute, seeded without waiting for it (queued for its first 6 s). */
+async function seedMinuteJob(s: Simulator): Promise<string> {
+	s.configure({ plan: () => ({ durationMs: 60_000 }) });
+	return await H.seedJob(s, { waitUntilDone: false });
+}
+
 /** Gaps (ms) between consecutive requests on a route. */
 function gaps(s: Simulator, route: string): number[] {
 	const at = H.requestsTo(s, route).map((request) => request.at);
@@ -393,15 +399,13 @@ const cases: FaultCase[] = [
 	{
 		name: 'I-not-ready: content asked for before completion explains the status and progress and names the id',
 		setup: async (s) => {
-			s.configure({ jobDurationMs: 60_000 });
-			const id = await H.seedJob(s, { waitUntilDone: false });
-			s.configure({ jobDurationMs: 50 });
+			const id = await seedMinuteJob(s);
 			// Into the in_progress phase (past the first 10 % of the job's duration): 20 %.
 			H.jobOf(s, id).createdAt -= 12_000;
 			return { id };
 		},
 		// The content route's own 400, explained (Automatic would retrieve the job first).
-		params: (ctx) => H.downloadParams(jobIdOf(ctx), { options: { downloadFrom: 'content' } }),
+		params: (ctx) => H.contentDownload(jobIdOf(ctx)),
 		expect: {
 			status: 'error',
 			error: [
@@ -416,12 +420,7 @@ const cases: FaultCase[] = [
 	},
 	{
 		name: 'I-not-ready-queued: content of a queued job says "queued"',
-		setup: async (s) => {
-			s.configure({ jobDurationMs: 60_000 });
-			const id = await H.seedJob(s, { waitUntilDone: false });
-			s.configure({ jobDurationMs: 50 });
-			return { id };
-		},
+		setup: async (s) => ({ id: await seedMinuteJob(s) }),
 		// Automatic looks the job up first (its model picks the route): the file is never asked for.
 		params: (ctx) => H.downloadParams(jobIdOf(ctx)),
 		expect: {
@@ -616,7 +615,7 @@ const cases: FaultCase[] = [
 			if (!late) throw new Error('no late server');
 			expect(late.createCount()).toBe(1);
 			expect(H.requestsTo(late, 'create')).toHaveLength(1);
-			expect(result.output(H.NODE_NAME)[0].json.id).toBe(late.creates[0].id);
+			expect(result.items[0].json.id).toBe(late.creates[0].id);
 		},
 		teardown: async (ctx) => {
 			await (await ctx.lateServer)?.close();
@@ -624,64 +623,56 @@ const cases: FaultCase[] = [
 	},
 
 	// --- Several items: one job each, never more; other items' jobs are never lost ----------------
-	{
-		name: 'M-429: 3 items, the first create is rate-limited: 3 jobs, 3 distinct ids in the output',
-		items: 3,
-		setup: async (s) => {
-			s.fault('create', { status: 429 });
-			return {};
+	createCase(
+		'M-429: 3 items, the first create is rate-limited: 3 jobs, 3 distinct ids in the output',
+		{ status: 429 },
+		{ status: 'success', nodeCreates: 3, requests: { create: 4 } },
+		{
+			items: 3,
+			check: (result, s) => {
+				const ids = result.items.map((item) => item.json.id);
+				expect(new Set(ids).size).toBe(3);
+				expect(ids.sort()).toEqual(s.creates.map((c) => c.id).sort());
+			},
 		},
-		params: () => H.createParams({ waitForCompletion: false }),
-		expect: { status: 'success', nodeCreates: 3, requests: { create: 4 } },
-		check: (result, s) => {
-			const ids = result.output(H.NODE_NAME).map((item) => item.json.id);
-			expect(new Set(ids).size).toBe(3);
-			expect(ids.sort()).toEqual(s.creates.map((c) => c.id).sort());
-		},
-	},
-	{
-		name: 'M-ambiguous: 3 items, one create fails ambiguously: the error names the 2 other jobs, 3 jobs total',
-		items: 3,
-		setup: async (s) => {
-			s.fault('create', { status: 502, acceptThenFail: true });
-			return {};
-		},
-		params: () => H.createParams({ waitForCompletion: false }),
-		expect: {
+	),
+	createCase(
+		'M-ambiguous: 3 items, one create fails ambiguously: the error names the 2 other jobs, 3 jobs total',
+		{ status: 502, acceptThenFail: true },
+		{
 			status: 'error',
 			error: MAY_EXIST,
 			nodeCreates: 3,
 			requests: { create: 3 },
 			ambiguousCreate: true,
 		},
-		check: (result, s) => {
-			// The 2 jobs whose ids the node knows must be in the error.
-			const known = s.creates.slice(1).map((c) => c.id);
-			for (const id of known) expect(H.errorText(result)).toContain(id);
+		{
+			items: 3,
+			check: (result, s) => {
+				// The 2 jobs whose ids the node knows must be in the error.
+				for (const { id } of s.creates.slice(1)) expect(H.errorText(result)).toContain(id);
+			},
 		},
-	},
-	{
-		name: 'M-cof: 2 items, one create rejected (400) with Continue On Fail: one error item, one job item',
-		items: 2,
-		setup: async (s) => {
-			s.fault('create', { status: 400, message: 'prompt violates policy' });
-			return {};
-		},
-		params: () => H.createParams({ waitForCompletion: false }),
-		continueOnFail: true,
-		expect: {
+	),
+	createCase(
+		'M-cof: 2 items, one create rejected (400) with Continue On Fail: one error item, one job item',
+		{ status: 400, message: 'prompt violates policy' },
+		{
 			status: 'success',
 			error: [/prompt violates policy/],
 			nodeCreates: 1,
 			requests: { create: 2 },
 		},
-		check: (result) => {
-			const items = result.output(H.NODE_NAME);
-			expect(items).toHaveLength(2);
-			expect(items.filter((item) => item.json.error)).toHaveLength(1);
-			expect(items.filter((item) => item.json.id && !item.json.error)).toHaveLength(1);
+		{
+			items: 2,
+			continueOnFail: true,
+			check: (result) => {
+				expect(result.items).toHaveLength(2);
+				expect(result.items.filter((item) => item.json.error)).toHaveLength(1);
+				expect(result.items.filter((item) => item.json.id && !item.json.error)).toHaveLength(1);
+			},
 		},
-	},
+	),
 
 	// --- 5. Job outcomes (create, wait, download) ------------------------------------------------
 	createAndWaitCase('J-completed: create, wait and download: one job, exact bytes', {
@@ -835,7 +826,7 @@ async function checkCase(
 	expect(nodeJobs.length).toBeLessThanOrEqual(items);
 
 	// Nothing lost: every job the node made is named in the output or the error...
-	const visible = `${H.serialise(result.output(H.NODE_NAME).map((item) => item.json))}\n${sees}`;
+	const visible = `${H.serialise(result.items.map((item) => item.json))}\n${sees}`;
 	const unnamed = nodeJobs.filter((id) => !visible.includes(id));
 	if (want.ambiguousCreate) {
 		// ...except one the node could not learn the id of; then it says so, and how to check.
@@ -847,7 +838,7 @@ async function checkCase(
 	// ...and the job the case is about is named when it fails.
 	if (want.namesJob) expect(sees).toContain(ctx.id);
 	if (want.outputIds) {
-		const errorItems = result.output(H.NODE_NAME).filter((item) => item.json.error !== undefined);
+		const errorItems = result.items.filter((item) => item.json.error !== undefined);
 		expect(errorItems.length).toBeGreaterThan(0);
 		for (const item of errorItems)
 			expect(item.json.id).toEqual(expect.stringMatching(/^(task|video)_/));
