@@ -112,6 +112,14 @@ export function json(status: number, value: unknown, headers: Record<string, str
 	return (_request, response) => sendJson(response, status, value, headers);
 }
 
+/** An answer that sends `body` as it is, without a Content-Length: the node has to count. */
+export function raw(status: number, body: string | Buffer): Answer {
+	return (_request, response) => {
+		response.writeHead(status, { 'content-type': 'application/json' });
+		response.end(body);
+	};
+}
+
 export function sendJson(
 	response: ServerResponse,
 	status: number,

@@ -19,6 +19,7 @@ import * as H from './helpers';
 import {
 	apiJob,
 	json,
+	raw,
 	sendJson,
 	trickle,
 	useHostileServer,
@@ -157,10 +158,7 @@ describe('1. the key never shows where a server echoes it', () => {
 		// The key starts 15 characters before the cut at 300.
 		const body = `${prefix}${'x'.repeat(285 - prefix.length)}${H.API_KEY}"}`;
 		expect(body.indexOf(H.API_KEY)).toBe(285);
-		getServer().answer((_request, response) => {
-			response.writeHead(200, { 'content-type': 'application/json' });
-			response.end(body);
-		});
+		getServer().answer(raw(200, body));
 		const result = await runNode(H.createParams({ waitForCompletion: false }));
 
 		expect(result.status).toBe('error');
@@ -176,11 +174,7 @@ describe('2. answers and downloads have a size limit', () => {
 			Buffer.alloc(20 * 1024 * 1024, 'a'),
 			Buffer.from('"}'),
 		]);
-		getServer().answer((_request, response) => {
-			// No Content-Length: the node has to count, not trust a header.
-			response.writeHead(200, { 'content-type': 'application/json' });
-			response.end(body);
-		});
+		getServer().answer(raw(200, body));
 		const result = await runNode(retrieve());
 
 		expect(result.status).toBe('error');

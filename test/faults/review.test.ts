@@ -16,6 +16,7 @@ import * as H from './helpers';
 import {
 	apiJob,
 	json,
+	raw,
 	sendJson,
 	useHostileServer,
 	VIDEO_ID,
@@ -216,12 +217,9 @@ describe('3. the key in no form', () => {
 		const escaped = [...H.API_KEY].map(
 			(c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
 		);
-		getServer().answer((_request, response) => {
-			// A 200 without a job id: the node quotes what the server said.
-			const body = `{"detail":"key ${escaped.join('')} and ${H.API_KEY.slice(0, -3)} refused"}`;
-			response.writeHead(200, { 'content-type': 'application/json' });
-			response.end(body);
-		});
+		// A 200 without a job id: the node quotes what the server said.
+		const body = `{"detail":"key ${escaped.join('')} and ${H.API_KEY.slice(0, -3)} refused"}`;
+		getServer().answer(raw(200, body));
 		const result = await runNode(retrieve());
 
 		expect(result.status).toBe('error');
@@ -234,10 +232,7 @@ describe('3. the key in no form', () => {
 describe('5. bounded error bodies', () => {
 	test('5a: a 150k-deep error body gives the HTTP status, not a RangeError', async () => {
 		const depth = 150_000;
-		getServer().answer((_request, response) => {
-			response.writeHead(422, { 'content-type': 'application/json' });
-			response.end(`{"error":${'['.repeat(depth)}${']'.repeat(depth)}}`);
-		});
+		getServer().answer(raw(422, `{"error":${'['.repeat(depth)}${']'.repeat(depth)}}`));
 		const result = await runNode(retrieve());
 
 		expect(result.status).toBe('error');
