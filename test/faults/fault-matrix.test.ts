@@ -135,14 +135,12 @@ function createCase(
 function createAndWaitCase(
 	name: string,
 	{
-		prompt,
 		plan,
 		faults = [],
 		params = {},
 		expect,
 		...extra
 	}: CaseExtras & {
-		prompt?: string;
 		/** How the simulator plays the job out (instead of the prompt's markers). */
 		plan?: Partial<Plan>;
 		/** [route, fault] pairs */
@@ -157,12 +155,7 @@ function createAndWaitCase(
 			for (const [route, fault] of faults) s.fault(route, fault);
 			return {};
 		},
-		params: () =>
-			H.createParams({
-				prompt: prompt ?? 'A paper boat drifting down a rainy street',
-				binaryPropertyName: 'data',
-				...params,
-			}),
+		params: () => H.createParams({ binaryPropertyName: 'data', ...params }),
 		expect,
 		...extra,
 	};
@@ -731,7 +724,7 @@ const cases: FaultCase[] = [
 	createAndWaitCase(
 		'J-failed-noerror: a failed job without an error object still fails clearly with its id',
 		{
-			prompt: 'forbidden scene [fail-noerror]',
+			params: { prompt: 'forbidden scene [fail-noerror]' },
 			expect: {
 				status: 'error',
 				error: [/ended with status "failed": the provider gave no reason/],
@@ -743,8 +736,7 @@ const cases: FaultCase[] = [
 	createAndWaitCase(
 		'J-never: a job that never ends times out, names the id and says to use Retrieve',
 		{
-			prompt: 'endless scene [never]',
-			params: { options: { timeoutMinutes: 0.02 } },
+			params: { prompt: 'endless scene [never]', options: { timeoutMinutes: 0.02 } },
 			expect: {
 				status: 'error',
 				error: [/did not finish within 0\.02 min/, /Retrieve operation with id/, /keeps running/],
@@ -756,7 +748,7 @@ const cases: FaultCase[] = [
 	createAndWaitCase(
 		'J-failed-cof: with Continue On Fail a failed job yields an item with error and id',
 		{
-			prompt: 'forbidden scene [fail]',
+			params: { prompt: 'forbidden scene [fail]' },
 			continueOnFail: true,
 			expect: {
 				status: 'success',
