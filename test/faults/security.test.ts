@@ -1,13 +1,14 @@
 /**
  * Security of the API key, in real n8n workflow executions against the simulator:
- *   - servers that echo the key (error messages, error codes, provider failure reasons): it is
- *     redacted from messages, descriptions, continue-on-fail output, serialised errors and logs;
+ *   - servers that echo the key in HTTP errors: it is redacted from messages, descriptions,
+ *     continue-on-fail output, serialised errors and logs (a failed job's reason and code: the
+ *     fault matrix's J-failed and I-failed-job);
  *   - a download redirected to another origin carries no Authorization header there, and still
  *     delivers the right bytes;
  *   - the key goes only over https, unless the Base URL is loopback or "Allow Plain HTTP" is on
  *     (the plain-HTTP cases reach a simulator under an /etc/hosts alias of 127.0.0.1, and are
  *     skipped where there is none: these tests only ever talk to loopback);
- *   - answers that are not the API (HTML, odd URLs) are explained, not reported as parser errors.
+ *   - a redirect on an API call does not carry the key to another origin.
  * Every run also gets the shared scan (H.expectNoKeyLeak) over everything the user can read.
  */
 import * as fs from 'node:fs';
