@@ -16,10 +16,6 @@ function waitAndDownload(model: string, options: Record<string, unknown> = {}) {
 	return H.createParams({ model, options: { maxAttempts: 2, retryBaseDelayMs: 0, ...options } });
 }
 
-function binaries(result: VideoResult) {
-	return result.items.filter((item) => item.binary);
-}
-
 async function storedVideo(result: VideoResult, sim: Simulator) {
 	expect(result.status).toBe('success');
 	const [item] = result.items;
@@ -68,7 +64,7 @@ describe('Automatic', () => {
 		expect(result.error?.message).toMatch(
 			/^Could not download the video through the content route: the content route answered HTTP 501.*, and the job has no result link \[job \w+\]$/,
 		);
-		expect(binaries(result)).toEqual([]);
+		expect(H.withBinary(result)).toEqual([]);
 	});
 
 	test('the link failing after the content route could not serve: both routes and reasons named', async () => {
@@ -81,7 +77,7 @@ describe('Automatic', () => {
 		expect(result.error?.message).toMatch(
 			/^Could not download the video from its result link \(the content route answered HTTP 404.*\): the result link answered HTTP 403 \[job \w+\]$/,
 		);
-		expect(binaries(result)).toEqual([]);
+		expect(H.withBinary(result)).toEqual([]);
 	});
 });
 
@@ -147,7 +143,7 @@ describe('files as storage hosts serve them', () => {
 
 		expect(result.status).toBe('error');
 		expect(result.error?.message).toMatch(/the result link sent a text\/html document/);
-		expect(binaries(result)).toEqual([]);
+		expect(H.withBinary(result)).toEqual([]);
 	});
 
 	test('a chunked link file without Content-Length, untyped, is stored whole', async () => {
@@ -166,7 +162,7 @@ describe('files as storage hosts serve them', () => {
 
 		expect(result.status).toBe('error');
 		expect(result.error?.message).toMatch(/from its result link: the file broke off/);
-		expect(binaries(result)).toEqual([]);
+		expect(H.withBinary(result)).toEqual([]);
 		// Fetched again once (Max Attempts 2), never through /content.
 		expect(sim.storageRequests).toHaveLength(2);
 		expect(H.requestsTo(sim, 'content')).toHaveLength(0);

@@ -5,12 +5,21 @@
  */
 import * as net from 'node:net';
 
-import type { INodeExecutionData } from 'n8n-workflow';
+import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
-import type { StartItem } from '../../tools/harness';
+import { credentialRef, runWorkflow, type StartItem } from '../../tools/harness';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../tools/simulator';
 import * as shared from '../helpers';
-import { NODE_NAME } from '../helpers';
+import {
+	FAST_OPTIONS,
+	NODE_NAME,
+	NODE_TYPE,
+	PACKAGE_DIR,
+	type VideoItem,
+	type VideoParameters,
+	type VideoResult,
+	type VideoRun,
+} from '../helpers';
 
 export {
 	NODE_NAME,
@@ -23,8 +32,57 @@ export {
 	runVideoNode,
 } from '../helpers';
 
-/** A distinctive key, so a scan for it cannot hit anything by accident. */
-export const API_KEY = 'sk-faults-S3cr3t-7c1f0e9a4b2d4e6f8a0b';
+/** No word in it, so no 8 characters of it can turn up in a path or a message by accident. */
+export const API_KEY = 'sk-Qv7xLw9z-4e9b1c7a2f8d40c6b5a3e1d9f7c2a8b6';
+
+/**
+ * Start -> Comet Video against a hostile server at `url` (or, with `credential.baseUrl`, any
+ * Base URL), with the suite's key and one attempt per call, so a hostile answer is met once.
+ * `retryOnFail` is n8n's node setting Retry On Fail, with Max Tries 3 and no wait between tries.
+ */
+export async function runHostile(
+	url: string,
+	parameters: VideoParameters,
+	{
+		credential = {},
+		items = [{ json: {} }],
+		continueOnFail = false,
+		retryOnFail = false,
+		...harness
+	}: VideoRun & { retryOnFail?: boolean } = {},
+): Promise<VideoResult> {
+	const options = { ...FAST_OPTIONS, maxAttempts: 1, ...parameters.options };
+	const result = await runWorkflow({
+		nodes: [
+			{ name: 'Start', type: 'test.start', parameters: { items: items as INodeParameters[] } },
+			{
+				name: NODE_NAME,
+				type: NODE_TYPE,
+				parameters: { ...parameters, options },
+				credentials: credentialRef('cometVideoApi'),
+				...(continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
+				...(retryOnFail ? { retryOnFail: true, maxTries: 3, waitBetweenTries: 0 } : {}),
+			},
+		],
+		connections: { Start: { main: [[{ node: NODE_NAME, type: 'main', index: 0 }]] } },
+		credentials: {
+			cometVideoApi: { apiKey: API_KEY, baseUrl: url, allowHttp: false, ...credential },
+		},
+		packageDir: PACKAGE_DIR,
+		...harness,
+	});
+	return { ...result, items: result.output(NODE_NAME) as VideoItem[] };
+}
+
+/** A Download of job `videoId` through the content route only (never the job's link). */
+export function contentDownload(videoId: string, options: INodeParameters = {}): VideoParameters {
+	return shared.downloadParams(videoId, { options: { downloadFrom: 'content', ...options } });
+}
+
+/** The output items that carry a binary property (even an empty one: no partial files). */
+export function withBinary(result: VideoResult): VideoItem[] {
+	return result.items.filter((item) => item.binary !== undefined);
+}
 
 /** The suite's simulator settings: the faults' key, short jobs, small videos. */
 const SIM_OPTIONS = Object.freeze({ apiKey: API_KEY, jobDurationMs: 50, videoBytes: 64 * 1024 });
@@ -115,10 +173,15 @@ export function everythingVisible(result: RunView): string {
 	].join('\n');
 }
 
-/** The key, and its tell-tale fragments, must not appear anywhere the user can read. */
-export function expectNoKeyLeak(result: RunView, apiKey = API_KEY): void {
+/**
+ * The key (or another `secret`) must not appear anywhere the user can read: neither in base64
+ * nor any 8 characters of it in a row, so a key cut in two by a length limit is caught too.
+ */
+export function expectNoKeyLeak(result: RunView, secret = API_KEY): void {
 	const text = everythingVisible(result);
-	const fragments = [apiKey, `Bearer ${apiKey}`, Buffer.from(apiKey).toString('base64')];
+	const fragments = [Buffer.from(secret).toString('base64')];
+	for (let start = 0; start + 8 <= secret.length; start++)
+		fragments.push(secret.slice(start, start + 8));
 	for (const fragment of fragments) {
 		if (text.includes(fragment)) {
 			const at = text.indexOf(fragment);

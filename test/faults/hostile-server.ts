@@ -91,6 +91,35 @@ export function useHostileServer(): () => HostileServer {
 	return () => server as HostileServer;
 }
 
+/** The job id the hostile answers are about. */
+export const VIDEO_ID = 'video_hostile_1';
+
+/** A job object as the API sends it. */
+export function apiJob(fields: Record<string, unknown> = {}): Record<string, unknown> {
+	return {
+		id: VIDEO_ID,
+		object: 'video',
+		model: 'veo3-fast',
+		status: 'queued',
+		progress: 0,
+		created_at: 1_760_000_000,
+		...fields,
+	};
+}
+
+/** An answer that sends `value` as JSON. */
+export function json(status: number, value: unknown, headers: Record<string, string> = {}): Answer {
+	return (_request, response) => sendJson(response, status, value, headers);
+}
+
+/** An answer that sends `body` as it is, without a Content-Length: the node has to count. */
+export function raw(status: number, body: string | Buffer): Answer {
+	return (_request, response) => {
+		response.writeHead(status, { 'content-type': 'application/json' });
+		response.end(body);
+	};
+}
+
 export function sendJson(
 	response: ServerResponse,
 	status: number,

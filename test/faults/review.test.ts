@@ -4,85 +4,36 @@
  * describe blocks carry the issue's finding numbers.
  */
 import { randomBytes } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 
-import { credentialRef, runWorkflow, type StartItem } from '../../tools/harness';
-import { FAST_OPTIONS, NODE_TYPE, PACKAGE_DIR } from '../helpers';
-import { everythingVisible, NODE_NAME } from './helpers';
-import { sendJson, useHostileServer, type SeenRequest } from './hostile-server';
-
-const API_KEY = 'sk-review-9d2c4b7e1a3f45d8b6c0e2a4f6b8d0c2';
-const VIDEO_ID = 'video_review_1';
+import type { StartItem } from '../../tools/harness';
+import type { VideoParameters } from '../helpers';
+import * as H from './helpers';
+import {
+	apiJob,
+	json,
+	raw,
+	sendJson,
+	useHostileServer,
+	VIDEO_ID,
+	type SeenRequest,
+} from './hostile-server';
 
 const getServer = useHostileServer();
 
 // A call the node fails to bound hangs: fail it in 20 s, not the suites' 60.
 jest.setTimeout(20_000);
 
-type Parameters = Record<string, unknown> & { options?: Record<string, unknown> };
-
-interface RunArgs {
-	parameters: Parameters;
-	items?: StartItem[];
-	continueOnFail?: boolean;
-	/** n8n's node setting "Retry On Fail", with Max Tries 3 and Wait Between Tries 0. */
-	retryOnFail?: boolean;
-	baseUrl?: string;
-	cancelAfterMs?: number;
-}
-
-/** Start -> Comet Video in n8n-core's engine, with the node settings n8n's editor offers. */
-async function runNode({
-	parameters,
-	items = [{ json: {} }],
-	continueOnFail = false,
-	retryOnFail = false,
-	baseUrl,
-	cancelAfterMs,
-}: RunArgs) {
-	const result = await runWorkflow({
-		nodes: [
-			{ name: 'Start', type: 'test.start', parameters: { items: items as never } },
-			{
-				name: NODE_NAME,
-				type: NODE_TYPE,
-				parameters: {
-					...parameters,
-					options: { ...FAST_OPTIONS, maxAttempts: 1, ...parameters.options },
-				} as never,
-				credentials: credentialRef('cometVideoApi'),
-				...(continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
-				...(retryOnFail ? { retryOnFail: true, maxTries: 3, waitBetweenTries: 0 } : {}),
-			},
-		],
-		connections: { Start: { main: [[{ node: NODE_NAME, type: 'main', index: 0 }]] } },
-		credentials: { cometVideoApi: { apiKey: API_KEY, baseUrl: baseUrl ?? getServer().url } },
-		packageDir: PACKAGE_DIR,
-		cancelAfterMs,
-	});
-	return { ...result, items: result.output(NODE_NAME) };
-}
-
-function createParams(extra: Parameters = {}): Parameters {
-	return {
-		operation: 'create',
-		model: { __rl: true, mode: 'id', value: 'veo3-fast' },
-		prompt: 'A paper boat drifting down a rainy street',
-		waitForCompletion: false,
-		...extra,
-	};
-}
-
-function retrieveParams(extra: Parameters = {}): Parameters {
-	return { operation: 'retrieve', videoId: VIDEO_ID, waitForCompletion: false, ...extra };
-}
-
-function apiJob(fields: Record<string, unknown> = {}) {
-	return { id: VIDEO_ID, object: 'video', model: 'veo3-fast', status: 'queued', ...fields };
-}
+type Run = Parameters<typeof H.runHostile>[2];
+const runNode = (parameters: VideoParameters, run?: Run) =>
+	H.runHostile(getServer().url, parameters, run);
+const createParams = (overrides?: VideoParameters) =>
+	H.createParams({ waitForCompletion: false, ...overrides });
+const retrieve = (overrides?: VideoParameters) => H.retrieveParams(VIDEO_ID, overrides);
 
 const creates = () => getServer().requests.filter((request) => request.method === 'POST');
 
@@ -94,19 +45,28 @@ function promptOf(request: SeenRequest): string {
 
 describe('1. Retry On Fail never creates twice', () => {
 	test('1e: a job that is fine is not taken for a failure (no `error` field on its output)', async () => {
-		getServer().answer((_request, response) => sendJson(response, 200, apiJob()));
-		const result = await runNode({ parameters: createParams(), retryOnFail: true });
+		getServer().answer(json(200, apiJob()));
+		const result = await runNode(createParams(), { retryOnFail: true });
 
 		expect(result.status).toBe('success');
 		expect(getServer().requests).toHaveLength(1);
 		expect(result.items[0].json).not.toHaveProperty('error');
 	});
 
-	test('1a: a create answered 500 is sent once, and fails with "may have been created"', async () => {
-		getServer().answer((_request, response) =>
-			sendJson(response, 500, { error: { message: 'upstream broke', code: 'server_error' } }),
-		);
-		const result = await runNode({ parameters: createParams(), retryOnFail: true });
+	test.each([
+		[
+			'1a: a create answered 500 is sent once, and fails with "may have been created"',
+			createParams(),
+			json(500, { error: { message: 'upstream broke', code: 'server_error' } }),
+		],
+		[
+			'1d: a Remix answered 500 is sent once',
+			{ operation: 'remix', videoId: VIDEO_ID, prompt: 'at night' },
+			json(502, {}),
+		],
+	])('%s', async (_name, parameters, answer) => {
+		getServer().answer(answer);
+		const result = await runNode(parameters, { retryOnFail: true });
 
 		expect(result.status).toBe('error');
 		expect(creates()).toHaveLength(1);
@@ -128,8 +88,7 @@ describe('1. Retry On Fail never creates twice', () => {
 
 	test('1b: item 0 refused, item 1 created, stop on fail: one create per item, the id in the error', async () => {
 		answerRefusedThenMade();
-		const result = await runNode({
-			parameters: createParams({ prompt: '={{ $json.prompt }}' }),
+		const result = await runNode(createParams({ prompt: '={{ $json.prompt }}' }), {
 			items: twoItems,
 			retryOnFail: true,
 		});
@@ -141,8 +100,7 @@ describe('1. Retry On Fail never creates twice', () => {
 
 	test('1b: item 0 refused, item 1 created, continue on fail: one create per item, the id in the output', async () => {
 		answerRefusedThenMade();
-		const result = await runNode({
-			parameters: createParams({ prompt: '={{ $json.prompt }}' }),
+		const result = await runNode(createParams({ prompt: '={{ $json.prompt }}' }), {
 			items: twoItems,
 			retryOnFail: true,
 			continueOnFail: true,
@@ -164,30 +122,14 @@ describe('1. Retry On Fail never creates twice', () => {
 			if (polls === 1) return sendJson(response, 404, { error: { message: 'gone for now' } });
 			sendJson(response, 200, apiJob({ status: 'completed', progress: 100 }));
 		});
-		const result = await runNode({
-			parameters: createParams({ waitForCompletion: true, downloadWhenComplete: false }),
-			retryOnFail: true,
-		});
-
-		console.log(
-			getServer().requests.map((r) => `${r.method} ${r.url}`),
-			result.error?.message,
+		const result = await runNode(
+			createParams({ waitForCompletion: true, downloadWhenComplete: false }),
+			{ retryOnFail: true },
 		);
+
 		expect(result.status).toBe('success');
 		expect(creates()).toHaveLength(1);
 		expect(result.items[0].json).toMatchObject({ id: VIDEO_ID, status: 'completed' });
-	});
-
-	test('1d: a Remix answered 500 is sent once', async () => {
-		getServer().answer((_request, response) => sendJson(response, 502, {}));
-		const result = await runNode({
-			parameters: { operation: 'remix', videoId: VIDEO_ID, prompt: 'at night' },
-			retryOnFail: true,
-		});
-
-		expect(result.status).toBe('error');
-		expect(creates()).toHaveLength(1);
-		expect(result.error?.message).toMatch(/may have been created/);
 	});
 });
 
@@ -219,57 +161,38 @@ function useProcessingServer(): () => string {
 describe('2. every call bounded by Request Timeout', () => {
 	const processingUrl = useProcessingServer();
 
-	test('2a: a Retrieve answered only with 102 Processing ends after Request Timeout', async () => {
-		const started = Date.now();
-		const result = await runNode({ parameters: retrieveParams(), baseUrl: processingUrl() });
+	test.each([
+		['2a: a Retrieve', retrieve(), false],
+		// The content route, so that the file request itself meets the 102s (Automatic would look
+		// the job up first, which is 2a again).
+		['2b: a Download', H.contentDownload(VIDEO_ID), false],
+		['2c: a redirect hop', H.contentDownload(VIDEO_ID), true],
+	])(
+		'%s answered only with 102 Processing ends after Request Timeout',
+		async (_name, parameters, viaRedirect) => {
+			getServer().answer((_request, response) => {
+				response.writeHead(302, { location: `${processingUrl()}/file.mp4` });
+				response.end();
+			});
+			const started = Date.now();
+			const result = await H.runHostile(
+				viaRedirect ? getServer().url : processingUrl(),
+				parameters,
+			);
 
-		expect(result.status).toBe('error');
-		expect(result.error?.message).toMatch(/no answer within 1 s/);
-		expect(Date.now() - started).toBeLessThan(4000);
-	});
-
-	test('2b: a Download answered only with 102 Processing ends after Request Timeout', async () => {
-		const started = Date.now();
-		const result = await runNode({
-			parameters: { operation: 'download', videoId: VIDEO_ID, variant: 'video' },
-			baseUrl: processingUrl(),
-		});
-
-		expect(result.status).toBe('error');
-		expect(result.error?.message).toMatch(/no answer within 1 s/);
-		expect(Date.now() - started).toBeLessThan(4000);
-	});
-
-	test('2c: a redirect hop answered only with 102 Processing ends after Request Timeout', async () => {
-		getServer().answer((_request, response) => {
-			response.writeHead(302, { location: `${processingUrl()}/file.mp4` });
-			response.end();
-		});
-		const started = Date.now();
-		const result = await runNode({
-			// The content route (the server answers every request the same way).
-			parameters: {
-				operation: 'download',
-				videoId: VIDEO_ID,
-				variant: 'video',
-				options: { downloadFrom: 'content' },
-			},
-		});
-
-		expect(result.status).toBe('error');
-		expect(result.error?.message).toMatch(/no answer within 1 s/);
-		expect(Date.now() - started).toBeLessThan(4000);
-	});
+			expect(result.status).toBe('error');
+			expect(result.error?.message).toMatch(/no answer within 1 s/);
+			expect(Date.now() - started).toBeLessThan(4000);
+		},
+	);
 
 	test('2d: items waiting for a request slot leave when the execution is cancelled', async () => {
 		const started = Date.now();
-		const result = await runNode({
-			parameters: retrieveParams({ options: { maxInFlight: 1, requestTimeoutSeconds: 60 } }),
-			items: [{ json: {} }, { json: {} }],
-			baseUrl: processingUrl(),
-			continueOnFail: true,
-			cancelAfterMs: 700,
-		});
+		const result = await H.runHostile(
+			processingUrl(),
+			retrieve({ options: { maxInFlight: 1, requestTimeoutSeconds: 60 } }),
+			{ items: [{ json: {} }, { json: {} }], continueOnFail: true, cancelAfterMs: 700 },
+		);
 
 		expect(Date.now() - started).toBeLessThan(4000);
 		expect(result.items.map((item) => item.json.error)).toEqual([
@@ -281,56 +204,51 @@ describe('2. every call bounded by Request Timeout', () => {
 
 describe('3. the key in no form', () => {
 	test('3a: a job id equal to the key is refused as not a valid job id', async () => {
-		getServer().answer((_request, response) => sendJson(response, 200, apiJob({ id: API_KEY })));
-		const result = await runNode({ parameters: retrieveParams() });
+		getServer().answer(json(200, apiJob({ id: H.API_KEY })));
+		const result = await runNode(retrieve());
 
 		expect(result.status).toBe('error');
 		expect(result.error?.message).toMatch(/no valid job id/);
-		expect(everythingVisible(result)).not.toContain(API_KEY.slice(0, 8));
+		H.expectNoKeyLeak(result);
 	});
 
 	test('3b: a JSON-escaped key and a key missing its end, in a quoted answer, do not show', async () => {
-		const escaped = [...API_KEY].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-		getServer().answer((_request, response) => {
-			// A 200 without a job id: the node quotes what the server said.
-			const body = `{"detail":"key ${escaped.join('')} and ${API_KEY.slice(0, -3)} refused"}`;
-			response.writeHead(200, { 'content-type': 'application/json' });
-			response.end(body);
-		});
-		const result = await runNode({ parameters: retrieveParams() });
+		const escaped = [...H.API_KEY].map(
+			(c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+		);
+		// A 200 without a job id: the node quotes what the server said.
+		const body = `{"detail":"key ${escaped.join('')} and ${H.API_KEY.slice(0, -3)} refused"}`;
+		getServer().answer(raw(200, body));
+		const result = await runNode(retrieve());
 
 		expect(result.status).toBe('error');
 		expect(result.error?.description).toMatch(/It said/);
-		const visible = everythingVisible(result);
-		expect(visible).not.toContain(API_KEY.slice(3, 11));
-		expect(visible).not.toContain(escaped.slice(3, 11).join(''));
+		H.expectNoKeyLeak(result);
+		expect(H.everythingVisible(result)).not.toContain(escaped.slice(3, 11).join(''));
 	});
 });
 
 describe('5. bounded error bodies', () => {
 	test('5a: a 150k-deep error body gives the HTTP status, not a RangeError', async () => {
 		const depth = 150_000;
-		getServer().answer((_request, response) => {
-			response.writeHead(422, { 'content-type': 'application/json' });
-			response.end(`{"error":${'['.repeat(depth)}${']'.repeat(depth)}}`);
-		});
-		const result = await runNode({ parameters: retrieveParams() });
+		getServer().answer(raw(422, `{"error":${'['.repeat(depth)}${']'.repeat(depth)}}`));
+		const result = await runNode(retrieve());
 
 		expect(result.status).toBe('error');
 		expect(result.error?.message).toMatch(/HTTP 422/);
-		expect(everythingVisible(result)).not.toMatch(/RangeError|call stack/i);
+		expect(H.everythingVisible(result)).not.toMatch(/RangeError|call stack/i);
 	});
 
 	test('5b: only the envelope code and message survive, capped, with the status', async () => {
-		getServer().answer((_request, response) =>
-			sendJson(response, 403, {
+		getServer().answer(
+			json(403, {
 				error: { message: 'm'.repeat(5000), code: 'c'.repeat(5000), extra: { deep: 'x' } },
 			}),
 		);
-		const result = await runNode({ parameters: retrieveParams() });
+		const result = await runNode(retrieve());
 
 		expect(result.error?.message).toMatch(/HTTP 403/);
-		const visible = everythingVisible(result);
+		const visible = H.everythingVisible(result);
 		expect(visible).not.toContain('m'.repeat(400));
 		expect(visible).not.toContain('c'.repeat(400));
 		expect(visible).not.toContain('deep');
@@ -345,14 +263,14 @@ describe('6. ids kept on the wait path', () => {
 			polls++;
 			sendJson(response, 503, { error: { message: 'busy' } }, { 'retry-after': '30' });
 		});
-		const result = await runNode({
-			parameters: createParams({
+		const result = await runNode(
+			createParams({
 				waitForCompletion: true,
 				downloadWhenComplete: false,
 				options: { maxAttempts: 3 },
 			}),
-			cancelAfterMs: 2500,
-		});
+			{ cancelAfterMs: 2500 },
+		);
 
 		expect(polls).toBeGreaterThan(0);
 		expect(result.status).not.toBe('success');
@@ -365,9 +283,9 @@ describe('6. ids kept on the wait path', () => {
 				? sendJson(response, 200, apiJob())
 				: sendJson(response, 200, apiJob({ id: 'video_other_2', status: 'completed' })),
 		);
-		const result = await runNode({
-			parameters: createParams({ waitForCompletion: true, downloadWhenComplete: false }),
-		});
+		const result = await runNode(
+			createParams({ waitForCompletion: true, downloadWhenComplete: false }),
+		);
 
 		expect(result.status).toBe('error');
 		expect(result.error?.message).toContain(VIDEO_ID);
@@ -375,45 +293,39 @@ describe('6. ids kept on the wait path', () => {
 	});
 });
 
+const GZIPPED = gzipSync(randomBytes(256 * 1024));
+const GARBLED = Buffer.concat([gzipSync(Buffer.alloc(0)).subarray(0, 10), randomBytes(64 * 1024)]);
+
 describe('7. one failure path', () => {
-	const downloadOnce = {
-		operation: 'download',
-		videoId: VIDEO_ID,
-		variant: 'video',
-		// The content route (the server answers every request the same way).
-		options: { maxAttempts: 2, downloadFrom: 'content' },
-	};
-
-	test('7a: a gzip download cut mid-stream broke off, and is fetched again', async () => {
-		const whole = gzipSync(randomBytes(256 * 1024));
-		getServer().answer((_request, response) => {
-			response.writeHead(200, {
-				'content-type': 'video/mp4',
-				'content-encoding': 'gzip',
-				'content-length': String(whole.length),
-			});
-			response.write(whole.subarray(0, whole.length / 2), () => response.destroy());
-		});
-		const result = await runNode({ parameters: downloadOnce });
-
-		expect(result.status).toBe('error');
-		expect(result.error?.message).toMatch(/broke off/);
-		expect(getServer().requests).toHaveLength(2);
-	});
-
-	test('7b: a garbled gzip download (zlib Z_DATA_ERROR) broke off, not a storage failure', async () => {
-		const garbled = Buffer.concat([
-			gzipSync(Buffer.alloc(0)).subarray(0, 10),
-			randomBytes(64 * 1024),
-		]);
-		getServer().answer((_request, response) => {
-			response.writeHead(200, { 'content-type': 'video/mp4', 'content-encoding': 'gzip' });
-			response.end(garbled);
-		});
-		const result = await runNode({ parameters: downloadOnce });
+	test.each<[string, (response: ServerResponse) => void]>([
+		// The HTTP client decodes a compressed body on its own and drops Content-Encoding, so the
+		// length the server announced is what catches a cut (without one, no client can tell a
+		// clean early end from the real end).
+		[
+			'7a: a gzip download cut mid-stream broke off, and is fetched again',
+			(response) => {
+				response.writeHead(200, {
+					'content-type': 'video/mp4',
+					'content-encoding': 'gzip',
+					'content-length': String(GZIPPED.length),
+				});
+				response.write(GZIPPED.subarray(0, GZIPPED.length / 2), () => response.destroy());
+			},
+		],
+		[
+			'7b: a garbled gzip download (zlib Z_DATA_ERROR) broke off, not a storage failure',
+			(response) => {
+				response.writeHead(200, { 'content-type': 'video/mp4', 'content-encoding': 'gzip' });
+				response.end(GARBLED);
+			},
+		],
+	])('%s', async (_name, answer) => {
+		getServer().answer((_request, response) => answer(response));
+		const result = await runNode(H.contentDownload(VIDEO_ID, { maxAttempts: 2 }));
 
 		expect(result.status).toBe('error');
 		expect(result.error?.message).toMatch(/broke off/);
+		expect(H.withBinary(result)).toHaveLength(0);
 		expect(getServer().requests).toHaveLength(2);
 	});
 });
