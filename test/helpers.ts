@@ -86,6 +86,8 @@ export interface VideoRun {
 	items?: StartItem[];
 	/** The node's "On Error: Continue" setting. */
 	continueOnFail?: boolean;
+	/** n8n's node setting "Retry On Fail", with Max Tries 3 and no wait between tries. */
+	retryOnFail?: boolean;
 	binaryMode?: BinaryMode;
 	cancelAfterMs?: number;
 }
@@ -108,7 +110,13 @@ export type VideoServer = Pick<Simulator, 'apiKey' | 'url'>;
 export async function runVideoNode(
 	sim: VideoServer,
 	parameters: VideoParameters,
-	{ credential = {}, items = [{ json: {} }], continueOnFail = false, ...harness }: VideoRun = {},
+	{
+		credential = {},
+		items = [{ json: {} }],
+		continueOnFail = false,
+		retryOnFail = false,
+		...harness
+	}: VideoRun = {},
 ): Promise<VideoResult> {
 	const result = await runWorkflow({
 		nodes: [
@@ -119,6 +127,7 @@ export async function runVideoNode(
 				parameters: { ...parameters, options: { ...FAST_OPTIONS, ...parameters.options } },
 				credentials: credentialRef('cometVideoApi'),
 				...(continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
+				...(retryOnFail ? { retryOnFail: true, maxTries: 3, waitBetweenTries: 0 } : {}),
 			},
 		],
 		connections: { Start: { main: [[{ node: NODE_NAME, type: 'main', index: 0 }]] } },

@@ -7,14 +7,11 @@ import * as net from 'node:net';
 
 import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
-import { credentialRef, runWorkflow, type StartItem } from '../../tools/harness';
+import type { StartItem } from '../../tools/harness';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../tools/simulator';
 import * as shared from '../helpers';
 import {
-	FAST_OPTIONS,
 	NODE_NAME,
-	NODE_TYPE,
-	PACKAGE_DIR,
 	type VideoItem,
 	type VideoParameters,
 	type VideoResult,
@@ -38,40 +35,17 @@ export const API_KEY = 'sk-Qv7xLw9z-4e9b1c7a2f8d40c6b5a3e1d9f7c2a8b6';
 /**
  * Start -> Comet Video against a hostile server at `url` (or, with `credential.baseUrl`, any
  * Base URL), with the suite's key and one attempt per call, so a hostile answer is met once.
- * `retryOnFail` is n8n's node setting Retry On Fail, with Max Tries 3 and no wait between tries.
  */
-export async function runHostile(
+export function runHostile(
 	url: string,
 	parameters: VideoParameters,
-	{
-		credential = {},
-		items = [{ json: {} }],
-		continueOnFail = false,
-		retryOnFail = false,
-		...harness
-	}: VideoRun & { retryOnFail?: boolean } = {},
+	run: VideoRun = {},
 ): Promise<VideoResult> {
-	const options = { ...FAST_OPTIONS, maxAttempts: 1, ...parameters.options };
-	const result = await runWorkflow({
-		nodes: [
-			{ name: 'Start', type: 'test.start', parameters: { items: items as INodeParameters[] } },
-			{
-				name: NODE_NAME,
-				type: NODE_TYPE,
-				parameters: { ...parameters, options },
-				credentials: credentialRef('cometVideoApi'),
-				...(continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
-				...(retryOnFail ? { retryOnFail: true, maxTries: 3, waitBetweenTries: 0 } : {}),
-			},
-		],
-		connections: { Start: { main: [[{ node: NODE_NAME, type: 'main', index: 0 }]] } },
-		credentials: {
-			cometVideoApi: { apiKey: API_KEY, baseUrl: url, allowHttp: false, ...credential },
-		},
-		packageDir: PACKAGE_DIR,
-		...harness,
-	});
-	return { ...result, items: result.output(NODE_NAME) as VideoItem[] };
+	return shared.runVideoNode(
+		{ apiKey: API_KEY, url },
+		{ ...parameters, options: { maxAttempts: 1, ...parameters.options } },
+		run,
+	);
 }
 
 /** A Download of job `videoId` through the content route only (never the job's link). */
