@@ -34,24 +34,26 @@ describe('chooseRoutes', () => {
 });
 
 describe('contentRouteCannotServe', () => {
-	test.each<[number, string, boolean]>([
-		[404, 'application/json', true],
-		[405, '', true],
-		[410, 'text/plain', true],
-		[501, 'application/json', true],
-		[200, 'application/json; charset=utf-8', true],
-		[200, 'video/mp4', false],
-		[200, '', false],
-		// Not ready yet, the key, retried statuses and server faults are not "try the link".
-		[400, 'application/json', false],
-		[401, 'application/json', false],
-		[403, 'application/json', false],
-		[408, '', false],
-		[429, 'application/json', false],
-		[500, 'application/json', false],
-		[503, '', false],
-	])('HTTP %s typed "%s": %s', (status, type, expected) => {
-		expect(contentRouteCannotServe(status, type)).toBe(expected);
+	test.each<[number, string, boolean, boolean]>([
+		[404, 'application/json', false, true],
+		[405, '', false, true],
+		[410, 'text/plain', false, true],
+		[501, 'application/json', false, true],
+		[200, 'application/json; charset=utf-8', false, true],
+		[200, 'video/mp4', true, false],
+		[200, '', true, false],
+		// Not ready yet (unless the job is known to be finished), the key, retried statuses and
+		// server faults are not "try the link".
+		[400, 'application/json', false, false],
+		[400, 'application/json', true, true],
+		[401, 'application/json', true, false],
+		[403, 'application/json', true, false],
+		[408, '', true, false],
+		[429, 'application/json', true, false],
+		[500, 'application/json', true, false],
+		[503, '', true, false],
+	])('HTTP %s typed "%s", job known finished %s: %s', (status, type, finished, expected) => {
+		expect(contentRouteCannotServe(status, type, finished)).toBe(expected);
 	});
 });
 
@@ -101,8 +103,8 @@ describe('peekBytes', () => {
 	test('reads the first bytes across chunks and puts them back: the reader gets the whole body', async () => {
 		const chunks = [Buffer.from('ab'), Buffer.from('cdefgh'), Buffer.from('ijklmnop')];
 		const stream = Readable.from(chunks, { objectMode: false });
-		const head = await peekBytes(stream, 12, 1000);
-		expect(head.toString()).toBe('abcdefghijkl');
+		const { head, ended } = await peekBytes(stream, 12, 1000);
+		expect([head.toString(), ended]).toEqual(['abcdefghijkl', 'read']);
 		const rest: Buffer[] = [];
 		for await (const chunk of stream) rest.push(chunk as Buffer);
 		expect(Buffer.concat(rest).toString()).toBe('abcdefghijklmnop');
@@ -110,17 +112,27 @@ describe('peekBytes', () => {
 
 	test('a body shorter than asked: what there is, still readable after', async () => {
 		const stream = Readable.from([Buffer.from('abc')], { objectMode: false });
-		expect((await peekBytes(stream, 12, 1000)).toString()).toBe('abc');
+		const { head, ended } = await peekBytes(stream, 12, 1000);
+		expect([head.toString(), ended]).toEqual(['abc', 'read']);
 		const rest: Buffer[] = [];
 		for await (const chunk of stream) rest.push(chunk as Buffer);
 		expect(Buffer.concat(rest).toString()).toBe('abc');
 	});
 
-	test('a stream that sends nothing: given up after the timeout, with no bytes', async () => {
+	test('a stream that sends nothing: given up after the timeout, with no bytes, as late', async () => {
 		const stream = new Readable({ read() {} });
 		const started = Date.now();
-		expect(await peekBytes(stream, 12, 200)).toHaveLength(0);
+		const { head, ended } = await peekBytes(stream, 12, 200);
+		expect([head.length, ended]).toEqual([0, 'late']);
 		expect(Date.now() - started).toBeLessThan(1000);
 		stream.destroy();
+	});
+
+	test('a stream that fails before its first bytes: broke, with no bytes', async () => {
+		const stream = new Readable({ read() {} });
+		setTimeout(() => stream.destroy(new Error('reset')), 20);
+		stream.on('error', () => undefined);
+		const { head, ended } = await peekBytes(stream, 12, 1000);
+		expect([head.length, ended]).toEqual([0, 'broke']);
 	});
 });

@@ -59,27 +59,35 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	}
 
 	const failed = results.findIndex((result) => !result.ok);
-	// n8n's Retry On Fail runs the node again when it throws or its first output is an error.
-	creates.end(failed !== -1 && (failed === 0 || !continueOnFail));
 	if (failed !== -1 && !continueOnFail) throw withOtherJobs(results, failed);
-	return [results.map((result, i) => outputItem(result, i, api.redactor))];
+	const errorOutput = this.getNode().onError === 'continueErrorOutput';
+	return [results.map((result, i) => outputItem(result, i, api.redactor, errorOutput))];
 }
 
-/** Every output passes the redactor: a server may echo the key in any field of a job. */
+/**
+ * Every output passes the redactor: a server may echo the key in any field of a job. A failed
+ * item's JSON holds its message, hint and job id. Under "Continue (using error output)" it also
+ * carries the error as `item.error`, which is how n8n-core's `handleNodeErrorOutput` tells it
+ * apart; n8n then keeps only `{ error: message }` in its JSON, and the message names the job.
+ */
 function outputItem(
 	result: Settled<INodeExecutionData>,
 	itemIndex: number,
 	redactor: Redactor,
+	errorOutput: boolean,
 ): INodeExecutionData {
 	if (result.ok) return { ...result.value, json: redactor.deep(result.value.json) };
 	const id = jobIdOf(result.error);
-	const { message, description } = result.error;
+	const error = copyError(result.error);
+	error.message = redactor.text(error.message);
+	if (error.description) error.description = redactor.text(error.description);
 	return {
-		json: redactor.deep({
-			error: message,
-			...(description ? { description } : {}),
+		json: {
+			error: error.message,
+			...(error.description ? { description: error.description } : {}),
 			...(id ? { id } : {}),
-		}),
+		},
+		...(errorOutput ? { error: error as INodeExecutionData['error'] } : {}),
 		pairedItem: { item: itemIndex },
 	};
 }

@@ -46,10 +46,16 @@ function isoTime(value: unknown): string | null {
 	return text(value);
 }
 
+/**
+ * An error that says something. `{}` and `{ code: '', message: '' }` (what a gateway sends when
+ * its error struct is not optional) are no error: on the first output item n8n would take any
+ * `error` field for a failed run.
+ */
 function jobError(value: unknown): Pick<VideoJob, 'error'> {
 	if (!value || typeof value !== 'object') return {};
 	const { code, message } = value as IDataObject;
-	return { error: { code: text(code) ?? '', message: text(message) ?? '' } };
+	const error = { code: text(code)?.trim() ?? '', message: text(message)?.trim() ?? '' };
+	return error.code || error.message ? { error } : {};
 }
 
 export function normalizeJob(raw: IDataObject): VideoJob {
@@ -94,16 +100,35 @@ const STATUS_WORDS: Record<string, string> = {
 	done: 'completed',
 	failed: 'failed',
 	failure: 'failed',
+	fail: 'failed',
+	rejected: 'failed',
 	error: 'error',
 	expired: 'expired',
+	timeout: 'expired',
+	timed_out: 'expired',
 	cancelled: 'cancelled',
 	canceled: 'cancelled',
 	unknown: 'unknown',
 };
 
+/**
+ * Words of an end that no page lists yet (`CANCELED_BY_USER`, `FAILED_MODERATION`): a status
+ * that says it failed, was refused, cancelled, expired or timed out never turns into a video, so
+ * waiting out the whole Timeout for it would only waste the time.
+ */
+const ENDED_WITHOUT_VIDEO: Array<[RegExp, string]> = [
+	[/cancel|abort/, 'cancelled'],
+	[/expire|time_?out/, 'expired'],
+	[/fail|error|reject/, 'failed'],
+];
+
 export function normalizeStatus(status: string): string {
-	const word = status.trim().toLowerCase();
-	return Object.hasOwn(STATUS_WORDS, word) ? STATUS_WORDS[word] : status;
+	const word = status
+		.trim()
+		.toLowerCase()
+		.replace(/[\s-]+/g, '_');
+	if (Object.hasOwn(STATUS_WORDS, word)) return STATUS_WORDS[word];
+	return ENDED_WITHOUT_VIDEO.find(([pattern]) => pattern.test(word))?.[1] ?? status;
 }
 
 /**

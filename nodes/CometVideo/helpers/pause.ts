@@ -7,27 +7,21 @@ export class ExecutionCancelled extends Error {
 }
 
 /**
- * An execution's cancel, seen by every sleep and every request of that execution through one
- * abort listener, where a listener per sleep or request would pile up over hundreds of polls.
+ * An execution's cancel, seen by every sleep and every request of that execution. Each sleep
+ * listens only while it sleeps: a listener (or a promise reaction) per sleep that outlived it
+ * would pile up over the hundreds of polls of a long batch.
  */
 export class Pause {
-	private readonly cancelled: Promise<never>;
-
 	private readonly requests = new Set<AbortController>();
 
 	constructor(private readonly cancelSignal: AbortSignal | undefined) {
-		this.cancelled = new Promise<never>((_, reject) => {
-			cancelSignal?.addEventListener(
-				'abort',
-				() => {
-					for (const request of this.requests) request.abort();
-					reject(new ExecutionCancelled());
-				},
-				{ once: true },
-			);
-		});
-		// Nobody may be sleeping when the cancel comes; that is not an unhandled rejection.
-		this.cancelled.catch(() => undefined);
+		cancelSignal?.addEventListener(
+			'abort',
+			() => {
+				for (const request of this.requests) request.abort();
+			},
+			{ once: true },
+		);
 	}
 
 	/** The execution's cancel signal, where n8n gives one. */
@@ -41,7 +35,15 @@ export class Pause {
 
 	async for(ms: number): Promise<void> {
 		if (this.isCancelled) throw new ExecutionCancelled();
-		await Promise.race([sleep(Math.max(0, ms)), this.cancelled]);
+		const signal = this.cancelSignal;
+		await new Promise<void>((resolve, reject) => {
+			const cancel = () => reject(new ExecutionCancelled());
+			signal?.addEventListener('abort', cancel, { once: true });
+			void sleep(Math.max(0, ms)).then(() => {
+				signal?.removeEventListener('abort', cancel);
+				resolve();
+			});
+		});
 	}
 
 	/** Aborts `request` if the execution is cancelled while it runs; call the result when done. */

@@ -13,6 +13,9 @@ export class TooLarge extends Error {
 	}
 }
 
+/** A body that went on past the length its headers announced. */
+export class LongerThanAnnounced extends TooLarge {}
+
 export class Stalled extends Error {
 	constructor() {
 		super('the download stalled');
@@ -93,13 +96,22 @@ export async function readCapped(body: unknown, limit: number): Promise<string> 
 	return Buffer.concat(chunks).toString('utf8');
 }
 
-/** An error body: what it says, as far as it goes, even when it breaks off. */
-export async function readErrorText(body: unknown): Promise<string> {
+/**
+ * An error body: what it says, read within `deadlineMs` like any API answer, so a host that
+ * sends headers and then drips (or nothing) cannot hold the execution or its request slot.
+ * Empty when it breaks off, overflows or runs late: the status alone then tells the story.
+ */
+export async function readErrorText(body: unknown, deadlineMs: number): Promise<string> {
+	const deadline = AbortSignal.timeout(deadlineMs);
+	const stop = () => discard(body);
+	deadline.addEventListener('abort', stop, { once: true });
 	try {
 		return await readCapped(body, API_ANSWER_LIMIT);
 	} catch {
 		discard(body);
 		return '';
+	} finally {
+		deadline.removeEventListener('abort', stop);
 	}
 }
 
@@ -117,15 +129,22 @@ export interface DownloadMeter {
  * pass-through stream would need the `stream` module, which community nodes may not import, and
  * a 'data' listener would start the flow before n8n's store is listening.
  */
-export function meterDownload(body: unknown, maxBytes: number): DownloadMeter {
+export function meterDownload(
+	body: unknown,
+	maxBytes: number,
+	announcedBytes: number,
+): DownloadMeter {
 	const meter: DownloadMeter = { bytes: 0 };
 	if (!isStream(body)) return meter;
+	// A body is cut at the length it announced: one byte more already says it is not that file.
+	const limit = announcedBytes < maxBytes ? announcedBytes : maxBytes;
 	const push = body.push.bind(body);
 	body.push = (chunk: unknown, encoding?: BufferEncoding) => {
 		if (chunk && !meter.stoppedBy) {
 			meter.bytes += (chunk as Buffer).length;
-			if (meter.bytes > maxBytes) {
-				meter.stoppedBy = new TooLarge(maxBytes);
+			if (meter.bytes > limit) {
+				meter.stoppedBy =
+					limit < maxBytes ? new LongerThanAnnounced(limit) : new TooLarge(maxBytes);
 				body.destroy(meter.stoppedBy);
 				return false;
 			}
@@ -184,12 +203,23 @@ interface PeekableStream {
 const PEEK_EVENTS = ['readable', 'end', 'error', 'close'];
 
 /**
- * Up to `count` first bytes of a stream, put back so whoever reads it next gets the whole body;
- * fewer when the stream ends, breaks or `timeoutMs` passes first. Nothing more is read.
+ * A body's first bytes, and how the peek ended: `read` (the bytes, or all there was before the
+ * body ended), `late` (nothing within the time given) or `broke` (the body failed first).
  */
-export async function peekBytes(body: unknown, count: number, timeoutMs: number): Promise<Buffer> {
+export interface Peek {
+	head: Buffer;
+	ended: 'read' | 'late' | 'broke';
+}
+
+/**
+ * Up to `count` first bytes of a stream, put back so whoever reads it next gets the whole body;
+ * fewer when the stream ends or breaks, and `late` when `timeoutMs` passes first (a slow start,
+ * worth another try, not a verdict on the file). Nothing more is read.
+ */
+export async function peekBytes(body: unknown, count: number, timeoutMs: number): Promise<Peek> {
 	const stream = body as PeekableStream;
-	if (!isStream(body) || typeof stream.unshift !== 'function') return Buffer.alloc(0);
+	const none = (ended: Peek['ended']): Peek => ({ head: Buffer.alloc(0), ended });
+	if (!isStream(body) || typeof stream.unshift !== 'function') return none('read');
 	const due = AbortSignal.timeout(timeoutMs);
 	while (!due.aborted && !stream.readableEnded && !stream.destroyed) {
 		// `count` bytes once buffered, or what is left when the body ended.
@@ -198,7 +228,7 @@ export async function peekBytes(body: unknown, count: number, timeoutMs: number)
 			const head = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
 			// At once, before the stream can emit 'end' (it takes nothing back after that).
 			stream.unshift(head);
-			return head;
+			return { head, ended: 'read' };
 		}
 		await new Promise<void>((resolve) => {
 			const wake = () => {
@@ -210,5 +240,6 @@ export async function peekBytes(body: unknown, count: number, timeoutMs: number)
 			due.addEventListener('abort', wake, { once: true });
 		});
 	}
-	return Buffer.alloc(0);
+	if (stream.readableEnded) return none('read');
+	return none(stream.destroyed ? 'broke' : 'late');
 }

@@ -1,13 +1,15 @@
 /**
  * What the creates of one run of the node did, kept for n8n's "Retry On Fail": n8n runs the
  * whole `execute` again (same execution, same node, same run index) when it throws or when the
- * first output item carries an error. A job an earlier try created is picked up by its id, an
+ * first output item carries `json.error`. A job an earlier try created is picked up by its id, an
  * item whose create may have made a job without saying its id is not sent again, and a create
  * CometAPI refused is refused again without a request.
  *
- * Process-local and bounded: only ids and the refusal's (redacted) error are kept, never a
- * prompt or the key; a run's record is dropped when the run succeeds, and otherwise expires
- * soon after the run's last try (n8n waits at most 5 s between tries).
+ * The record hangs on the run's execute data, the one object n8n hands to every try of that run
+ * (n8n-core's `WorkflowExecute` loops over tries with it) and drops when the execution ends. So
+ * it lives exactly as long as the execution, whatever other executions do, and needs no bound,
+ * no expiry and no guess about whether n8n will try again. Only ids and the refusal's (redacted)
+ * error are kept, never a prompt or the key.
  */
 import type { IExecuteFunctions } from 'n8n-workflow';
 
@@ -17,27 +19,7 @@ import { copyError, createOutcome } from './errors';
 type ItemRecord =
 	{ state: 'created'; id: string } | { state: 'may-exist' } | { state: 'refused'; error: Error };
 
-interface RunRecord {
-	items: Map<number, ItemRecord>;
-	/** When a try of this run last ended; running tries keep it at Infinity. */
-	endedAt: number;
-}
-
-const EXPIRES_AFTER_MS = 10 * 60_000;
-const MAX_RUNS = 1000;
-
-const runs = new Map<string, RunRecord>();
-
-function dropExpired(now: number): void {
-	for (const [key, run] of runs) {
-		if (now - run.endedAt > EXPIRES_AFTER_MS) runs.delete(key);
-	}
-	// Oldest first (a Map keeps insertion order): the bound holds however many runs there are.
-	for (const key of runs.keys()) {
-		if (runs.size <= MAX_RUNS) break;
-		runs.delete(key);
-	}
-}
+const runs = new WeakMap<object, Map<number, ItemRecord>>();
 
 /** How a create that was asked for again is answered from the record. */
 export type Reuse =
@@ -47,27 +29,23 @@ export type Reuse =
 	| { kind: 'refused'; error: Error };
 
 export class CreateRecord {
-	private constructor(private readonly run: RunRecord | undefined) {}
+	private constructor(private readonly items: Map<number, ItemRecord> | undefined) {}
 
-	/** The record of this execution's run of this node (none where n8n gives no execution id). */
+	/** The record of this run of the node (none where n8n gives no execute data). */
 	static of(ctx: IExecuteFunctions): CreateRecord {
-		const executionId = ctx.getExecutionId?.();
-		if (!executionId) return new CreateRecord(undefined);
-		const runIndex = ctx.getWorkflowDataProxy(0).$runIndex as number;
-		const key = `${executionId}\n${ctx.getNode().name}\n${runIndex}`;
-		dropExpired(Date.now());
-		let run = runs.get(key);
-		if (!run) {
-			run = { items: new Map(), endedAt: Infinity };
-			runs.set(key, run);
+		const run = ctx.getExecuteData?.();
+		if (!run) return new CreateRecord(undefined);
+		let items = runs.get(run);
+		if (!items) {
+			items = new Map();
+			runs.set(run, items);
 		}
-		run.endedAt = Infinity;
-		return new CreateRecord(run);
+		return new CreateRecord(items);
 	}
 
 	/** What an earlier try did for this item. */
 	reuse(itemIndex: number): Reuse {
-		const item = this.run?.items.get(itemIndex);
+		const item = this.items?.get(itemIndex);
 		if (!item) return { kind: 'send' };
 		if (item.state === 'created') return { kind: 'known', id: item.id };
 		if (item.state === 'may-exist') return { kind: 'may-exist' };
@@ -82,23 +60,12 @@ export class CreateRecord {
 			(error: Error) => ({ error }),
 		);
 		if ('job' in sent) {
-			this.run?.items.set(itemIndex, { state: 'created', id: sent.job.id });
+			this.items?.set(itemIndex, { state: 'created', id: sent.job.id });
 			return sent.job;
 		}
 		const outcome = createOutcome(sent.error);
-		if (outcome === 'may-exist') this.run?.items.set(itemIndex, { state: 'may-exist' });
-		if (outcome === 'refused')
-			this.run?.items.set(itemIndex, { state: 'refused', error: sent.error });
+		if (outcome === 'may-exist') this.items?.set(itemIndex, { state: 'may-exist' });
+		if (outcome === 'refused') this.items?.set(itemIndex, { state: 'refused', error: sent.error });
 		throw sent.error;
-	}
-
-	/** The try ended: a run n8n will not try again is forgotten now, others soon. */
-	end(willBeRetried: boolean): void {
-		if (!this.run) return;
-		if (willBeRetried) {
-			this.run.endedAt = Date.now();
-			return;
-		}
-		for (const [key, run] of runs) if (run === this.run) runs.delete(key);
 	}
 }

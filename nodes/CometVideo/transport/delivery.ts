@@ -36,15 +36,56 @@ export function chooseRoutes(
  * proxied downloads), rather than a fault worth reporting: 400 is "not ready yet", 401 and 403
  * concern the key, 408 and 429 are retried.
  */
-function cannotServeStatus(status: number): boolean {
+function cannotServeStatus(status: number, jobFinished: boolean): boolean {
 	if (status === 501) return true;
+	// For a job known to be finished, "not ready" cannot be what a 400 means.
+	if (status === 400) return jobFinished;
 	return status > 400 && status < 500 && ![401, 403, 408, 429].includes(status);
 }
 
 /** Whether the content route's answer says the job's file is not served there. */
-export function contentRouteCannotServe(status: number, contentType: string): boolean {
+export function contentRouteCannotServe(
+	status: number,
+	contentType: string,
+	jobFinished: boolean,
+): boolean {
 	if (status >= 200 && status < 300) return /json/i.test(contentType);
-	return cannotServeStatus(status);
+	return cannotServeStatus(status, jobFinished);
+}
+
+/**
+ * Why the node will not fetch `target`, a result link or a redirect's target (`from`: the URL
+ * that redirected), if it will not: only http(s); plain http only where the Base URL itself is
+ * plain http, and never after https; and never a URL that holds the key in any form, since
+ * fetching it would hand the key to that host.
+ */
+export function linkProblem(
+	target: URL,
+	from: URL | undefined,
+	plainHttpAllowed: boolean,
+	holdsKey: (text: string) => boolean,
+): string | undefined {
+	if (!/^https?:$/.test(target.protocol)) return `it is not an http or https link`;
+	if (target.protocol === 'http:' && from?.protocol === 'https:') {
+		return 'it leaves https for plain http';
+	}
+	if (target.protocol === 'http:' && !plainHttpAllowed) {
+		return 'it is plain http (the Base URL is https)';
+	}
+	let decoded = target.href;
+	try {
+		decoded = decodeURIComponent(target.href);
+	} catch {
+		// A malformed escape: the raw text is checked alone.
+	}
+	if (holdsKey(target.href) || holdsKey(decoded)) return 'it holds the API key';
+	return undefined;
+}
+
+/** An empty body, or one that begins like a web page or a JSON document, is no video or image. */
+export function looksLikeDocument(head: Uint8Array): boolean {
+	const text = Buffer.from(head).toString('latin1').trimStart();
+	return text === '' || /^[<{[]/.test(text);
 }
 
 /** Types storage hosts put on files they do not type: the first bytes decide. */

@@ -7,7 +7,14 @@
 import type { IBinaryData, IExecuteFunctions, IN8nHttpFullResponse } from 'n8n-workflow';
 
 import { discard, meterDownload, peekBytes, watchProgress } from './body';
-import { fitsVariant, isUntyped, sniffType, SNIFF_BYTES, type ContentVariant } from './delivery';
+import {
+	fitsVariant,
+	isUntyped,
+	looksLikeDocument,
+	sniffType,
+	SNIFF_BYTES,
+	type ContentVariant,
+} from './delivery';
 import type { CallContext, Failures } from './errors';
 import { headerValue } from './retry';
 
@@ -57,18 +64,38 @@ export async function storeDownload(
 			`${file.source} sent a ${contentType.slice(0, 80)} document, not the ${file.variant}`,
 		);
 	}
+	// The client decodes gzip, deflate and br and drops the header: one still there was not decoded.
+	const encoding = (headerValue(response.headers, 'content-encoding') ?? 'identity').trim();
+	if (!/^(identity)?$/i.test(encoding)) {
+		throw refuse(`${file.source} sent the file encoded as ${encoding.slice(0, 40)}`);
+	}
 	const expectedBytes = Number(headerValue(response.headers, 'content-length') ?? NaN);
 	if (expectedBytes > limits.maxDownloadBytes) {
 		discard(response.body);
 		throw failures.tooLarge(call, expectedBytes);
 	}
 	// Counted from the first byte: the peek below reads through the meter too.
-	const meter = meterDownload(response.body, limits.maxDownloadBytes);
+	const meter = meterDownload(response.body, limits.maxDownloadBytes, expectedBytes);
 	let mimeType = /^(video|image)\/[\w.+-]+$/.test(contentType) ? contentType : type.mimeType;
+	const { head, ended } = await peekBytes(response.body, SNIFF_BYTES, limits.requestTimeoutMs);
+	if (ended !== 'read') {
+		discard(response.body);
+		throw failures.truncated(
+			call,
+			ended === 'late'
+				? `the first bytes of the file did not arrive within ${Math.round(limits.requestTimeoutMs / 1000)} s`
+				: 'the file broke off before its first bytes',
+		);
+	}
+	const typeNote = contentType ? `an answer typed ${contentType}` : 'an answer without a type';
+	if (looksLikeDocument(head)) {
+		throw refuse(
+			`${file.source} sent ${typeNote} that is ${head.length === 0 ? 'empty' : 'a document'}, not the ${file.variant}`,
+		);
+	}
 	if (untyped) {
-		const sniffed = sniffType(await peekBytes(response.body, SNIFF_BYTES, limits.requestTimeoutMs));
+		const sniffed = sniffType(head);
 		if (!sniffed || !fitsVariant(sniffed, file.variant)) {
-			const typeNote = contentType ? `an answer typed ${contentType}` : 'an answer without a type';
 			throw refuse(`${file.source} sent ${typeNote} whose first bytes are not the ${file.variant}`);
 		}
 		mimeType = sniffed;

@@ -11,7 +11,13 @@ import { jobOutcome, type VideoJob } from '../helpers/job';
 import type { Redactor } from '../helpers/redact';
 import { shorten } from '../helpers/redact';
 import { DEFAULT_BASE_URL } from './base-url';
-import { API_ANSWER_LIMIT, Stalled, TooLarge, type DownloadMeter } from './body';
+import {
+	API_ANSWER_LIMIT,
+	LongerThanAnnounced,
+	Stalled,
+	TooLarge,
+	type DownloadMeter,
+} from './body';
 import {
 	AttemptFailure,
 	classify,
@@ -140,9 +146,11 @@ export class ErrorFactory {
 		message: string,
 		description?: string,
 	): { text: string; description?: string } {
-		const jobNote = call.jobId && !message.includes(call.jobId) ? ` [job ${call.jobId}]` : '';
+		const text = shorten(this.redactor.text(message), MESSAGE_LIMIT);
+		// Checked after the cut: an id the cut removed is added again.
+		const jobNote = call.jobId && !text.includes(call.jobId) ? ` [job ${call.jobId}]` : '';
 		return {
-			text: shorten(this.redactor.text(message), MESSAGE_LIMIT) + jobNote,
+			text: text + jobNote,
 			description:
 				description === undefined
 					? undefined
@@ -380,6 +388,12 @@ export class Failures {
 		call: CallContext,
 		expectedBytes: number,
 	): AttemptFailure {
+		if (meter.stoppedBy instanceof LongerThanAnnounced) {
+			return this.notAFile(
+				call,
+				`more than the ${meter.stoppedBy.limit} bytes announced arrived: not the file it said it was`,
+			);
+		}
 		if (meter.stoppedBy instanceof TooLarge) return this.tooLarge(call, meter.bytes);
 		if (meter.stoppedBy instanceof Stalled) {
 			return this.truncated(
@@ -426,11 +440,13 @@ export class Failures {
 		);
 	}
 
-	/** Result Link asked for, and the job carries none the node may fetch. */
-	noLink(call: CallContext): Error {
+	/** Result Link asked for, and the job carries none the node may fetch (`problem`: why not). */
+	noLink(call: CallContext, problem?: string): Error {
 		return this.errors.operation(
 			call,
-			`Could not ${call.action}: the job has no result link (an http or https video_url or metadata.url)`,
+			problem
+				? `Could not ${call.action}: the job's result link is not fetched, because ${problem}`
+				: `Could not ${call.action}: the job has no result link (an http or https video_url or metadata.url)`,
 			'Set "Download From" (in Options) to Automatic or Content Route.',
 		);
 	}
@@ -504,6 +520,7 @@ export class Failures {
 		);
 	}
 
+	/** Cancelled mid-call: the message names the step it stopped in. */
 	cancelled(call: CallContext): Error {
 		const jobNote = call.jobId
 			? ` The job ${call.jobId} keeps running at CometAPI.`
@@ -512,8 +529,8 @@ export class Failures {
 				: '';
 		return this.errors.operation(
 			call,
-			'Stopped before CometAPI answered: the execution was cancelled',
-			`The request was to ${call.action}.${jobNote}`,
+			`The execution was cancelled while the node was trying to ${call.action}`,
+			`It stopped before that step was done.${jobNote}`,
 		);
 	}
 

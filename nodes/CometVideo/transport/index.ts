@@ -32,6 +32,7 @@ import { deliveryOf } from '../helpers/families';
 import {
 	chooseRoutes,
 	contentRouteCannotServe,
+	linkProblem,
 	type ContentVariant,
 	type DownloadFrom,
 	type Route,
@@ -55,16 +56,19 @@ export type { CallContext } from './errors';
 export { CONTENT_VARIANTS } from './download';
 export { DOWNLOAD_FROM, type ContentVariant, type DownloadFrom } from './delivery';
 
-/** What a download needs to know of its job: the model picks the route, the link is one. */
-export type DownloadJob = Pick<VideoJob, 'id'> & Partial<Pick<VideoJob, 'model' | 'videoUrl'>>;
+/**
+ * What a download needs to know of its job: the model picks the route, the link is one, and a
+ * status (where known) says whether "not ready" can be what the content route means.
+ */
+export type DownloadJob = Pick<VideoJob, 'id'> &
+	Partial<Pick<VideoJob, 'model' | 'videoUrl' | 'status'>>;
 
 type FetchOutcome = { file: IBinaryData } | { notReady: Error } | { cannotServe: string };
 
-/** The job's result link, when it is one the node may fetch (http or https). */
-function resultLink(job: DownloadJob): URL | undefined {
+/** A URL, when the text is one. */
+function parseUrl(text: string | null | undefined, base?: URL): URL | undefined {
 	try {
-		const url = new URL(job.videoUrl ?? '');
-		return /^https?:$/.test(url.protocol) ? url : undefined;
+		return text ? new URL(text, base) : undefined;
 	} catch {
 		return undefined;
 	}
@@ -243,21 +247,34 @@ export class CometApiClient {
 		from: DownloadFrom,
 		itemIndex: number,
 	): Promise<IBinaryData> {
-		const link = resultLink(job);
+		const linked = parseUrl(job.videoUrl);
+		const linkRefused = linked && this.linkProblem(linked);
+		const link = linkRefused ? undefined : linked;
+		const finished = !!job.status && jobOutcome(job as VideoJob) === 'completed';
 		const routes = chooseRoutes(from, deliveryOf(job.model ?? ''), !!link, variant);
 		let earlier: string | undefined;
 		let call = downloadCall(routes[0], job.id, variant, itemIndex);
 		for (const route of routes) {
 			call = downloadCall(route, job.id, variant, itemIndex, earlier);
 			const url = route === 'link' ? link : this.contentUrl(job.id, variant, call);
-			if (!url) throw this.failures.noLink(call);
-			const outcome = await this.fetchFile(route, url, call, variant);
+			if (!url) throw this.failures.noLink(call, linkRefused);
+			const outcome = await this.fetchFile(route, url, call, variant, finished);
 			if ('file' in outcome) return outcome.file;
 			if ('notReady' in outcome) throw await this.explainNotReady(outcome.notReady, call);
 			earlier = outcome.cannotServe;
 		}
 		// Only the content route hands over, and with no route left after it.
 		throw this.failures.routeCannotServe(call, earlier ?? '', from === 'automatic');
+	}
+
+	/** Why a result link or a redirect's target is not fetched, if it is not. */
+	private linkProblem(target: URL, from?: URL): string | undefined {
+		return linkProblem(
+			target,
+			from,
+			this.baseUrl.startsWith('http:'),
+			(text) => this.redactor.text(text) !== text,
+		);
 	}
 
 	private contentUrl(id: string, variant: ContentVariant, call: CallContext): URL {
@@ -270,6 +287,7 @@ export class CometApiClient {
 		url: URL,
 		call: CallContext,
 		variant: ContentVariant,
+		jobFinished: boolean,
 	): Promise<FetchOutcome> {
 		return await this.retrying(call, async () => {
 			return await this.limiter.run(this.pause.signal, async () => {
@@ -281,7 +299,7 @@ export class CometApiClient {
 						{ authenticated: route === 'content' },
 					);
 					const response = await this.followRedirects(first, url, call, signal);
-					const verdict = await this.checkAnswer(route, response, call);
+					const verdict = await this.checkAnswer(route, response, call, jobFinished);
 					if (verdict) return verdict;
 					endWith(response.body, signal);
 					const source = route === 'content' ? 'CometAPI' : 'the result link';
@@ -302,20 +320,23 @@ export class CometApiClient {
 	/**
 	 * The check before storing: an error status fails (a finished job's `/content` that cannot
 	 * serve it hands over to the link instead, and a 400 is explained once the slot is free).
+	 * Error bodies are read within Request Timeout, like every answer.
 	 */
 	private async checkAnswer(
 		route: Route,
 		response: IN8nHttpFullResponse,
 		call: CallContext,
+		jobFinished: boolean,
 	): Promise<Exclude<FetchOutcome, { file: IBinaryData }> | undefined> {
 		const status = response.statusCode;
 		const contentType = headerValue(response.headers, 'content-type') ?? '';
-		if (route === 'content' && contentRouteCannotServe(status, contentType)) {
-			const text = await readErrorText(response.body);
-			return { cannotServe: this.failures.cannotServeReason(status, text) };
+		const errorText = async () =>
+			await readErrorText(response.body, this.settings.requestTimeoutMs);
+		if (route === 'content' && contentRouteCannotServe(status, contentType, jobFinished)) {
+			return { cannotServe: this.failures.cannotServeReason(status, await errorText()) };
 		}
 		if (status < 300) return undefined;
-		const text = await readErrorText(response.body);
+		const text = await errorText();
 		if (route === 'link') throw this.failures.linkStatus(response, call);
 		const failure = this.failures.status(response, text, call);
 		if (status === 400) return { notReady: failure.error };
@@ -334,18 +355,18 @@ export class CometApiClient {
 		for (let hops = 0; REDIRECT_STATUSES.has(current.statusCode); hops++) {
 			const location = headerValue(current.headers, 'location');
 			discard(current.body);
-			let target: URL | undefined;
-			try {
-				target = location ? new URL(location, url) : undefined;
-			} catch {
-				target = undefined;
-			}
-			if (!target || !/^https?:$/.test(target.protocol) || hops >= MAX_REDIRECTS) {
+			const target = parseUrl(location, url);
+			const problem = target ? this.linkProblem(target, url) : 'it is no URL';
+			if (!target || problem || hops >= MAX_REDIRECTS) {
 				const what =
 					hops >= MAX_REDIRECTS
 						? 'too many redirects'
-						: `a redirect the node cannot follow (${quote(this.redactor, location ?? 'no Location')})`;
-				throw this.failures.notAFile(call, `CometAPI answered with ${what}`, current.statusCode);
+						: `a redirect the node does not follow (${quote(this.redactor, location ?? 'no Location')}): ${problem}`;
+				throw this.failures.notAFile(
+					call,
+					`The download answered with ${what}`,
+					current.statusCode,
+				);
 			}
 			url = target;
 			current = await this.send(
