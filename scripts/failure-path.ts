@@ -5,18 +5,21 @@
  * and returns mean a failure path that reads straight through.
  *
  * The download (Download, Automatic, job with a result link): retrieve the job; the content
- * route answers 503, then 400 (the job is finished: "not here"); the link answers 404. Every
+ * route answers 503, then 404 ("not served here": hand over to the link); the link answers 404. Every
  * function the node's modules export (and every method of their classes) is wrapped before the
  * node loads, so calls between files are seen; calls inside a file are not crossings anyway.
  */
 import { createServer, type ServerResponse } from 'node:http';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 
 import { NODE_TYPE, REPO_ROOT } from '../tools/constants';
 import { cleanup, credentialRef, runWorkflow } from '../tools/harness';
 
 const packageDir = path.resolve(process.argv[2] ?? REPO_ROOT);
+/** The same module cache n8n-core's loader uses, so the node loads the wrapped modules. */
+const load = createRequire(__filename);
 const nodeDir = path.join(packageDir, 'dist/nodes/CometVideo');
 const KEY = 'sk-failure-path-0123456789abcdef';
 const JOB = 'task_failurepath';
@@ -73,7 +76,7 @@ function instrument(): void {
 	);
 	for (const file of files) {
 		const label = path.relative(nodeDir, file).replace(/\.js$/, '.ts');
-		const exports = require(file) as Record<string, unknown>;
+		const exports = load(file) as Record<string, unknown>;
 		for (const [name, value] of Object.entries(exports)) {
 			if (isClass(value)) {
 				for (const owner of [value.prototype, value as unknown as Record<string, unknown>]) {
@@ -110,7 +113,7 @@ async function serve(): Promise<{ url: string; close: () => void }> {
 		const url = request.url ?? '';
 		if (url.startsWith(`/v1/videos/${JOB}/content`)) {
 			contentCalls++;
-			return json(response, contentCalls === 1 ? 503 : 400, { error: { message: 'nope' } });
+			return json(response, contentCalls === 1 ? 503 : 404, { error: { message: 'nope' } });
 		}
 		if (url.startsWith(`/v1/videos/${JOB}`)) {
 			const { port } = server.address() as { port: number };

@@ -1,21 +1,26 @@
 /**
- * Where a finished job's file comes from, as pure decisions: the routes Download From tries, when
- * the content route hands over to the link, what a file's first bytes say it is, and the peek
- * that reads them without taking them from the stream.
+ * Where a finished job's file comes from, as pure decisions: the routes Download From tries, the
+ * links and redirects the node follows at all, when the content route hands over to the link,
+ * what a file's first bytes say it is, and the peek that reads them without taking them from the
+ * stream.
  */
 import { Readable } from 'node:stream';
 
-import { peekBytes } from '../../dist/nodes/CometVideo/transport/body';
 import {
 	chooseRoutes,
-	contentRouteCannotServe,
-	fitsVariant,
-	isUntyped,
-	sniffType,
+	linkProblem,
 	type ContentVariant,
 	type DownloadFrom,
 	type Route,
 } from '../../dist/nodes/CometVideo/transport/delivery';
+import {
+	contentRouteCannotServe,
+	fitsVariant,
+	isUntyped,
+	looksLikeDocument,
+	peekBytes,
+	sniffType,
+} from '../../dist/nodes/CometVideo/transport/download';
 
 describe('chooseRoutes', () => {
 	test.each<[DownloadFrom, 'content' | 'link', boolean, ContentVariant, Route[]]>([
@@ -30,6 +35,48 @@ describe('chooseRoutes', () => {
 		['link', 'content', true, 'video', ['link']],
 	])('%s, family prefers %s, link %s, %s: %j', (from, preferred, hasLink, variant, expected) => {
 		expect(chooseRoutes(from, preferred, hasLink, variant)).toEqual(expected);
+	});
+});
+
+describe('linkProblem: which links and redirects are fetched', () => {
+	const KEY = 'sk-abcdefghijklmnop0123';
+	const holdsKey = (text: string) => text.includes(KEY);
+	test.each<[string, string | undefined, boolean, RegExp | undefined]>([
+		['https://cdn.example/v.mp4', undefined, false, undefined],
+		['http://cdn.example/v.mp4', undefined, true, undefined],
+		['http://cdn.example/v.mp4', undefined, false, /plain http/],
+		['http://cdn.example/v.mp4', 'https://api.example/x', true, /leaves https/],
+		['ftp://cdn.example/v.mp4', undefined, true, /not an http or https link/],
+		[`https://cdn.example/v.mp4?api_key=${KEY}`, undefined, false, /holds the API key/],
+		[
+			`https://cdn.example/v.mp4?k=${encodeURIComponent(KEY).replace('-', '%2D')}`,
+			undefined,
+			false,
+			/holds the API key/,
+		],
+	])('%s (from %s, plain http allowed %s): %s', (target, from, plainHttp, expected) => {
+		const problem = linkProblem(
+			new URL(target),
+			from === undefined ? undefined : new URL(from),
+			plainHttp,
+			holdsKey,
+		);
+		if (expected) expect(problem).toMatch(expected);
+		else expect(problem).toBeUndefined();
+	});
+});
+
+describe('looksLikeDocument: no video or image begins like this', () => {
+	test.each<[string, boolean, Buffer]>([
+		['empty', true, Buffer.alloc(0)],
+		['an HTML page', true, Buffer.from('<!DOCTYPE html>')],
+		['HTML after white space', true, Buffer.from('\r\n  <html>')],
+		['a JSON object', true, Buffer.from('{"error":1}')],
+		['a JSON array', true, Buffer.from('[1,2]')],
+		['an MP4', false, Buffer.concat([Buffer.from([0, 0, 0, 32]), Buffer.from('ftypisom')])],
+		['a JPEG', false, Buffer.from([0xff, 0xd8, 0xff, 0xe0])],
+	])('%s: %s', (_name, expected, head) => {
+		expect(looksLikeDocument(head)).toBe(expected);
 	});
 });
 

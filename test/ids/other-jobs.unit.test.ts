@@ -4,7 +4,8 @@
  */
 import { NodeApiError } from 'n8n-workflow';
 
-import { withOtherJobs, type Settled } from '../../dist/nodes/CometVideo/actions/router';
+import { withOtherJobs } from '../../dist/nodes/CometVideo/actions/router';
+import type { Settled } from '../../dist/nodes/CometVideo/helpers/settle';
 
 const node = {
 	id: 'n',

@@ -2,6 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { Pause } from '../helpers/pause';
+import { settle, type Settled } from '../helpers/settle';
 import type { Redactor } from '../helpers/redact';
 import { CometApiClient } from '../transport';
 import { CreateRecord } from '../transport/create-record';
@@ -9,17 +10,6 @@ import { copyError, jobIdOf } from '../transport/errors';
 import { readExecutionSettings } from './options';
 import type { RunContext, VideoOperation } from './types';
 import { operations, type OperationName } from './video';
-
-export type Settled<T> =
-	{ ok: true; value: T } | { ok: false; error: Error & { description?: string | null } };
-
-async function settle<T>(task: () => Promise<T>): Promise<Settled<T>> {
-	try {
-		return { ok: true, value: await task() };
-	} catch (error) {
-		return { ok: false, error: error as Error };
-	}
-}
 
 /**
  * Runs one operation over all input items. Every item is read and checked first, so bad input

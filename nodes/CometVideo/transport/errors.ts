@@ -4,28 +4,17 @@
  * facts to the retry decision in ./retry), the job id on every error that concerns a job (in the
  * message and in `context.jobId`), and the key redacted before anything is cut to length.
  */
-import type { IDataObject, IN8nHttpFullResponse, INode, JsonObject } from 'n8n-workflow';
+import type { IDataObject, INode, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { jobOutcome, type VideoJob } from '../helpers/job';
 import type { Redactor } from '../helpers/redact';
 import { shorten } from '../helpers/redact';
 import { DEFAULT_BASE_URL } from './base-url';
-import {
-	API_ANSWER_LIMIT,
-	LongerThanAnnounced,
-	Stalled,
-	TooLarge,
-	type DownloadMeter,
-} from './body';
-import {
-	AttemptFailure,
-	classify,
-	ERRNOS,
-	headerValue,
-	serverDelayMs,
-	type RetryDecision,
-} from './retry';
+import { ERRNOS, type FailureFacts, type Fault, type RetryDecision } from './retry';
+
+/** What a wait for a request slot is called in messages (the limiter's, and the tests'). */
+export const SLOT_WAIT = 'for a free request slot';
 
 /** What one call does, for its errors: which job, which item, and whether it costs money. */
 export interface CallContext {
@@ -164,97 +153,117 @@ export function quote(redactor: Redactor, text: string): string {
 	return shorten(redactor.text(text), QUOTE_LIMIT);
 }
 
-const ERRNO_PATTERN = /^(E[A-Z0-9_]+|ERR_[A-Z0-9_]+|Z_[A-Z_]+)$/;
-
-/** n8n keeps a failed request's errno as `httpCode`; other versions as `code`, or on a cause. */
-function networkCode(error: unknown): string | undefined {
-	for (let cause = error as IDataObject | undefined, depth = 0; cause && depth < 5; depth++) {
-		for (const value of [cause.code, cause.httpCode]) {
-			if (typeof value === 'string' && ERRNO_PATTERN.test(value)) return value;
-		}
-		cause = cause.cause as IDataObject | undefined;
-	}
-	return undefined;
-}
-
 /** In words: n8n replaces any error message that contains a raw errno with stock text. */
 function describeNetworkCode(code: string | undefined): string {
 	return ERRNOS[code ?? '']?.words ?? 'the connection failed';
-}
-
-/** CometAPI's error envelope, `{ error: { code, message } }`: its two strings, nothing else. */
-function envelopeError(envelope: IDataObject | undefined): { code: string; message: string } {
-	const error = envelope?.error;
-	const fields = (
-		error && typeof error === 'object' && !Array.isArray(error) ? error : {}
-	) as IDataObject;
-	const string = (value: unknown) => (typeof value === 'string' ? value.slice(0, QUOTE_LIMIT) : '');
-	return { code: string(fields.code), message: string(fields.message) };
-}
-
-export function tryJsonObject(text: string): IDataObject | undefined {
-	try {
-		const value: unknown = JSON.parse(text);
-		return value && typeof value === 'object' && !Array.isArray(value)
-			? (value as IDataObject)
-			: undefined;
-	} catch {
-		return undefined;
-	}
 }
 
 function megabytes(bytes: number): string {
 	return `${Math.round((bytes / 1024 / 1024) * 100) / 100} MB`;
 }
 
-const seconds = (ms: number) => Math.round(ms / 1000);
+/** What the user reads of a failure: its message, hint and the fields the error keeps. */
+interface Wording {
+	message: string;
+	description?: string;
+	httpCode?: string;
+	apiError?: IDataObject;
+}
 
 export class Failures {
 	constructor(
 		readonly errors: ErrorFactory,
 		private readonly baseUrl: string,
-		private readonly limits: { requestTimeoutMs: number; maxDownloadBytes: number },
 	) {}
 
-	/** What broke an attempt: our own verdict, or else the connection (a body cut mid-read). */
-	of(error: unknown, call: CallContext): AttemptFailure {
-		return error instanceof AttemptFailure ? error : this.network(error, call);
-	}
-
-	network(error: unknown, call: CallContext): AttemptFailure {
-		const errno = networkCode(error);
-		if (errno === 'ECONNABORTED' || errno === 'ETIMEDOUT') {
-			return this.timeout(call, `no answer within ${seconds(this.limits.requestTimeoutMs)} s`);
+	/**
+	 * The one place a failed call is put into words, once, when no retry follows: from the facts
+	 * the attempt reported and the decision taken on them (./retry).
+	 */
+	word(fault: Fault, decision: RetryDecision, attempts: number, call: CallContext): Error {
+		const { facts } = fault;
+		if (facts.kind === 'cancelled') return this.cancelled(call);
+		if (facts.kind === 'cancelled-waiting') return this.cancelledWaiting(call, facts.detail ?? '');
+		const wording = this.wording(facts, decision, call);
+		if (decision.mayHaveCreated) {
+			wording.message += `, ${MAYBE_CREATED}`;
+			// A hint that already says so (with more) stays; any other gives way to it.
+			if (!wording.description?.includes(HINTS.maybeCreated)) {
+				wording.description = HINTS.maybeCreated;
+			}
 		}
-		const decision = classify({ kind: 'network', request: call.kind, errno });
-		const { mayHaveCreated, nothingSent } = decision;
-		const reason = describeNetworkCode(errno);
-		const codeNote = errno ? ` (network error ${errno})` : '';
-		if (mayHaveCreated) {
-			return this.failure(call, decision, `Could not ${call.action}: ${reason}, ${MAYBE_CREATED}`, {
-				description: `${HINTS.maybeCreated}${codeNote}`,
-			});
+		if (decision.retry && attempts > 1) {
+			wording.description =
+				`${wording.description ?? ''} (gave up after ${attempts} attempts)`.trim();
 		}
-		const sentNote = call.kind === 'create' && nothingSent ? `${HINTS.nothingSent} ` : '';
-		return this.failure(call, decision, `Could not ${call.action}: ${reason}`, {
-			description: `${sentNote}Check that ${this.baseUrl} is reachable from n8n${codeNote}.`,
+		return this.errors.api(call, wording.message, {
+			...wording,
+			mayHaveCreated: decision.mayHaveCreated,
 		});
 	}
 
-	/** No answer, or not all of it, in time. */
-	timeout(call: CallContext, what: string): AttemptFailure {
-		const decision = classify({ kind: 'timeout', request: call.kind });
-		const { mayHaveCreated } = decision;
-		return this.failure(
-			call,
-			decision,
-			`Could not ${call.action}: ${what}${mayHaveCreated ? `, ${MAYBE_CREATED}` : ''}`,
-			{
-				description: mayHaveCreated
-					? HINTS.maybeCreated
-					: `Check that ${this.baseUrl} is reachable from n8n, or raise "Request Timeout (Seconds)".`,
-			},
-		);
+	private wording(facts: FailureFacts, decision: RetryDecision, call: CallContext): Wording {
+		const redactor = this.errors.redactor;
+		switch (facts.kind) {
+			case 'network': {
+				const codeNote = facts.errno ? ` (network error ${facts.errno})` : '';
+				const sentNote =
+					call.kind === 'create' && decision.nothingSent ? `${HINTS.nothingSent} ` : '';
+				return {
+					message: `Could not ${call.action}: ${describeNetworkCode(facts.errno)}`,
+					description: decision.mayHaveCreated
+						? `${HINTS.maybeCreated}${codeNote}`
+						: `${sentNote}Check that ${this.baseUrl} is reachable from n8n${codeNote}.`,
+				};
+			}
+			case 'timeout':
+				return {
+					message: `Could not ${call.action}: ${facts.detail ?? 'no answer in time'}`,
+					description: `Check that ${this.baseUrl} is reachable from n8n, or raise "Request Timeout (Seconds)".`,
+				};
+			case 'status':
+				return facts.from === 'link' ? this.linkStatus(facts, call) : this.status(facts, call);
+			case 'unreadable': {
+				const message = facts.claimedJson
+					? `CometAPI's answer to "${call.action}" was cut off or malformed JSON`
+					: `CometAPI's answer to "${call.action}" was not JSON (HTTP ${facts.status})`;
+				const hints = [facts.claimedJson ? '' : this.baseUrlHint(facts)];
+				if (decision.mayHaveCreated) hints.push(HINTS.maybeCreated);
+				return { message, description: hints.join(' ').trim() || undefined };
+			}
+			case 'too-large':
+				return this.tooLarge(facts, call);
+			case 'truncated':
+				return {
+					message: `Could not ${call.action}: ${facts.detail ?? 'the answer broke off'}`,
+					description: HINTS.noPartialFile,
+				};
+			case 'not-a-file':
+				return {
+					message: `Could not ${call.action}: ${facts.detail ?? 'the answer was not the file'}`,
+					description: HINTS.noPartialFile,
+					httpCode: facts.status === undefined ? undefined : String(facts.status),
+				};
+			case 'redirect': {
+				const location = quote(redactor, facts.location || 'no Location');
+				return {
+					message: `Could not ${call.action}: the answer was a redirect the node does not follow (${location}): ${facts.detail}`,
+					description: HINTS.noPartialFile,
+					httpCode: String(facts.status),
+				};
+			}
+			case 'storage': {
+				const message = facts.detail ?? '';
+				const databaseCap = /database/i.test(message) && /size|limit/i.test(message);
+				return {
+					message: `Could not store the downloaded file in n8n: ${quote(redactor, message)}`,
+					description: databaseCap ? HINTS.databaseCap : HINTS.storage,
+				};
+			}
+			case 'cancelled':
+			case 'cancelled-waiting':
+				return { message: `Could not ${call.action}: the execution was cancelled` };
+		}
 	}
 
 	/**
@@ -262,57 +271,55 @@ export class Failures {
 	 * envelope's `code` and `message` strings, capped, go further: a body may be nested deep
 	 * enough to break any walk over it.
 	 */
-	status(response: IN8nHttpFullResponse, text: string, call: CallContext): AttemptFailure {
-		const status = response.statusCode;
-		const envelope = tryJsonObject(text);
-		const apiError = envelopeError(envelope);
-		const decision = classify({
-			kind: 'status',
-			request: call.kind,
-			status,
-			apiCode: apiError.code,
-		});
-		const { mayHaveCreated, retry } = decision;
+	private status(facts: FailureFacts, call: CallContext): Wording {
 		const redactor = this.errors.redactor;
+		const status = facts.status ?? 0;
 		let message: string;
 		let description: string | undefined;
-		if (apiError.message) {
-			message = `CometAPI could not ${call.action}: ${quote(redactor, apiError.message)} (HTTP ${status})`;
-		} else if (envelope === undefined && status < 500) {
+		if (facts.apiMessage) {
+			message = `CometAPI could not ${call.action}: ${quote(redactor, facts.apiMessage)} (HTTP ${status})`;
+		} else if (!facts.jsonAnswer && status < 500) {
 			message = `CometAPI could not ${call.action}: the answer (HTTP ${status}) was not an API response`;
-			description = this.baseUrlHint(response);
+			description = this.baseUrlHint(facts);
 		} else {
 			message = `CometAPI could not ${call.action} (HTTP ${status})`;
 		}
 		if (status === 401) description = HINTS.checkKey;
-		if (mayHaveCreated) {
-			message += `, ${MAYBE_CREATED}`;
-			description = HINTS.maybeCreated;
-		}
-		return this.failure(call, decision, message, {
+		return {
+			message,
 			description,
 			httpCode: String(status),
 			apiError: {
-				...(apiError.code ? { code: quote(redactor, apiError.code) } : {}),
-				...(apiError.message ? { message: quote(redactor, apiError.message) } : {}),
+				...(facts.apiCode ? { code: quote(redactor, facts.apiCode) } : {}),
+				...(facts.apiMessage ? { message: quote(redactor, facts.apiMessage) } : {}),
 			},
-			retryAfterMs: retry ? serverDelayMs(response.headers) : undefined,
-		});
+		};
 	}
 
-	/** A 2xx whose body is not the JSON object expected. */
-	unreadable(response: IN8nHttpFullResponse, call: CallContext): AttemptFailure {
-		const claimedJson = /json/i.test(headerValue(response.headers, 'content-type') ?? '');
-		const decision = classify({ kind: 'unreadable', request: call.kind, claimedJson });
-		const { mayHaveCreated } = decision;
-		const message = claimedJson
-			? `CometAPI's answer to "${call.action}" was cut off or malformed JSON`
-			: `CometAPI's answer to "${call.action}" was not JSON (HTTP ${response.statusCode})`;
-		const hints = [claimedJson ? '' : this.baseUrlHint(response)];
-		if (mayHaveCreated) hints.push(HINTS.maybeCreated);
-		return this.failure(call, decision, mayHaveCreated ? `${message}, ${MAYBE_CREATED}` : message, {
-			description: hints.join(' ').trim() || undefined,
-		});
+	/** The storage host behind a result link answered with an error status. */
+	private linkStatus(facts: FailureFacts, call: CallContext): Wording {
+		const status = facts.status ?? 0;
+		return {
+			message: `Could not ${call.action}: the result link answered HTTP ${status}`,
+			description: [403, 404, 410].includes(status)
+				? "A result link expires (see the job's expiresAt): download the job soon after it completes, or through the content route where its model has one."
+				: HINTS.noPartialFile,
+			httpCode: String(status),
+		};
+	}
+
+	private tooLarge(facts: FailureFacts, call: CallContext): Wording {
+		if (call.target === 'download') {
+			const seen = facts.bytes ? ` (${megabytes(facts.bytes)} or more)` : '';
+			return {
+				message: `Could not ${call.action}: the file is larger than ${megabytes(facts.limit ?? 0)}${seen}`,
+				description: `Raise "Max Download Size (MB)" in the Options if the file is expected to be this large. ${HINTS.noPartialFile}`,
+			};
+		}
+		return {
+			message: `CometAPI's answer to "${call.action}" was larger than ${megabytes(facts.limit ?? 0)}, the most the node reads`,
+			description: `Check the Base URL (${this.baseUrl}): an API answer is never this large.`,
+		};
 	}
 
 	/** A job answer without a usable id: nothing can be polled, and for a create a job may exist. */
@@ -329,101 +336,11 @@ export class Failures {
 		);
 	}
 
-	tooLarge(call: CallContext, bytes?: number): AttemptFailure {
-		const decision = classify({ kind: 'too-large', request: call.kind });
-		const { mayHaveCreated } = decision;
-		if (call.target === 'download') {
-			const seen = bytes ? ` (${megabytes(bytes)} or more)` : '';
-			return this.failure(
-				call,
-				decision,
-				`Could not ${call.action}: the file is larger than ${megabytes(this.limits.maxDownloadBytes)}${seen}`,
-				{
-					description: `Raise "Max Download Size (MB)" in the Options if the file is expected to be this large. ${HINTS.noPartialFile}`,
-				},
-			);
-		}
-		return this.failure(
-			call,
-			decision,
-			`CometAPI's answer to "${call.action}" was larger than ${megabytes(API_ANSWER_LIMIT)}, the most the node reads${mayHaveCreated ? `, ${MAYBE_CREATED}` : ''}`,
-			{
-				description: mayHaveCreated
-					? HINTS.maybeCreated
-					: `Check the Base URL (${this.baseUrl}): an API answer is never this large.`,
-			},
-		);
-	}
-
-	/** The body broke off, stalled or came short: retried, and never passed on as a file. */
-	truncated(call: CallContext, what: string): AttemptFailure {
-		return this.failure(
-			call,
-			classify({ kind: 'truncated', request: 'read' }),
-			`Could not ${call.action}: ${what}`,
-			{
-				description: HINTS.noPartialFile,
-			},
-		);
-	}
-
-	/** The server answered a download with something that is not the whole file. */
-	notAFile(call: CallContext, what: string, status?: number): AttemptFailure {
-		return this.failure(
-			call,
-			classify({ kind: 'not-a-file', request: 'read' }),
-			`Could not ${call.action}: ${what}`,
-			{
-				description: HINTS.noPartialFile,
-				httpCode: status === undefined ? undefined : String(status),
-			},
-		);
-	}
-
-	/** Storing a download failed: the meter's verdict, a broken source, or n8n's own store. */
-	store(
-		error: unknown,
-		sourceBroke: boolean,
-		meter: DownloadMeter,
-		call: CallContext,
-		expectedBytes: number,
-	): AttemptFailure {
-		if (meter.stoppedBy instanceof LongerThanAnnounced) {
-			return this.notAFile(
-				call,
-				`more than the ${meter.stoppedBy.limit} bytes announced arrived: not the file it said it was`,
-			);
-		}
-		if (meter.stoppedBy instanceof TooLarge) return this.tooLarge(call, meter.bytes);
-		if (meter.stoppedBy instanceof Stalled) {
-			return this.truncated(
-				call,
-				`the download was too slow: fewer than 64 kB arrived in ${seconds(this.limits.requestTimeoutMs)} s`,
-			);
-		}
-		// Only a broken connection is worth downloading again; a failing store is not.
-		if (sourceBroke || ERRNOS[networkCode(error) ?? '']?.brokeOff) {
-			const expected = Number.isFinite(expectedBytes) ? `${expectedBytes} bytes` : 'its end';
-			return this.truncated(
-				call,
-				`the file broke off before ${expected} (${meter.bytes} received)`,
-			);
-		}
-		const message = (error as Error)?.message ?? String(error);
-		const databaseCap = /database/i.test(message) && /size|limit/i.test(message);
-		return this.failure(
-			call,
-			classify({ kind: 'storage', request: 'read' }),
-			`Could not store the downloaded file in n8n: ${quote(this.errors.redactor, message)}`,
-			{ description: databaseCap ? HINTS.databaseCap : HINTS.storage },
-		);
-	}
-
 	/** Why a finished job's `/content` does not serve its file, for the next route's messages. */
-	cannotServeReason(status: number, text: string): string {
+	cannotServeReason(facts: FailureFacts): string {
+		const status = facts.status ?? 0;
 		if (status < 300) return 'the content route answered with a JSON document instead of the file';
-		const { message } = envelopeError(tryJsonObject(text));
-		const said = message ? ` ("${quote(this.errors.redactor, message)}")` : '';
+		const said = facts.apiMessage ? ` ("${quote(this.errors.redactor, facts.apiMessage)}")` : '';
 		return `the content route answered HTTP ${status}${said}`;
 	}
 
@@ -448,24 +365,6 @@ export class Failures {
 				? `Could not ${call.action}: the job's result link is not fetched, because ${problem}`
 				: `Could not ${call.action}: the job has no result link (an http or https video_url or metadata.url)`,
 			'Set "Download From" (in Options) to Automatic or Content Route.',
-		);
-	}
-
-	/** The storage host behind a result link answered with an error status. */
-	linkStatus(response: IN8nHttpFullResponse, call: CallContext): AttemptFailure {
-		const status = response.statusCode;
-		const decision = classify({ kind: 'status', request: 'read', status });
-		return this.failure(
-			call,
-			decision,
-			`Could not ${call.action}: the result link answered HTTP ${status}`,
-			{
-				description: [403, 404, 410].includes(status)
-					? "A result link expires (see the job's expiresAt): download the job soon after it completes, or through the content route where its model has one."
-					: HINTS.noPartialFile,
-				httpCode: String(status),
-				retryAfterMs: decision.retry ? serverDelayMs(response.headers) : undefined,
-			},
 		);
 	}
 
@@ -512,16 +411,20 @@ export class Failures {
 		);
 	}
 
-	cancelledWaitingForSlot(call: CallContext): Error {
+	/** Cancelled before the attempt was sent: waiting for a request slot, or to try again. */
+	private cancelledWaiting(call: CallContext, waitingFor: string): Error {
+		const slot = waitingFor === SLOT_WAIT;
 		return this.errors.operation(
 			call,
-			'The execution was cancelled while waiting for a free request slot',
-			`Nothing was sent to ${call.action}: the item waited behind other requests with this API key ("Max Requests in Flight").`,
+			`The execution was cancelled while waiting ${waitingFor}`,
+			slot
+				? `Nothing was sent to ${call.action}: the item waited behind other requests with this API key ("Max Requests in Flight").`
+				: `The request to ${call.action} was not sent again.${call.jobId ? ` The job ${call.jobId} keeps running at CometAPI.` : ''}`,
 		);
 	}
 
 	/** Cancelled mid-call: the message names the step it stopped in. */
-	cancelled(call: CallContext): Error {
+	private cancelled(call: CallContext): Error {
 		const jobNote = call.jobId
 			? ` The job ${call.jobId} keeps running at CometAPI.`
 			: call.kind === 'create'
@@ -534,30 +437,11 @@ export class Failures {
 		);
 	}
 
-	private failure(
-		call: CallContext,
-		decision: RetryDecision,
-		message: string,
-		extra: {
-			description?: string;
-			httpCode?: string;
-			apiError?: IDataObject;
-			retryAfterMs?: number;
-		},
-	): AttemptFailure {
-		return new AttemptFailure(
-			this.errors.api(call, message, { ...extra, mayHaveCreated: decision.mayHaveCreated }),
-			decision,
-			extra.retryAfterMs,
-		);
-	}
-
-	private baseUrlHint(response: IN8nHttpFullResponse): string {
+	private baseUrlHint(facts: FailureFacts): string {
 		const redactor = this.errors.redactor;
-		const location = headerValue(response.headers, 'location');
-		const type = location
-			? `a redirect to ${location}`
-			: (headerValue(response.headers, 'content-type') ?? 'no content type');
+		const type = facts.location
+			? `a redirect to ${facts.location}`
+			: (facts.contentType ?? 'no content type');
 		return `It sent ${quote(redactor, type)}, which usually means the Base URL in the Comet Video API credential (${this.baseUrl}) points at a web page, not the API. The usual value is ${DEFAULT_BASE_URL}.`;
 	}
 }

@@ -1,57 +1,43 @@
 /**
- * Every HTTP call the node makes, one method per CometAPI endpoint. Each call runs inside the
- * key's shared request limit, within a deadline, reads at most a bounded answer, and fails
- * through the retry decision (./retry) with messages from the catalogue (./errors).
+ * Every HTTP call the node makes, one method per CometAPI endpoint. Each call is one exchange
+ * (./exchange: the key's request slot, deadlines on headers and every byte, facts on failure),
+ * retried as ./retry decides and worded by ./errors.
  */
 import type {
 	IBinaryData,
 	IDataObject,
 	IExecuteFunctions,
 	IHttpRequestOptions,
-	ILoadOptionsFunctions,
-	IN8nHttpFullResponse,
 } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import { deliveryOf } from '../helpers/families';
 import { isJobId, jobOutcome, normalizeJob, type VideoJob } from '../helpers/job';
-import { limiterFor, SlotWaitCancelled, type RequestLimiter } from '../helpers/limiter';
+import { limiterFor } from '../helpers/limiter';
 import { encodeMultipart, type MultipartPart } from '../helpers/multipart';
-import { ExecutionCancelled, type Pause } from '../helpers/pause';
+import type { Pause } from '../helpers/pause';
 import { Redactor } from '../helpers/redact';
 import { checkBaseUrl } from './base-url';
 import {
-	API_ANSWER_LIMIT,
-	discard,
-	endWith,
-	readCapped,
-	readErrorText,
-	TooLarge,
-	unlessAborted,
-} from './body';
-import { deliveryOf } from '../helpers/families';
-import {
 	chooseRoutes,
-	contentRouteCannotServe,
 	linkProblem,
 	type ContentVariant,
 	type DownloadFrom,
 	type Route,
 } from './delivery';
-import { storeDownload } from './download';
-import { ErrorFactory, Failures, quote, tryJsonObject, type CallContext } from './errors';
-import { headerValue, serverDelayMs, withRetries } from './retry';
+import { takeFile, type FileOutcome } from './download';
+import { ErrorFactory, Failures, type CallContext } from './errors';
+import {
+	CREDENTIAL_TYPE,
+	Exchange,
+	parseUrl,
+	serverDelayMs,
+	type HttpContext,
+	type TransportSettings,
+} from './exchange';
+import { classify, type Fault } from './retry';
 
-export const CREDENTIAL_TYPE = 'cometVideoApi';
-
-export interface TransportSettings {
-	maxInFlight: number;
-	maxAttempts: number;
-	retryBaseDelayMs: number;
-	/** The most one API call may take in all, and the longest a download may go without data. */
-	requestTimeoutMs: number;
-	maxDownloadBytes: number;
-}
-
+export { CREDENTIAL_TYPE, type TransportSettings } from './exchange';
 export type { CallContext } from './errors';
 export { CONTENT_VARIANTS } from './download';
 export { DOWNLOAD_FROM, type ContentVariant, type DownloadFrom } from './delivery';
@@ -63,15 +49,15 @@ export { DOWNLOAD_FROM, type ContentVariant, type DownloadFrom } from './deliver
 export type DownloadJob = Pick<VideoJob, 'id'> &
 	Partial<Pick<VideoJob, 'model' | 'videoUrl' | 'status'>>;
 
-type FetchOutcome = { file: IBinaryData } | { notReady: Error } | { cannotServe: string };
-
-/** A URL, when the text is one. */
-function parseUrl(text: string | null | undefined, base?: URL): URL | undefined {
-	try {
-		return text ? new URL(text, base) : undefined;
-	} catch {
-		return undefined;
-	}
+/** Why a result link, or a redirect's target (`from`: what redirected), is not fetched. */
+function linkProblemFor(
+	target: URL,
+	from: URL | undefined,
+	baseUrl: string,
+	redactor: Redactor,
+): string | undefined {
+	const holdsKey = (text: string) => redactor.text(text) !== text;
+	return linkProblem(target, from, baseUrl.startsWith('http:'), holdsKey);
 }
 
 /** `earlier`: why the route before this one could not serve the file. */
@@ -92,27 +78,24 @@ function downloadCall(
 	};
 }
 
-type HttpContext = IExecuteFunctions | ILoadOptionsFunctions;
-
-const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-const MAX_REDIRECTS = 5;
-
 export class CometApiClient {
 	readonly errors: ErrorFactory;
 
 	readonly failures: Failures;
 
+	private readonly exchange: Exchange;
+
 	private constructor(
 		private readonly ctx: HttpContext,
 		private readonly baseUrl: string,
 		private readonly settings: TransportSettings,
-		private readonly pause: Pause,
-		private readonly limiter: RequestLimiter,
+		exchange: (failures: Failures) => Exchange,
 		readonly release: () => void,
 		redactor: Redactor,
 	) {
 		this.errors = new ErrorFactory(ctx.getNode(), redactor);
-		this.failures = new Failures(this.errors, baseUrl, settings);
+		this.failures = new Failures(this.errors, baseUrl);
+		this.exchange = exchange(this.failures);
 	}
 
 	/**
@@ -138,14 +121,17 @@ export class CometApiClient {
 		}
 		const limiter = limiterFor(check.url, apiKey);
 		const release = limiter.join(settings.maxInFlight);
+		const redactor = new Redactor(apiKey);
 		return new CometApiClient(
 			ctx,
 			check.url,
 			settings,
-			pause,
-			limiter,
+			(failures) =>
+				new Exchange(ctx, check.url, settings, pause, limiter, failures, (target, from) =>
+					linkProblemFor(target, from, check.url, redactor),
+				),
 			release,
-			new Redactor(apiKey),
+			redactor,
 		);
 	}
 
@@ -225,7 +211,7 @@ export class CometApiClient {
 			itemIndex: 0,
 			action: 'list the models',
 		};
-		const { json } = await this.requestJson(call, async () => ({
+		const { json } = await this.exchange.json(call, async () => ({
 			method: 'GET',
 			url: '/v1/models',
 		}));
@@ -237,9 +223,9 @@ export class CometApiClient {
 
 	/**
 	 * Streams a finished job's file into n8n's binary data store (in filesystem mode it never sits
-	 * whole in memory), in named steps: choose the route(s) → request → follow redirects → check →
-	 * store. The result link is fetched without the key; a route that cannot serve this job hands
-	 * over to the next with its reason, so a final error names every route tried.
+	 * whole in memory): choose the route(s), then one exchange per route, whose answer is checked
+	 * and stored (./download). The result link is fetched without the key; a route that cannot
+	 * serve this job hands over to the next with its reason, so a final error names every route.
 	 */
 	async downloadContent(
 		job: DownloadJob,
@@ -248,9 +234,9 @@ export class CometApiClient {
 		itemIndex: number,
 	): Promise<IBinaryData> {
 		const linked = parseUrl(job.videoUrl);
-		const linkRefused = linked && this.linkProblem(linked);
+		const linkRefused = linked && linkProblemFor(linked, undefined, this.baseUrl, this.redactor);
 		const link = linkRefused ? undefined : linked;
-		const finished = !!job.status && jobOutcome(job as VideoJob) === 'completed';
+		const jobFinished = !!job.status && jobOutcome(job as VideoJob) === 'completed';
 		const routes = chooseRoutes(from, deliveryOf(job.model ?? ''), !!link, variant);
 		let earlier: string | undefined;
 		let call = downloadCall(routes[0], job.id, variant, itemIndex);
@@ -258,134 +244,39 @@ export class CometApiClient {
 			call = downloadCall(route, job.id, variant, itemIndex, earlier);
 			const url = route === 'link' ? link : this.contentUrl(job.id, variant, call);
 			if (!url) throw this.failures.noLink(call, linkRefused);
-			const outcome = await this.fetchFile(route, url, call, variant, finished);
+			const outcome: FileOutcome = await this.exchange.file(
+				call,
+				url,
+				route === 'content',
+				async (answer) =>
+					await takeFile(
+						this.ctx as IExecuteFunctions,
+						answer,
+						{ route, id: job.id, variant, jobFinished },
+						call,
+						this.settings,
+					),
+			);
 			if ('file' in outcome) return outcome.file;
 			if ('notReady' in outcome) throw await this.explainNotReady(outcome.notReady, call);
-			earlier = outcome.cannotServe;
+			earlier = this.failures.cannotServeReason(outcome.cannotServe);
 		}
 		// Only the content route hands over, and with no route left after it.
 		throw this.failures.routeCannotServe(call, earlier ?? '', from === 'automatic');
-	}
-
-	/** Why a result link or a redirect's target is not fetched, if it is not. */
-	private linkProblem(target: URL, from?: URL): string | undefined {
-		return linkProblem(
-			target,
-			from,
-			this.baseUrl.startsWith('http:'),
-			(text) => this.redactor.text(text) !== text,
-		);
 	}
 
 	private contentUrl(id: string, variant: ContentVariant, call: CallContext): URL {
 		return new URL(`${this.baseUrl}${this.jobPath(id, call)}/content?variant=${variant}`);
 	}
 
-	/** One route, retried as the policy says: its file, or why this route cannot give it. */
-	private async fetchFile(
-		route: Route,
-		url: URL,
-		call: CallContext,
-		variant: ContentVariant,
-		jobFinished: boolean,
-	): Promise<FetchOutcome> {
-		return await this.retrying(call, async () => {
-			return await this.limiter.run(this.pause.signal, async () => {
-				return await this.attempt(call, undefined, async (signal): Promise<FetchOutcome> => {
-					const first = await this.send(
-						{ method: 'GET', url: url.href, headers: { 'Accept-Encoding': 'identity' } },
-						call,
-						signal,
-						{ authenticated: route === 'content' },
-					);
-					const response = await this.followRedirects(first, url, call, signal);
-					const verdict = await this.checkAnswer(route, response, call, jobFinished);
-					if (verdict) return verdict;
-					endWith(response.body, signal);
-					const source = route === 'content' ? 'CometAPI' : 'the result link';
-					const file = await storeDownload(
-						this.ctx as IExecuteFunctions,
-						response,
-						{ id: call.jobId as string, variant, source },
-						call,
-						this.settings,
-						this.failures,
-					);
-					return { file };
-				});
-			});
-		});
-	}
-
-	/**
-	 * The check before storing: an error status fails (a finished job's `/content` that cannot
-	 * serve it hands over to the link instead, and a 400 is explained once the slot is free).
-	 * Error bodies are read within Request Timeout, like every answer.
-	 */
-	private async checkAnswer(
-		route: Route,
-		response: IN8nHttpFullResponse,
-		call: CallContext,
-		jobFinished: boolean,
-	): Promise<Exclude<FetchOutcome, { file: IBinaryData }> | undefined> {
-		const status = response.statusCode;
-		const contentType = headerValue(response.headers, 'content-type') ?? '';
-		const errorText = async () =>
-			await readErrorText(response.body, this.settings.requestTimeoutMs);
-		if (route === 'content' && contentRouteCannotServe(status, contentType, jobFinished)) {
-			return { cannotServe: this.failures.cannotServeReason(status, await errorText()) };
-		}
-		if (status < 300) return undefined;
-		const text = await errorText();
-		if (route === 'link') throw this.failures.linkStatus(response, call);
-		const failure = this.failures.status(response, text, call);
-		if (status === 400) return { notReady: failure.error };
-		throw failure;
-	}
-
-	/** Redirects of a download are followed here, never by the client: the key stays behind. */
-	private async followRedirects(
-		response: IN8nHttpFullResponse,
-		from: URL,
-		call: CallContext,
-		signal: AbortSignal,
-	): Promise<IN8nHttpFullResponse> {
-		let current = response;
-		let url = from;
-		for (let hops = 0; REDIRECT_STATUSES.has(current.statusCode); hops++) {
-			const location = headerValue(current.headers, 'location');
-			discard(current.body);
-			const target = parseUrl(location, url);
-			const problem = target ? this.linkProblem(target, url) : 'it is no URL';
-			if (!target || problem || hops >= MAX_REDIRECTS) {
-				const what =
-					hops >= MAX_REDIRECTS
-						? 'too many redirects'
-						: `a redirect the node does not follow (${quote(this.redactor, location ?? 'no Location')}): ${problem}`;
-				throw this.failures.notAFile(
-					call,
-					`The download answered with ${what}`,
-					current.statusCode,
-				);
-			}
-			url = target;
-			current = await this.send(
-				{ method: 'GET', url: target.href, headers: { 'Accept-Encoding': 'identity' } },
-				call,
-				signal,
-				{ authenticated: false },
-			);
-		}
-		return current;
-	}
-
 	/** Content asked for too early answers 400: say what state the job is in instead. */
-	private async explainNotReady(error: Error, call: CallContext): Promise<Error> {
+	private async explainNotReady(fault: Fault, call: CallContext): Promise<Error> {
+		const asAnswered = () => this.failures.word(fault, classify(fault.facts), 1, call);
 		try {
 			const { job } = await this.retrieveVideo(call.jobId as string, call.itemIndex);
-			return jobOutcome(job) === 'completed' ? error : this.failures.notReady(call, job);
+			return jobOutcome(job) === 'completed' ? asAnswered() : this.failures.notReady(call, job);
 		} catch {
-			return error;
+			return asAnswered();
 		}
 	}
 
@@ -393,7 +284,7 @@ export class CometApiClient {
 		call: CallContext,
 		options: () => Promise<IHttpRequestOptions>,
 	): Promise<{ job: VideoJob; headers: IDataObject }> {
-		const { json, headers } = await this.requestJson(call, options);
+		const { json, headers } = await this.exchange.json(call, options);
 		const job = normalizeJob(json);
 		if (!this.isUsableId(job.id)) throw this.failures.noJobId(call, job, json);
 		return { job, headers };
@@ -407,123 +298,5 @@ export class CometApiClient {
 	private jobPath(id: string, call: CallContext): string {
 		if (!this.isUsableId(id)) throw this.failures.invalidId(call);
 		return `/v1/videos/${encodeURIComponent(id)}`;
-	}
-
-	/** One JSON call: within the key's limit and the deadline, retried as the policy says. */
-	private async requestJson(
-		call: CallContext,
-		options: () => Promise<IHttpRequestOptions>,
-	): Promise<{ json: IDataObject; headers: IDataObject; text: string }> {
-		return await this.retrying(call, async () => {
-			return await this.limiter.run(this.pause.signal, async () => {
-				const request = await options();
-				return await this.attempt(call, this.settings.requestTimeoutMs, async (signal) => {
-					const response = await this.send(request, call, signal);
-					endWith(response.body, signal);
-					let text: string;
-					try {
-						text = await readCapped(response.body, API_ANSWER_LIMIT);
-					} catch (error) {
-						// A body that breaks off mid-read is a network failure like any other.
-						throw error instanceof TooLarge
-							? this.failures.tooLarge(call)
-							: this.failures.network(error, call);
-					}
-					if (response.statusCode >= 300) throw this.failures.status(response, text, call);
-					const json = tryJsonObject(text);
-					if (!json) throw this.failures.unreadable(response, call);
-					return { json, headers: response.headers, text };
-				});
-			});
-		});
-	}
-
-	private async retrying<T>(call: CallContext, attempt: () => Promise<T>): Promise<T> {
-		return await withRetries(
-			{
-				maxAttempts: this.settings.maxAttempts,
-				baseDelayMs: this.settings.retryBaseDelayMs,
-				pause: async (ms) => await this.pause.for(ms),
-			},
-			attempt,
-		).catch((error: unknown) => {
-			if (error instanceof SlotWaitCancelled) throw this.failures.cancelledWaitingForSlot(call);
-			// Cancelled in the pause before a retry.
-			if (error instanceof ExecutionCancelled) throw this.failures.cancelled(call);
-			throw this.errors.wrap(error, call.itemIndex);
-		});
-	}
-
-	/**
-	 * One attempt, aborted when the execution is cancelled or, for API calls, when `deadlineMs`
-	 * passes: an answer that trickles in byte by byte cannot hold the execution.
-	 */
-	private async attempt<T>(
-		call: CallContext,
-		deadlineMs: number | undefined,
-		run: (signal: AbortSignal) => Promise<T>,
-	): Promise<T> {
-		const request = new AbortController();
-		const untrack = this.pause.track(request);
-		// AbortSignal.timeout: a deadline without a timer of our own (community nodes may not use
-		// the global timers) that does not keep n8n's process alive.
-		const deadline = deadlineMs === undefined ? undefined : AbortSignal.timeout(deadlineMs);
-		const signal = deadline ? AbortSignal.any([request.signal, deadline]) : request.signal;
-		try {
-			return await run(signal);
-		} catch (error) {
-			if (this.pause.isCancelled) throw this.failures.cancelled(call);
-			if (deadline?.aborted) {
-				const seconds = Math.round((deadlineMs as number) / 1000);
-				throw this.failures.timeout(
-					call,
-					`no answer within ${seconds} s, or not all of it: the answer took too long`,
-				);
-			}
-			throw this.failures.of(error, call);
-		} finally {
-			untrack();
-		}
-	}
-
-	private async send(
-		options: IHttpRequestOptions,
-		call: CallContext,
-		signal: AbortSignal,
-		{ authenticated = true } = {},
-	): Promise<IN8nHttpFullResponse> {
-		const request: IHttpRequestOptions = {
-			...options,
-			...(authenticated ? { baseURL: this.baseUrl } : {}),
-			encoding: 'stream',
-			returnFullResponse: true,
-			ignoreHttpStatusErrors: true,
-			// Redirects are the caller's business: API calls never legitimately redirect (a 301
-			// means a wrong Base URL, and following it would turn a POST into a GET), and a
-			// download's redirect is followed without the key.
-			disableFollowRedirect: true,
-			sendCredentialsOnCrossOriginRedirect: false,
-			timeout: this.settings.requestTimeoutMs,
-			abortSignal: signal,
-		};
-		// Every request (each redirect hop too) gets its headers within Request Timeout.
-		const headersDue = AbortSignal.timeout(this.settings.requestTimeoutMs);
-		const pending = (
-			authenticated
-				? this.ctx.helpers.httpRequestWithAuthentication.call(this.ctx, CREDENTIAL_TYPE, request)
-				: this.ctx.helpers.httpRequest(request)
-		) as Promise<IN8nHttpFullResponse>;
-		try {
-			return await unlessAborted(pending, AbortSignal.any([signal, headersDue]));
-		} catch (error) {
-			if (headersDue.aborted && !signal.aborted) {
-				throw this.failures.timeout(
-					call,
-					`no answer within ${Math.round(this.settings.requestTimeoutMs / 1000)} s`,
-				);
-			}
-			// A cancel or the call's own deadline is told apart by attempt().
-			throw this.failures.network(error, call);
-		}
 	}
 }

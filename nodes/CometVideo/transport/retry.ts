@@ -1,9 +1,9 @@
 /**
- * When to try a call again. One pure decision over what went wrong, and one loop that applies
- * it. A create costs money: it is repeated only where CometAPI certainly did not receive it.
+ * When to try a call again: the one place that decides. An attempt reports what happened as
+ * facts (a `Fault`: status, errno, bytes, type; no words), and `classify` decides from them
+ * alone: retry? may a job exist? A create costs money: it is repeated only where CometAPI
+ * certainly did not receive it. (The exchange applies the decision; ./errors words it.)
  */
-import type { IDataObject } from 'n8n-workflow';
-
 export type FailureKind =
 	/** The server answered with an error status. */
 	| 'status'
@@ -19,9 +19,16 @@ export type FailureKind =
 	| 'truncated'
 	/** A download the server answered with something other than the file (206, HTML). */
 	| 'not-a-file'
+	/** A download's redirect the node does not follow (`detail`: why). */
+	| 'redirect'
 	/** n8n could not store the file. */
-	| 'storage';
+	| 'storage'
+	/** The execution was cancelled during the call. */
+	| 'cancelled'
+	/** The execution was cancelled before the attempt was sent (`detail`: waiting for what). */
+	| 'cancelled-waiting';
 
+/** What happened to one attempt, as the attempt saw it; `classify` reads only the first six. */
 export interface FailureFacts {
 	kind: FailureKind;
 	request: 'create' | 'read';
@@ -31,6 +38,21 @@ export interface FailureFacts {
 	errno?: string;
 	/** For `unreadable`: the answer said it was JSON, so it was most likely cut off in transit. */
 	claimedJson?: boolean;
+	/** `error.message` of CometAPI's error envelope. */
+	apiMessage?: string;
+	/** The error answer was a JSON object (an API's answer, not a web page). */
+	jsonAnswer?: boolean;
+	contentType?: string;
+	location?: string;
+	/** How long the server asked us to wait before trying again. */
+	retryAfterMs?: number;
+	/** Who answered: CometAPI, or the host behind the job's result link. */
+	from?: 'api' | 'link';
+	/** For `too-large`: the most the node reads, and how many bytes arrived or were announced. */
+	limit?: number;
+	bytes?: number;
+	/** What exactly was wrong, for the kinds whose facts are a sentence (not-a-file, truncated). */
+	detail?: string;
 }
 
 export interface RetryDecision {
@@ -107,13 +129,17 @@ export function classify(facts: FailureFacts): RetryDecision {
 		case 'too-large':
 			return { retry: false, mayHaveCreated: create, nothingSent: false };
 		case 'not-a-file':
+		case 'redirect':
 		case 'storage':
 			return { retry: false, mayHaveCreated: false, nothingSent: false };
+		case 'cancelled':
+			return { retry: false, mayHaveCreated: create, nothingSent: false };
+		case 'cancelled-waiting':
+			return { retry: false, mayHaveCreated: false, nothingSent: true };
 	}
 }
 
 const MAX_BACKOFF_MS = 30_000;
-const MAX_SERVER_DELAY_MS = 120_000;
 
 /** CometAPI's guidance: min(30 s, base · 2^n) plus up to a second of jitter. */
 export function backoffMs(attemptNumber: number, baseDelayMs: number): number {
@@ -121,66 +147,9 @@ export function backoffMs(attemptNumber: number, baseDelayMs: number): number {
 	return Math.min(MAX_BACKOFF_MS, exponential) + Math.random() * Math.min(1000, baseDelayMs);
 }
 
-export function headerValue(headers: IDataObject | undefined, name: string): string | undefined {
-	const value = headers?.[name];
-	if (Array.isArray(value)) return String(value[0]);
-	return value === undefined ? undefined : String(value);
-}
-
-/** `openai-poll-after-ms` or `Retry-After` (seconds or an HTTP date), in ms, capped. */
-export function serverDelayMs(headers: IDataObject | undefined): number | undefined {
-	const pollAfter = Number(headerValue(headers, 'openai-poll-after-ms'));
-	let delay: number | undefined;
-	if (Number.isFinite(pollAfter) && pollAfter > 0) {
-		delay = pollAfter;
-	} else {
-		const retryAfter = headerValue(headers, 'retry-after');
-		if (retryAfter !== undefined) {
-			const seconds = Number(retryAfter);
-			const date = Date.parse(retryAfter);
-			if (Number.isFinite(seconds)) delay = Math.max(0, seconds * 1000);
-			else if (!Number.isNaN(date)) delay = Math.max(0, date - Date.now());
-		}
-	}
-	return delay === undefined ? undefined : Math.min(delay, MAX_SERVER_DELAY_MS);
-}
-
-/** One attempt's failure: the error the user would see, and what the loop should do. */
-export class AttemptFailure extends Error {
-	constructor(
-		readonly error: Error & { description?: string | null },
-		readonly decision: RetryDecision,
-		readonly retryAfterMs?: number,
-	) {
-		super(error.message);
-	}
-}
-
-export interface RetryPolicy {
-	maxAttempts: number;
-	baseDelayMs: number;
-	pause(ms: number): Promise<void>;
-}
-
-/** What the user sees once no retry follows: the attempt's own error, saying how often it ran. */
-function finalError(error: unknown, attempts: number): unknown {
-	if (!(error instanceof AttemptFailure)) return error;
-	if (error.decision.retry && attempts > 1) {
-		error.error.description =
-			`${error.error.description ?? ''} (gave up after ${attempts} attempts)`.trim();
-	}
-	return error.error;
-}
-
-/** Runs `attempt` until it succeeds, fails for good, or the attempts run out. */
-export async function withRetries<T>(policy: RetryPolicy, attempt: () => Promise<T>): Promise<T> {
-	for (let attemptNumber = 1; ; attemptNumber++) {
-		try {
-			return await attempt();
-		} catch (error) {
-			const retry = error instanceof AttemptFailure && error.decision.retry;
-			if (!retry || attemptNumber >= policy.maxAttempts) throw finalError(error, attemptNumber);
-			await policy.pause(error.retryAfterMs ?? backoffMs(attemptNumber, policy.baseDelayMs));
-		}
+/** One attempt's failure, as facts. The loop decides on them; words come only at the end. */
+export class Fault extends Error {
+	constructor(readonly facts: FailureFacts) {
+		super(`${facts.kind} fault`);
 	}
 }
