@@ -61,22 +61,60 @@ export class CometVideoApi implements ICredentialType {
 	};
 
 	// The Test button follows the node's Base URL rule (transport/base-url.ts; a test runs both
-	// over one table of URLs): a refused URL is replaced by a host under ".invalid", which never
-	// resolves, so the key goes nowhere and the failure names what to fix.
+	// over one table of URLs and over generated ones): a refused URL is replaced by a host under
+	// ".invalid", which never resolves, so the key goes nowhere and the failure names what to fix.
+	// Expressions have no URL parser, so this reads the URL as the parser would: IPv4 in its short,
+	// octal and hex forms (127.1 is 127.0.0.1), IPv6 with "::" and a dotted tail ([0:0:0:0:0:0:0:1]
+	// is [::1]). A host typed in Unicode (an IDN, or "xn--" punycode) is left to n8n's URL parser,
+	// the one the node uses: the request fails with "Invalid URL" where the node refuses it.
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL: `={{ ((raw, allowHttp) => {
+			baseURL: String.raw`={{ ((raw, allowHttp) => {
 				const text = String(raw || '').trim() || 'https://api.cometapi.com';
 				const refused = (why) => 'https://' + why + '.invalid';
-				if (/[\\u0000-\\u001f\\u007f]/.test(text)) return refused('base-url-has-a-control-character');
-				const parts = /^(https?):[\\/\\\\]*([^\\/\\\\?#]*)(.*)$/i.exec(text);
+				if (/[\u0000-\u001f\u007f]/.test(text)) return refused('base-url-has-a-control-character');
+				const parts = /^(https?):[\/\\]*([^\/\\?#]*)([^]*)$/i.exec(text);
 				if (!parts) return refused('base-url-must-start-with-https');
 				if (/[?#]/.test(text) || parts[2].includes('@')) return refused('base-url-must-not-hold-user-query-or-fragment');
-				if (!/^[a-z0-9._~\\-]+(:\\d+)?$|^\\[[0-9a-f:.]+\\](:\\d+)?$/i.test(parts[2])) return refused('base-url-is-not-valid');
+				const address = /^(?:\[([0-9a-f:.]+)\]|([a-z0-9._~\-\u0080-\uffff]+))(?::(\d*))?$/i.exec(parts[2]);
+				if (!address || Number(address[3] || 0) > 65535) return refused('base-url-is-not-valid');
+				const number = (part) => /^0x[0-9a-f]*$/i.test(part) ? parseInt(part.slice(2) || '0', 16)
+					: /^0[0-7]+$/.test(part) ? parseInt(part, 8) : /^(0|[1-9][0-9]*)$/.test(part) ? Number(part) : NaN;
+				const ipv4 = (host) => {
+					const numbers = host.replace(/\.$/, '').split('.').map(number);
+					const last = numbers.length - 1;
+					if (last > 3 || !numbers.every((n, i) => n < Math.pow(256, i === last ? 4 - last : 1))) return null;
+					return numbers.reduce((sum, n, i) => sum + n * Math.pow(256, i === last ? 0 : 3 - i), 0);
+				};
+				const ipv6 = (host) => {
+					const tail = /:((0|[1-9]\d{0,2})(\.(0|[1-9]\d{0,2})){3})$/.exec(host);
+					const bytes = tail ? tail[1].split('.').map(Number) : [];
+					if (bytes.some((n) => n > 255)) return null;
+					const hex = !tail ? host : host.slice(0, tail.index + 1)
+						+ (bytes[0] * 256 + bytes[1]).toString(16) + ':' + (bytes[2] * 256 + bytes[3]).toString(16);
+					const halves = hex.split('::').map((half) => (half ? half.split(':') : []));
+					const count = halves.flat().length;
+					if (halves.length > 2 || (halves.length === 1 ? count !== 8 : count > 7)) return null;
+					if (!halves.flat().every((piece) => /^[0-9a-f]{1,4}$/i.test(piece))) return null;
+					return [...halves[0], ...Array(8 - count).fill('0'), ...(halves[1] || [])].map((piece) => parseInt(piece, 16));
+				};
+				let loopback = false;
+				if (address[1]) {
+					const pieces = ipv6(address[1]);
+					if (!pieces) return refused('base-url-is-not-valid');
+					loopback = pieces.join() === '0,0,0,0,0,0,0,1';
+				} else if (/^[\u0000-\u007f]*$/.test(address[2])) {
+					const host = address[2].toLowerCase();
+					const last = host.replace(/\.$/, '').split('.').pop();
+					if (/^[0-9]+$/.test(last) || !Number.isNaN(number(last))) {
+						const value = ipv4(host);
+						if (value === null) return refused('base-url-is-not-valid');
+						loopback = Math.floor(value / 16777216) === 127;
+					} else loopback = host === 'localhost';
+				}
 				const scheme = parts[1].toLowerCase();
-				const loopback = /^(localhost|127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}|\\[::1\\])(:\\d+)?$/i.test(parts[2]);
 				if (scheme === 'http' && !loopback && allowHttp !== true) return refused('plain-http-refused-tick-allow-plain-http');
-				return (scheme + '://' + parts[2] + parts[3].replace(/\\\\/g, '/')).replace(/\\/+$/, '');
+				return (scheme + '://' + parts[2] + parts[3].replace(/\\/g, '/')).replace(/\/+$/, '');
 			})($credentials.baseUrl, $credentials.allowHttp) }}`,
 			url: '/v1/models',
 			method: 'GET',

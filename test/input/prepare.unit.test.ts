@@ -134,6 +134,12 @@ describe('values a model takes are sent as set', () => {
 			{ model: 'veo3-pro-frames' },
 		],
 		['a prompt of exactly 32,000 characters', 'veo3-fast', { prompt: 'x'.repeat(32_000) }, {}],
+		[
+			'a prompt of 32,000 emoji (64,000 UTF-16 units): characters are code points',
+			'veo3-fast',
+			{ prompt: '\u{1F3AC}'.repeat(32_000) },
+			{},
+		],
 	];
 	test.each(ROWS)('%s', async (_label, model, values, overrides) => {
 		const request = await prepare(formFor(model, values));
@@ -384,7 +390,13 @@ describe('bad input is refused by prepare, naming the field', () => {
 			'prompt over 32,000 characters',
 			'create',
 			veo({ prompt: 'y'.repeat(32_001) }),
-			'Prompt: 32001 characters is over the limit of 32000',
+			'Prompt: 32001 characters (Unicode code points) is over the limit of 32000',
+		],
+		[
+			'prompt of 32,001 emoji, counted as 32,001 characters, not 64,002',
+			'create',
+			veo({ prompt: '\u{1F3AC}'.repeat(32_001) }),
+			'Prompt: 32001 characters (Unicode code points) is over the limit of 32000',
 		],
 		[
 			'a Prompt expression yielding an object',

@@ -105,7 +105,10 @@ export function readBinaryField(ctx: IExecuteFunctions, itemIndex: number): stri
 
 const MAX_PROMPT_LENGTH = 32_000;
 
-/** Reads the Prompt parameter: text, not empty, and within the API's 32,000 characters. */
+/**
+ * Reads the Prompt parameter: text, not empty, and within the API's 32,000 characters, counted
+ * as Unicode code points (an emoji is one character, not the two UTF-16 units of `length`).
+ */
 export function readPrompt(ctx: IExecuteFunctions, itemIndex: number, hint: string): string {
 	const prompt = readText(ctx, itemIndex, 'prompt', 'Prompt');
 	if (!prompt) {
@@ -114,10 +117,12 @@ export function readPrompt(ctx: IExecuteFunctions, itemIndex: number, hint: stri
 			description: hint,
 		});
 	}
-	if (prompt.length > MAX_PROMPT_LENGTH) {
+	// No text of at most MAX_PROMPT_LENGTH UTF-16 units has more code points than that.
+	const characters = prompt.length > MAX_PROMPT_LENGTH ? [...prompt].length : prompt.length;
+	if (characters > MAX_PROMPT_LENGTH) {
 		throw new NodeOperationError(
 			ctx.getNode(),
-			`Prompt: ${prompt.length} characters is over the limit of ${MAX_PROMPT_LENGTH}`,
+			`Prompt: ${characters} characters (Unicode code points) is over the limit of ${MAX_PROMPT_LENGTH}`,
 			{ itemIndex, description: 'Shorten the prompt.' },
 		);
 	}
