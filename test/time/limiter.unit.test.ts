@@ -1,4 +1,4 @@
-/** The request limiter: a waiter cancelled in the queue leaves it. */
+/** The request limiter: a waiter cancelled in the queue leaves it; the adaptive budget. */
 import { describe, expect, test } from '@jest/globals';
 
 import { RequestLimiter, SlotWaitCancelled } from '../../dist/nodes/CometVideo/helpers/limiter';
@@ -21,5 +21,95 @@ describe('RequestLimiter', () => {
 		await expect(first).resolves.toBe('first');
 		await expect(third).resolves.toBe('third');
 		release();
+	});
+});
+
+/**
+ * The adaptive budget, driven by hand: `demand` requests are held in flight (and queued), and
+ * answers are reported as the exchange reports them.
+ */
+describe('RequestLimiter: the adaptive budget', () => {
+	/** A limiter with `demand` requests held, each released by calling the returned function. */
+	function loaded(ceiling: number, demand: number) {
+		const limiter = new RequestLimiter();
+		const release = limiter.join(ceiling);
+		const finishers: Array<() => void> = [];
+		const running = Array.from({ length: demand }, () =>
+			limiter.run(undefined, async () => {
+				await new Promise<void>((resolve) => finishers.push(resolve));
+			}),
+		);
+		const finishAll = async () => {
+			for (let i = 0; i < demand; i++) {
+				while (finishers.length === 0) await Promise.resolve();
+				(finishers.shift() as () => void)();
+				await Promise.resolve();
+			}
+			await Promise.all(running);
+			release();
+		};
+		return { limiter, finishAll };
+	}
+
+	test('starts at 5, and doubles per round of fine answers while demand fills it (slow start)', async () => {
+		const { limiter, finishAll } = loaded(100, 50);
+		expect(limiter.budget).toBe(5);
+		for (let i = 0; i < 5; i++) limiter.answered(Date.now(), { overloaded: false, latencyMs: 20 });
+		expect(limiter.budget).toBe(10);
+		await finishAll();
+	});
+
+	test('never above the ceiling (the smallest Max Requests in Flight running)', async () => {
+		const { limiter, finishAll } = loaded(7, 50);
+		for (let i = 0; i < 40; i++) limiter.answered(Date.now(), { overloaded: false, latencyMs: 20 });
+		expect(limiter.budget).toBe(7);
+		expect(limiter.stats.peakBudget).toBe(7);
+		await finishAll();
+	});
+
+	test('no growth while demand stays below the budget', async () => {
+		const { limiter, finishAll } = loaded(100, 2);
+		for (let i = 0; i < 40; i++) limiter.answered(Date.now(), { overloaded: false, latencyMs: 20 });
+		expect(limiter.budget).toBe(5);
+		await finishAll();
+	});
+
+	test('a 429 or 503 halves it at once, once per burst; then growth is one per round', async () => {
+		const { limiter, finishAll } = loaded(100, 50);
+		for (let i = 0; i < 15; i++) limiter.answered(Date.now(), { overloaded: false, latencyMs: 20 });
+		expect(limiter.budget).toBe(20);
+		const burstSentAt = Date.now() - 1;
+		limiter.answered(burstSentAt, { overloaded: true });
+		expect(limiter.budget).toBe(10);
+		// Answers to the same burst (sent before the cut) do not cut again.
+		for (let i = 0; i < 5; i++) limiter.answered(burstSentAt, { overloaded: true });
+		expect(limiter.budget).toBe(10);
+		expect(limiter.stats.overloads).toBe(6);
+		// Congestion avoidance: about one more per budget's worth of fine answers.
+		for (let i = 0; i < 10; i++) limiter.answered(Date.now(), { overloaded: false, latencyMs: 20 });
+		expect(limiter.budget).toBe(11);
+		await finishAll();
+	});
+
+	test('never below one, however many overloads', async () => {
+		const { limiter, finishAll } = loaded(100, 10);
+		for (let i = 0; i < 20; i++) {
+			limiter.answered(Date.now() + 1, { overloaded: true });
+			await new Promise((resolve) => setTimeout(resolve, 2));
+		}
+		expect(limiter.budget).toBe(1);
+		await finishAll();
+	});
+
+	test('latency that climbs (twice the fastest and a second more) cuts it by a quarter', async () => {
+		const { limiter, finishAll } = loaded(100, 50);
+		for (let i = 0; i < 15; i++)
+			limiter.answered(Date.now(), { overloaded: false, latencyMs: 200 });
+		expect(limiter.budget).toBe(20);
+		limiter.answered(Date.now(), { overloaded: false, latencyMs: 1100 });
+		expect(limiter.budget).toBe(21);
+		limiter.answered(Date.now(), { overloaded: false, latencyMs: 1300 });
+		expect(limiter.budget).toBe(15);
+		await finishAll();
 	});
 });

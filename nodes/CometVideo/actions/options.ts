@@ -64,10 +64,10 @@ export const optionsProperty: INodeProperties = {
 			displayName: 'Max Requests in Flight',
 			name: 'maxInFlight',
 			type: 'number',
-			typeOptions: { minValue: 1, maxValue: 50, numberPrecision: 0 },
-			default: 5,
+			typeOptions: { minValue: 1, maxValue: 1000, numberPrecision: 0 },
+			default: 100,
 			description:
-				'How many requests to CometAPI this n8n process sends at once with this API key, across all items and all running executions (the smallest value set by any of them applies). CometAPI suggests about 5 per key; in queue mode each worker has its own budget.',
+				'The most requests to CometAPI this n8n process sends at once with this API key, across all items and all running executions (the smallest value set by any of them applies). The node starts at 5 and raises its budget while CometAPI answers fine and fast, up to this ceiling; a 429 or 503 halves it at once. In queue mode each worker has its own budget.',
 		},
 		{
 			displayName: 'Poll Interval (Seconds)',

@@ -6,12 +6,25 @@ export class SlotWaitCancelled extends Error {
 	}
 }
 
+/** Where the budget starts: the "about five at once" of CometAPI's concurrency guide. */
+export const START_BUDGET = 5;
 /**
- * Caps how many requests go to CometAPI at once with one API key, across every item and every
- * execution running in this n8n process, so a burst of webhook-started executions stays inside
- * the key's rate limit (CometAPI suggests about five at once). Each execution joins with its own
- * "Max Requests in Flight"; the smallest value of those running is in force. Waiters are served
- * in arrival order.
+ * Latency "climbs" when an answer takes this much longer than the fastest seen (and at least
+ * twice as long): the server, or the way to it, is queueing our requests.
+ */
+const SLOW_MARGIN_MS = 1000;
+
+/** How an answer went, for the budget: `overloaded` (429, 503), or fine in `latencyMs`. */
+export type Answered = { overloaded: true } | { overloaded: false; latencyMs?: number };
+
+/**
+ * How many requests go to CometAPI at once with one API key, across every item and every
+ * execution running in this n8n process: an adaptive budget. It starts at five, doubles each
+ * round trip while answers come back fine and fast, then grows by one per round trip; it halves
+ * at once on a 429 or a 503 (CometAPI's answers to overload) and shrinks by a quarter when
+ * latency climbs, once per burst (answers to requests sent before a cut do not cut again). It
+ * never goes above the ceiling, the smallest "Max Requests in Flight" of the executions running,
+ * nor below one. Waiters are served in arrival order, so no item starves.
  */
 export class RequestLimiter {
 	private active = 0;
@@ -20,9 +33,25 @@ export class RequestLimiter {
 
 	private readonly members = new Map<symbol, number>();
 
+	private allowed = START_BUDGET;
+
+	private slowStart = true;
+
+	/** Fine answers since the last step up, once past slow start: a budget's worth adds one. */
+	private credit = 0;
+
+	/** When the budget was last cut. */
+	private cutAt = -Infinity;
+
+	/** The fastest answer seen, the yardstick for "latency climbs". */
+	private fastestMs = Infinity;
+
+	/** For the benchmark and the README's figures: the highest budget, and overloads seen. */
+	readonly stats = { peakBudget: START_BUDGET, overloads: 0 };
+
 	constructor(private readonly onIdle: () => void = () => undefined) {}
 
-	/** Registers one execution's limit; call the returned function when the execution ends. */
+	/** Registers one execution's ceiling; call the returned function when the execution ends. */
 	join(maxInFlight: number): () => void {
 		const member = Symbol('execution');
 		this.members.set(member, Math.max(1, maxInFlight));
@@ -33,13 +62,22 @@ export class RequestLimiter {
 		};
 	}
 
-	get capacity(): number {
+	/** The smallest Max Requests in Flight of the executions running. */
+	get ceiling(): number {
 		return this.members.size === 0 ? 1 : Math.min(...this.members.values());
 	}
 
-	/** Runs `task` in a free slot; a waiter leaves the queue when `cancel` aborts. */
-	async run<T>(cancel: AbortSignal | undefined, task: () => Promise<T>): Promise<T> {
-		if (this.active >= this.capacity || this.queue.length > 0) {
+	/** How many requests may be in flight now. */
+	get budget(): number {
+		return Math.max(1, Math.min(this.allowed, this.ceiling));
+	}
+
+	/**
+	 * Runs `task` in a free slot; a waiter leaves the queue when `cancel` aborts. `task` gets the
+	 * time its request goes out, to report how it was answered with `answered`.
+	 */
+	async run<T>(cancel: AbortSignal | undefined, task: (sentAt: number) => Promise<T>): Promise<T> {
+		if (this.active >= this.budget || this.queue.length > 0) {
 			// The slot is counted for us by drain() before we are woken.
 			await new Promise<void>((resolve, reject) => {
 				const leave = () => {
@@ -58,15 +96,49 @@ export class RequestLimiter {
 			this.active++;
 		}
 		try {
-			return await task();
+			return await task(Date.now());
 		} finally {
 			this.active--;
 			this.drain();
 		}
 	}
 
+	/** How the answer to a request sent at `sentAt` went: the budget follows it. */
+	answered(sentAt: number, answer: Answered): void {
+		if (answer.overloaded) {
+			this.stats.overloads++;
+			this.cut(sentAt, 0.5);
+			return;
+		}
+		if (answer.latencyMs === undefined) return;
+		const latency = answer.latencyMs;
+		this.fastestMs = Math.min(this.fastestMs, latency);
+		if (latency > Math.max(2 * this.fastestMs, this.fastestMs + SLOW_MARGIN_MS)) {
+			this.cut(sentAt, 0.75);
+			return;
+		}
+		// Grow only while the budget is what holds requests back.
+		if (this.active + this.queue.length < this.budget) return;
+		this.credit++;
+		if (this.slowStart || this.credit >= this.budget) {
+			this.allowed = Math.min(this.ceiling, this.budget + 1);
+			this.credit = 0;
+		}
+		this.stats.peakBudget = Math.max(this.stats.peakBudget, this.budget);
+		this.drain();
+	}
+
+	/** Shrinks the budget by `factor`, once for the requests in flight when it happens. */
+	private cut(sentAt: number, factor: number): void {
+		this.slowStart = false;
+		if (sentAt < this.cutAt) return;
+		this.allowed = Math.max(1, Math.floor(this.budget * factor));
+		this.credit = 0;
+		this.cutAt = Date.now();
+	}
+
 	private drain(): void {
-		while (this.queue.length > 0 && this.active < this.capacity) {
+		while (this.queue.length > 0 && this.active < this.budget) {
 			this.active++;
 			(this.queue.shift() as () => void)();
 		}

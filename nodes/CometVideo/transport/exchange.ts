@@ -13,7 +13,7 @@ import type {
 	IN8nHttpFullResponse,
 } from 'n8n-workflow';
 
-import { SlotWaitCancelled, type RequestLimiter } from '../helpers/limiter';
+import { SlotWaitCancelled, type Answered, type RequestLimiter } from '../helpers/limiter';
 import type { Pause } from '../helpers/pause';
 import { settle } from '../helpers/settle';
 import { SLOT_WAIT, type CallContext, type Failures } from './errors';
@@ -269,8 +269,10 @@ export class Exchange {
 	): Promise<{ json: IDataObject; headers: IDataObject }> {
 		return await this.inSlot(call, async () => {
 			const request = await options();
+			const sentAt = Date.now();
 			return await this.attempt(call, this.settings.requestTimeoutMs, async (signal) => {
 				const response = await this.send(request, call, signal, true);
+				this.limiter.answered(sentAt, answeredAs(response.statusCode, Date.now() - sentAt));
 				endWith(response.body, signal);
 				const text = await readCapped(response.body, API_ANSWER_LIMIT);
 				if (response.statusCode >= 300) throw new Fault(statusFacts(call, response, text, 'api'));
@@ -303,7 +305,10 @@ export class Exchange {
 	): Promise<T> {
 		return await this.inSlot(call, async () => {
 			return await this.attempt(call, undefined, async (signal) => {
+				const sentAt = Date.now();
 				const first = await this.send(fileRequest(url), call, signal, authenticated);
+				// A file's time says how large it is, not how busy CometAPI is: only overload counts.
+				if (authenticated) this.limiter.answered(sentAt, answeredAs(first.statusCode));
 				const response = await this.followRedirects(first, url, call, signal);
 				endWith(response.body, signal);
 				const taken = await settle(
@@ -489,6 +494,11 @@ export class Exchange {
 		// A cancel or the call's own deadline is told apart by attempt().
 		throw new Fault(this.networkFacts(outcome.error, call));
 	}
+}
+
+/** An answer, for the request budget: 429 and 503 are CometAPI's answers to overload. */
+function answeredAs(status: number, latencyMs?: number): Answered {
+	return status === 429 || status === 503 ? { overloaded: true } : { overloaded: false, latencyMs };
 }
 
 /** A file is asked for as it is stored: the client decodes gzip on its own, not every encoding. */
