@@ -271,7 +271,7 @@ export class Exchange {
 			const request = await options();
 			const sentAt = Date.now();
 			return await this.attempt(call, this.settings.requestTimeoutMs, async (signal) => {
-				const response = await this.send(request, call, signal, true);
+				const response = await this.send(request, call, signal, true, { headersDeadline: false });
 				this.limiter.answered(sentAt, answeredAs(response.statusCode, Date.now() - sentAt));
 				endWith(response.body, signal);
 				const text = await readCapped(response.body, API_ANSWER_LIMIT);
@@ -306,7 +306,9 @@ export class Exchange {
 		return await this.inSlot(call, async () => {
 			return await this.attempt(call, undefined, async (signal) => {
 				const sentAt = Date.now();
-				const first = await this.send(fileRequest(url), call, signal, authenticated);
+				const first = await this.send(fileRequest(url), call, signal, authenticated, {
+					headersDeadline: true,
+				});
 				// A file's time says how large it is, not how busy CometAPI is: only overload counts.
 				if (authenticated) this.limiter.answered(sentAt, answeredAs(first.statusCode));
 				const response = await this.followRedirects(first, url, call, signal);
@@ -451,7 +453,9 @@ export class Exchange {
 				});
 			}
 			url = target;
-			current = await this.send(fileRequest(target), call, signal, false);
+			current = await this.send(fileRequest(target), call, signal, false, {
+				headersDeadline: true,
+			});
 		}
 		return current;
 	}
@@ -461,6 +465,7 @@ export class Exchange {
 		call: CallContext,
 		signal: AbortSignal,
 		authenticated: boolean,
+		{ headersDeadline }: { headersDeadline: boolean },
 	): Promise<IN8nHttpFullResponse> {
 		const request: IHttpRequestOptions = {
 			...options,
@@ -476,18 +481,23 @@ export class Exchange {
 			timeout: this.settings.requestTimeoutMs,
 			abortSignal: signal,
 		};
-		// Every request (each redirect hop too) gets its headers within Request Timeout.
-		const headersDue = AbortSignal.timeout(this.settings.requestTimeoutMs);
+		// Every file request (each redirect hop too) gets its headers within Request Timeout; an API
+		// call's own deadline already covers its headers. (One timer fewer per poll: a deadline's
+		// timer lives until it fires, and ten thousand waiting items poll.)
+		const headersDue = headersDeadline
+			? AbortSignal.timeout(this.settings.requestTimeoutMs)
+			: undefined;
 		const pending = (
 			authenticated
 				? this.ctx.helpers.httpRequestWithAuthentication.call(this.ctx, CREDENTIAL_TYPE, request)
 				: this.ctx.helpers.httpRequest(request)
 		) as Promise<IN8nHttpFullResponse>;
 		const outcome = await settle(
-			async () => await unlessAborted(pending, AbortSignal.any([signal, headersDue])),
+			async () =>
+				await unlessAborted(pending, headersDue ? AbortSignal.any([signal, headersDue]) : signal),
 		);
 		if (outcome.ok) return outcome.value;
-		if (headersDue.aborted && !signal.aborted) {
+		if (headersDue?.aborted && !signal.aborted) {
 			const detail = `no answer within ${seconds(this.settings.requestTimeoutMs)} s`;
 			throw new Fault({ kind: 'timeout', request: call.kind, detail });
 		}
