@@ -57,9 +57,7 @@ test('latencyMs holds back every answer: 200s, 429s, 401s and fault stand-ins', 
 		listModels(),
 		listModels('sk-wrong-key'),
 		// Served after the first list ends, so the fault's stand-in answers it.
-		new Promise<Answer>((resolve) => setTimeout(resolve, 300)).then(() =>
-			call('/v1/videos/video_x', { headers: H.auth(sim) }),
-		),
+		H.sleep(300).then(() => call('/v1/videos/video_x', { headers: H.auth(sim) })),
 	]);
 	expect(statusesOf(answers.slice(0, 2))).toEqual([200, 429]);
 	expect(answers.slice(2).map((a) => a.status)).toEqual([401, 503]);
