@@ -6,6 +6,8 @@
  *                         [--memory-runs 5] [--memory-mib 1024]
  *                         [--video-kib 64] [--latency-ms 250] [--queue-executions 40]
  *                         [--skip-concurrency] [--skip-memory] [--skip-queue] [--quick] [--json FILE]
+ *                         [--rows a,b,c,s6,s50] [--package-dir DIR[,DIR…]] [--key-limit 8]
+ *                         [--c-latency-ms 250]
  *
  * An empty list skips that part (e.g. --items '').
  * `--quick` is T = 2 s, N = 1,10, one memory round of 64 MiB, 20 queue-mode executions.
@@ -20,15 +22,27 @@
  *    so requests queue and the in-flight limit is actually exercised.
  * 2. Download memory (scripts/bench/memory.ts): in real n8n 2.8.4, Comet Video's Download beside
  *    n8n's own OpenAI node and a plain Node copy, a big file against 300 KiB, interleaved rounds.
+ * 4. Issue 22's rows (scripts/bench/rows.ts), each one execution in the harness against its own
+ *    simulator: a = 10,000 items × 5 s jobs, instant API, no download (and this process's peak
+ *    memory beside the same items through a NoOp node); b = 1,000 items × 10 s jobs, 250 ms API,
+ *    download; c = 200 items × 5 s jobs, --c-latency-ms API, 429 beyond --key-limit in flight,
+ *    download; s6 = 6 items × 5 s jobs; s50 = 50 items × 10 s jobs, 250 ms API. Each prints wall
+ *    time ÷ job time, requests per job, the node's request budget (peak, final; '–' for a build
+ *    without one), 429s, items failed, videos stored; b and c the budget's path every 250 ms.
+ *    `--rows` picks rows and then runs only them (no concurrency, memory or queue part); without
+ *    it every row runs after the other parts. `--package-dir` measures another build (its dist/
+ *    must be built; default this repository), several comma-separated: each row for each build.
+ *    E.g. `npm run bench -- --rows b,c --package-dir /tmp/before,.`
  * 3. Queue mode (scripts/bench/queue.ts): n8n 2.8.4 with Postgres, Redis, one main and two workers
  *    at n8n's default concurrency (10); N webhook calls at once, each one execution of Create
  *    (wait, download) for one T-second job, against N × one execution alone.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { NODE_TYPE } from '../tools/constants';
+import { NODE_TYPE, REPO_ROOT } from '../tools/constants';
 import { sha256 } from '../tools/files';
 import {
 	credentialRef,
@@ -41,6 +55,15 @@ import { simulatorCredentialData } from '../tools/simulator-access';
 import { markdownTable } from './bench/lib';
 import { runMemoryBench } from './bench/memory';
 import { queueTable, runQueueBench, type QueueBenchResult } from './bench/queue';
+import {
+	ROW_IDS,
+	rowSpecs,
+	rowsSection,
+	runRow,
+	type RowId,
+	type RowOptions,
+	type RowResult,
+} from './bench/rows';
 import {
 	startSimulatorServer,
 	type SimulatorServer,
@@ -76,6 +99,10 @@ function readConfig(args: string[]) {
 			'video-kib': text,
 			'latency-ms': text,
 			'queue-executions': text,
+			rows: text,
+			'package-dir': text,
+			'key-limit': text,
+			'c-latency-ms': text,
 			json: text,
 			quick: flag,
 			'skip-concurrency': flag,
@@ -103,12 +130,30 @@ function readConfig(args: string[]) {
 		videoKiB: Number(value('video-kib')),
 		latencyMs: Number(value('latency-ms')),
 		queueExecutions: Number(value('queue-executions')),
-		skipConcurrency: values['skip-concurrency'] === true,
-		skipMemory: values['skip-memory'] === true,
-		skipQueue: values['skip-queue'] === true,
+		skipConcurrency: values['skip-concurrency'] === true || values.rows !== undefined,
+		skipMemory: values['skip-memory'] === true || values.rows !== undefined,
+		skipQueue: values['skip-queue'] === true || values.rows !== undefined,
+		rows: (values.rows ?? ROW_IDS.join(','))
+			.split(',')
+			.map((id) => id.trim())
+			.filter(Boolean) as RowId[],
+		packageDirs: (values['package-dir'] ?? REPO_ROOT)
+			.split(',')
+			.map((dir) => path.resolve(dir.trim())),
+		rowOptions: {
+			keyLimit: Number(values['key-limit'] ?? 8),
+			cLatencyMs: Number(values['c-latency-ms'] ?? 250),
+			videoKiB: Number(value('video-kib')),
+		} satisfies RowOptions,
 		json: values.json,
 	};
 	if (!(config.jobSeconds >= 0)) throw new Error('--job-seconds must be a number ≥ 0');
+	const unknownRows = config.rows.filter((id) => !(ROW_IDS as readonly string[]).includes(id));
+	if (unknownRows.length)
+		throw new Error(`Unknown row(s) ${unknownRows.join(', ')}: pick from ${ROW_IDS.join(', ')}`);
+	if (!(Number.isSafeInteger(config.rowOptions.keyLimit) && config.rowOptions.keyLimit >= 1))
+		throw new Error('--key-limit must be a positive integer');
+	if (!(config.rowOptions.cLatencyMs >= 0)) throw new Error('--c-latency-ms must be ≥ 0');
 	return config;
 }
 
@@ -425,6 +470,10 @@ async function main(): Promise<void> {
 			log,
 		);
 	}
+	const rows: RowResult[] = [];
+	const specs = rowSpecs(config.rowOptions);
+	for (const packageDir of config.packageDirs)
+		for (const id of config.rows) rows.push(await runRow(specs[id], packageDir, config.rowOptions));
 	const after = machine();
 	const totalMs = Date.now() - startedAt;
 
@@ -444,9 +493,10 @@ async function main(): Promise<void> {
 			memory,
 		);
 	if (queue) out.push('', ...queueSection(queue));
+	if (rows.length) out.push('', ...rowsSection(rows, config.rowOptions));
 	process.stdout.write(`${out.join('\n')}\n`);
 	if (config.json) {
-		const data = { config, machine: { before, after }, totalMs, concurrency, memory, queue };
+		const data = { config, machine: { before, after }, totalMs, concurrency, memory, queue, rows };
 		fs.writeFileSync(config.json, JSON.stringify(data, null, 2));
 	}
 }

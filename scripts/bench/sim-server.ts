@@ -26,6 +26,8 @@ interface SimulatorCommands {
 	configure(partial: Partial<RuntimeOptions>): void;
 	latency(ms: number): void;
 	stats(): SimulatorStats;
+	/** The bench key's requests in flight now and the most since the last sample; 429s sent. */
+	sample(): { now: number; peak: number; rateLimited: number };
 	sha256(ids: string[]): Record<string, string>;
 }
 type Command = keyof SimulatorCommands;
@@ -82,6 +84,8 @@ function stats(sim: Simulator) {
 		},
 		seenDoneLagMs: { median: median(seenDoneLag), max: Math.max(...seenDoneLag) },
 		maxInFlight: sim.maxInFlight,
+		// 429s sent by keyConcurrencyLimit.
+		rateLimited: sim.rateLimited(),
 		maxConcurrentJobs: sim.maxConcurrentJobs(),
 	};
 }
@@ -107,6 +111,9 @@ async function main(): Promise<void> {
 		},
 		stats() {
 			return stats(sim);
+		},
+		sample() {
+			return { ...sim.sampleInFlight(sim.apiKey), rateLimited: sim.rateLimited() };
 		},
 		sha256(ids) {
 			return Object.fromEntries(ids.map((id) => [id, sim.videoSha256(id)]));

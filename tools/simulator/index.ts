@@ -274,6 +274,11 @@ export class Simulator {
 	// Per API key (the Authorization header's token): requests in flight now, and the most at once.
 	readonly #inFlightByKey = new Map<string, number>();
 	#maxInFlightByKey = new Map<string, number>();
+	// Per key: requests being served (not refused by keyConcurrencyLimit), the 429s that limit
+	// sent, and the most in flight since the last sampleInFlight().
+	readonly #servedByKey = new Map<string, number>();
+	#refusedByKey = new Map<string, number>();
+	#windowPeakByKey = new Map<string, number>();
 	// Signs the temporary links handed out in video_url / metadata.url and redirects.
 	readonly #linkSecret = crypto.randomBytes(16);
 	readonly #hashCache = new Map<string, string>();
@@ -347,6 +352,28 @@ export class Simulator {
 		return this.#maxInFlightByKey.get(apiKey) ?? 0;
 	}
 
+	/** Requests carrying this API key in flight now (refused ones included until answered). */
+	inFlightForKey(apiKey: string): number {
+		return this.#inFlightByKey.get(apiKey) ?? 0;
+	}
+
+	/**
+	 * For sampling over time: requests carrying this key in flight now, and the most at once since
+	 * the previous call for this key (or since start, reset or resetStats); starts a new window.
+	 */
+	sampleInFlight(apiKey: string): { now: number; peak: number } {
+		const now = this.inFlightForKey(apiKey);
+		const peak = this.#windowPeakByKey.get(apiKey) ?? now;
+		this.#windowPeakByKey.set(apiKey, now);
+		return { now, peak };
+	}
+
+	/** 429s sent by keyConcurrencyLimit since start, reset or resetStats: one key's, or all. */
+	rateLimited(apiKey?: string): number {
+		if (apiKey !== undefined) return this.#refusedByKey.get(apiKey) ?? 0;
+		return [...this.#refusedByKey.values()].reduce((sum, count) => sum + count, 0);
+	}
+
 	configure(partial: Partial<RuntimeOptions> = {}): this {
 		for (const key of Object.keys(partial)) {
 			if (!RUNTIME_OPTIONS.includes(key))
@@ -379,6 +406,8 @@ export class Simulator {
 	resetStats(): void {
 		this.#maxInFlight = this.#inFlight;
 		this.#maxInFlightByKey = new Map(this.#inFlightByKey);
+		this.#windowPeakByKey = new Map(this.#inFlightByKey);
+		this.#refusedByKey = new Map();
 	}
 
 	/** sha256 (hex) of what the content route serves for a job; big files are hashed by streaming. */
@@ -480,6 +509,28 @@ export class Simulator {
 		const keyInFlight = (this.#inFlightByKey.get(key) ?? 0) + delta;
 		this.#inFlightByKey.set(key, keyInFlight);
 		this.#maxInFlightByKey.set(key, Math.max(this.#maxInFlightByKey.get(key) ?? 0, keyInFlight));
+		this.#windowPeakByKey.set(key, Math.max(this.#windowPeakByKey.get(key) ?? 0, keyInFlight));
+	}
+
+	/**
+	 * keyConcurrencyLimit: takes one of the key's places until the answer ends (true), or counts a
+	 * refusal (false) when the key already has that many requests being served.
+	 */
+	#admit(key: string, res: http.ServerResponse): boolean {
+		const limit = this.#options.keyConcurrencyLimit;
+		const served = this.#servedByKey.get(key) ?? 0;
+		if (limit !== undefined && served >= limit) {
+			this.#refusedByKey.set(key, (this.#refusedByKey.get(key) ?? 0) + 1);
+			return false;
+		}
+		this.#servedByKey.set(key, served + 1);
+		res.on('close', () => this.#servedByKey.set(key, (this.#servedByKey.get(key) ?? 1) - 1));
+		return true;
+	}
+
+	/** latencyMs: every API answer (errors, refusals and faults' stand-ins too) waits this long. */
+	async #latency(res: http.ServerResponse): Promise<void> {
+		if (this.#options.latencyMs > 0) await wait(res, this.#options.latencyMs);
 	}
 
 	async #dispatch(ctx: Context<RequestRecord>, route: Route, url: URL): Promise<void> {
@@ -487,7 +538,15 @@ export class Simulator {
 		if (!this.#authorized(req, route, url)) {
 			req.resume();
 			const message = req.headers.authorization ? 'Invalid token' : 'No token provided';
+			await this.#latency(ctx.res);
 			return this.#send(ctx, errorAnswer(401, message));
+		}
+		const key = bearerToken(req);
+		// A link signed for keyless access (token) is not one of a key's requests.
+		if (key === this.#options.apiKey && !this.#admit(key, ctx.res)) {
+			req.resume();
+			await this.#latency(ctx.res);
+			return this.#send(ctx, this.#tooManyRequests());
 		}
 		const fault = this.#faults.take(route.name);
 		if (fault?.kind === 'reset' && fault.beforeAccept) {
@@ -496,11 +555,25 @@ export class Simulator {
 		}
 		const body = await this.#parseBody(route, req, ctx.record);
 		const standIn = this.#standIn(fault, this.url, url, 'id' in route ? route.id : null);
-		if (standIn) return this.#send(ctx, standIn);
+		if (standIn) {
+			await this.#latency(ctx.res);
+			return this.#send(ctx, standIn);
+		}
 		// Everything else alters an answer the route really produced (so a create made its job).
 		const answer = this.#answer(route, body, ctx);
-		if (this.#options.latencyMs > 0) await wait(ctx.res, this.#options.latencyMs);
+		await this.#latency(ctx.res);
 		return this.#sendAltered(ctx, fault, answer);
+	}
+
+	/**
+	 * The refusal of a request beyond keyConcurrencyLimit. The sheet documents 429 ("rate limited
+	 * or saturated") in the error envelope, no Retry-After and no wording: message and code are
+	 * the simulator's choice.
+	 */
+	#tooManyRequests(): BodyAnswer {
+		const limit = this.#options.keyConcurrencyLimit;
+		const message = `Too many requests: this key already has ${limit} requests in progress, please retry later`;
+		return errorAnswer(429, message, { code: 'rate_limit_exceeded' });
 	}
 
 	/** The answer a fault sends instead of the route's own (whose work then never happens). */

@@ -31,8 +31,14 @@ export interface SimulatorOptions {
 	linkField: LinkField;
 	/** Sent as `openai-poll-after-ms` on status answers when set. */
 	pollAfterMs: number | undefined;
-	/** How long every API answer is held back, like a gateway under load. */
+	/** How long every API answer is held back, like a gateway under load (429s and 401s too). */
 	latencyMs: number;
+	/**
+	 * A key's concurrency limit: with N, a request carrying a key that already has N requests
+	 * being served is answered 429 (the error envelope, `code: rate_limit_exceeded`). A refused
+	 * request takes none of the N places. Undefined (the default): no limit.
+	 */
+	keyConcurrencyLimit: number | undefined;
 	/** No request log on stderr. */
 	quiet: boolean;
 	/** Decides a job's plan per create (after the defaults and the prompt markers). */
@@ -74,6 +80,7 @@ export const DEFAULT_OPTIONS: Readonly<SimulatorOptions> = Object.freeze({
 	linkField: 'video_url',
 	pollAfterMs: undefined,
 	latencyMs: 0,
+	keyConcurrencyLimit: undefined,
 	// Silent by default; `npm run dev` (scripts/dev.ts) turns request logging on.
 	quiet: true,
 	plan: undefined,
@@ -100,6 +107,9 @@ export function validateOptions(options: SimulatorOptions): void {
 	for (const name of ['jobDurationMs', 'videoBytes', 'latencyMs'] as const) {
 		if (!isCount(options[name] ?? 0)) throw new Error(`${name} must be a non-negative integer`);
 	}
+	const limit = options.keyConcurrencyLimit;
+	if (limit !== undefined && !(Number.isSafeInteger(limit) && limit >= 1))
+		throw new Error('keyConcurrencyLimit must be a positive integer or undefined');
 	if (!LINK_FIELDS.includes(linkField))
 		throw new Error(`linkField must be one of ${LINK_FIELDS.join(', ')}`);
 	if (pollAfterMs != null && !(Number.isFinite(pollAfterMs) && pollAfterMs >= 0))
