@@ -6,6 +6,7 @@
  * `Fault`): ./retry decides on them, ./errors words them, once.
  */
 import type {
+	ICredentialsDecrypted,
 	IDataObject,
 	IExecuteFunctions,
 	IHttpRequestOptions,
@@ -85,11 +86,17 @@ export type FileAnswer =
 	  }
 	| { document: FailureFacts };
 
-/** Destroys `body` when `signal` aborts: once a response has begun, aborting the request alone does not end it. */
-export function endWith(body: unknown, signal: AbortSignal): void {
-	if (!isStream(body)) return;
-	if (signal.aborted) body.destroy();
-	else signal.addEventListener('abort', () => body.destroy(), { once: true });
+/**
+ * Destroys `body` if `signal` aborts while it is read (once a response has begun, aborting the
+ * request alone does not end it). Call the result when the reading is over: a listener left on a
+ * deadline's signal would hold the answer (and its socket) until the deadline passes.
+ */
+function endWith(body: unknown, signal: AbortSignal): () => void {
+	if (!isStream(body)) return () => undefined;
+	const end = () => body.destroy();
+	if (signal.aborted) end();
+	else signal.addEventListener('abort', end, { once: true });
+	return () => signal.removeEventListener('abort', end);
 }
 
 /**
@@ -251,6 +258,8 @@ export class Exchange {
 	constructor(
 		private readonly ctx: HttpContext,
 		private readonly baseUrl: string,
+		/** The credential as read once per execution: n8n applies it to each request, unread again. */
+		private readonly credentials: ICredentialsDecrypted,
 		private readonly settings: TransportSettings,
 		private readonly pause: Pause,
 		private readonly limiter: RequestLimiter,
@@ -273,8 +282,13 @@ export class Exchange {
 			return await this.attempt(call, this.settings.requestTimeoutMs, async (signal) => {
 				const response = await this.send(request, call, signal, true, { headersDeadline: false });
 				this.limiter.answered(sentAt, answeredAs(response.statusCode, Date.now() - sentAt));
-				endWith(response.body, signal);
-				const text = await readCapped(response.body, API_ANSWER_LIMIT);
+				const reading = endWith(response.body, signal);
+				let text: string;
+				try {
+					text = await readCapped(response.body, API_ANSWER_LIMIT);
+				} finally {
+					reading();
+				}
 				if (response.statusCode >= 300) throw new Fault(statusFacts(call, response, text, 'api'));
 				const json = tryJsonObject(text);
 				if (!json) {
@@ -312,10 +326,11 @@ export class Exchange {
 				// A file's time says how large it is, not how busy CometAPI is: only overload counts.
 				if (authenticated) this.limiter.answered(sentAt, answeredAs(first.statusCode));
 				const response = await this.followRedirects(first, url, call, signal);
-				endWith(response.body, signal);
+				const reading = endWith(response.body, signal);
 				const taken = await settle(
 					async () => await take(await this.fileAnswer(response, call, authenticated)),
 				);
+				reading();
 				discard(response.body);
 				if (!taken.ok) throw taken.error;
 				return taken.value;
@@ -489,7 +504,9 @@ export class Exchange {
 			: undefined;
 		const pending = (
 			authenticated
-				? this.ctx.helpers.httpRequestWithAuthentication.call(this.ctx, CREDENTIAL_TYPE, request)
+				? this.ctx.helpers.httpRequestWithAuthentication.call(this.ctx, CREDENTIAL_TYPE, request, {
+						credentialsDecrypted: this.credentials,
+					})
 				: this.ctx.helpers.httpRequest(request)
 		) as Promise<IN8nHttpFullResponse>;
 		const outcome = await settle(

@@ -127,8 +127,17 @@ export class CometApiClient {
 			check.url,
 			settings,
 			(failures) =>
-				new Exchange(ctx, check.url, settings, pause, limiter, failures, (target, from) =>
-					linkProblemFor(target, from, check.url, redactor),
+				new Exchange(
+					ctx,
+					check.url,
+					// n8n reads the credential again (from its store, decrypted) for every request
+					// unless it is handed over: ten thousand polls would mean ten thousand reads.
+					{ id: CREDENTIAL_TYPE, name: CREDENTIAL_TYPE, type: CREDENTIAL_TYPE, data: credentials },
+					settings,
+					pause,
+					limiter,
+					failures,
+					(target, from) => linkProblemFor(target, from, check.url, redactor),
 				),
 			release,
 			redactor,
