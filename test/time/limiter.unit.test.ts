@@ -2,19 +2,23 @@
 import { describe, expect, test } from '@jest/globals';
 
 import { RequestLimiter, SlotWaitCancelled } from '../../dist/nodes/CometVideo/helpers/limiter';
+import { Pause } from '../../dist/nodes/CometVideo/helpers/pause';
+
+/** An execution that is never cancelled. */
+const running = new Pause(undefined);
 
 describe('RequestLimiter', () => {
 	test('a waiter leaves the queue on cancel, and the next one gets the slot', async () => {
 		const limiter = new RequestLimiter();
 		const release = limiter.join(1);
 		let finishFirst = () => undefined as void;
-		const first = limiter.run(undefined, async () => {
+		const first = limiter.run(running, async () => {
 			await new Promise<void>((resolve) => (finishFirst = resolve));
 			return 'first';
 		});
 		const cancel = new AbortController();
-		const cancelled = limiter.run(cancel.signal, async () => 'never');
-		const third = limiter.run(undefined, async () => 'third');
+		const cancelled = limiter.run(new Pause(cancel.signal), async () => 'never');
+		const third = limiter.run(running, async () => 'third');
 		cancel.abort();
 		await expect(cancelled).rejects.toBeInstanceOf(SlotWaitCancelled);
 		finishFirst();
@@ -34,8 +38,8 @@ describe('RequestLimiter: the adaptive budget', () => {
 		const limiter = new RequestLimiter();
 		const release = limiter.join(ceiling);
 		const finishers: Array<() => void> = [];
-		const running = Array.from({ length: demand }, () =>
-			limiter.run(undefined, async () => {
+		const requests = Array.from({ length: demand }, () =>
+			limiter.run(running, async () => {
 				await new Promise<void>((resolve) => finishers.push(resolve));
 			}),
 		);
@@ -45,7 +49,7 @@ describe('RequestLimiter: the adaptive budget', () => {
 				(finishers.shift() as () => void)();
 				await Promise.resolve();
 			}
-			await Promise.all(running);
+			await Promise.all(requests);
 			release();
 		};
 		return { limiter, finishAll };

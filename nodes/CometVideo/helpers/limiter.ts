@@ -1,5 +1,7 @@
 import { createHash } from 'crypto';
 
+import type { Cancellation } from './pause';
+
 export class SlotWaitCancelled extends Error {
 	constructor() {
 		super('The execution was cancelled while waiting for a free request slot');
@@ -73,23 +75,22 @@ export class RequestLimiter {
 	}
 
 	/**
-	 * Runs `task` in a free slot; a waiter leaves the queue when `cancel` aborts. `task` gets the
+	 * Runs `task` in a free slot; a waiter leaves the queue when its execution is cancelled. `task` gets the
 	 * time its request goes out, to report how it was answered with `answered`.
 	 */
-	async run<T>(cancel: AbortSignal | undefined, task: (sentAt: number) => Promise<T>): Promise<T> {
+	async run<T>(cancel: Cancellation, task: (sentAt: number) => Promise<T>): Promise<T> {
 		if (this.active >= this.budget || this.queue.length > 0) {
 			// The slot is counted for us by drain() before we are woken.
 			await new Promise<void>((resolve, reject) => {
-				const leave = () => {
+				if (cancel.isCancelled) return reject(new SlotWaitCancelled());
+				const unsubscribe = cancel.subscribe(() => {
 					this.queue.splice(this.queue.indexOf(wake), 1);
 					reject(new SlotWaitCancelled());
-				};
+				});
 				const wake = () => {
-					cancel?.removeEventListener('abort', leave);
+					unsubscribe();
 					resolve();
 				};
-				if (cancel?.aborted) return reject(new SlotWaitCancelled());
-				cancel?.addEventListener('abort', leave, { once: true });
 				this.queue.push(wake);
 			});
 		} else {
