@@ -1,8 +1,9 @@
 import type {
-	IAuthenticateGeneric,
 	Icon,
+	ICredentialDataDecryptedObject,
 	ICredentialTestRequest,
 	ICredentialType,
+	IHttpRequestOptions,
 	INodeProperties,
 } from 'n8n-workflow';
 
@@ -51,14 +52,23 @@ export class CometVideoApi implements ICredentialType {
 		},
 	];
 
-	authenticate: IAuthenticateGeneric = {
-		type: 'generic',
-		properties: {
+	/**
+	 * The key as a Bearer header. A function, not a generic `=Bearer {{$credentials.apiKey}}`: n8n
+	 * resolves a generic one through its expression engine for every request (a fresh expression
+	 * context each time), a third of the node's own work for a batch of ten thousand polls.
+	 */
+	async authenticate(
+		credentials: ICredentialDataDecryptedObject,
+		requestOptions: IHttpRequestOptions,
+	): Promise<IHttpRequestOptions> {
+		return {
+			...requestOptions,
 			headers: {
-				Authorization: '=Bearer {{$credentials.apiKey}}',
+				...requestOptions.headers,
+				Authorization: `Bearer ${String(credentials.apiKey ?? '')}`,
 			},
-		},
-	};
+		};
+	}
 
 	// The Test button follows the node's Base URL rule (transport/base-url.ts; a test runs both
 	// over one table of URLs and over generated ones): a refused URL is replaced by a host under

@@ -1,9 +1,8 @@
 /**
- * The CometAPI credential as n8n evaluates it: the Test button's URL and the auth header go
- * through n8n-workflow's own expression engine, with the credential data as `$credentials`.
+ * The CometAPI credential as n8n uses it: the Test button's URL goes through n8n-workflow's own
+ * expression engine, with the credential data as `$credentials`; the auth header comes from the
+ * credential's `authenticate` function, as n8n calls it.
  */
-import type { IAuthenticateGeneric } from 'n8n-workflow';
-
 import { CometVideoApi } from '../../dist/credentials/CometVideoApi.credentials';
 import { evaluateCredentialExpression, useSimulator } from '../support/helpers';
 
@@ -11,16 +10,29 @@ const credential = new CometVideoApi();
 type CredentialData = { apiKey: string; baseUrl?: string; allowHttp?: boolean };
 const evaluate = evaluateCredentialExpression;
 
-const authorizationHeader = (credential.authenticate as IAuthenticateGeneric).properties.headers
-	?.Authorization as string;
+/** The Authorization header n8n sends with this credential data. */
+async function authorizationHeader(data: CredentialData): Promise<unknown> {
+	const request = await credential.authenticate(data, { url: '/v1/models', headers: {} });
+	return request.headers?.Authorization;
+}
 const testUrl = (data: CredentialData) => evaluate(credential.test.request.baseURL, data);
 
 describe('CometAPI credential', () => {
-	test("keeps the chat package's shape: type cometVideoApi, password field apiKey, Bearer header", () => {
+	test("keeps the chat package's shape: type cometVideoApi, password field apiKey, Bearer header", async () => {
 		expect(credential.name).toBe('cometVideoApi');
 		const apiKey = credential.properties.find((property) => property.name === 'apiKey');
 		expect(apiKey?.typeOptions?.password).toBe(true);
-		expect(evaluate(authorizationHeader, { apiKey: 'sk-abc' })).toBe('Bearer sk-abc');
+		expect(await authorizationHeader({ apiKey: 'sk-abc' })).toBe('Bearer sk-abc');
+	});
+
+	test('authenticate keeps the request as it is, headers included, and adds only the Bearer header', async () => {
+		const request = { url: '/v1/videos', method: 'POST' as const, headers: { 'X-Trace': 'a' } };
+		const authenticated = await credential.authenticate({ apiKey: 'sk-abc' }, request);
+		expect(authenticated).toEqual({
+			...request,
+			headers: { 'X-Trace': 'a', Authorization: 'Bearer sk-abc' },
+		});
+		expect(request.headers).toEqual({ 'X-Trace': 'a' });
 	});
 
 	// Where the Test button sends the key, beside the node's rule: test/key/base-url.unit.test.ts.
@@ -43,7 +55,7 @@ describe('the credential test request against the simulator', () => {
 		const response = await fetch(`${testUrl(data)}${url}`, {
 			method,
 			headers: {
-				Authorization: String(evaluate(authorizationHeader, data)),
+				Authorization: String(await authorizationHeader(data)),
 			},
 		});
 		const body = (await response.json()) as { object?: string; error?: { message: string } };

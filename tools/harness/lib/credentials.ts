@@ -5,10 +5,11 @@
  *  - credentials are stored *encrypted* (n8n-core `Credentials` + the instance key) and
  *    only decrypted in `getDecrypted`, like the CLI reading a DB row;
  *  - `getDecrypted` applies credential-type defaults and resolves expressions;
- *  - `authenticate` applies a `generic` declaration (ours: a Bearer header) by resolving its
- *    `={{$credentials.x}}` expressions against the decrypted data.
- * Only what our credential uses: no OAuth, no `preAuthentication`, no `extends`, no function
- * `authenticate` (each fails loudly if a credential ever needs it). The database is replaced by
+ *  - `authenticate` calls a function declaration (ours: the Bearer header) as n8n does, or
+ *    applies a `generic` one by resolving its `={{$credentials.x}}` expressions against the
+ *    decrypted data.
+ * Only what our credential uses: no OAuth, no `preAuthentication`, no `extends` (each fails
+ * loudly if a credential ever needs it). The database is replaced by
  * an in-memory map keyed by (id, type).
  */
 
@@ -120,6 +121,10 @@ export class HarnessCredentialsHelper extends ICredentialsHelper {
 		const credentialType = this.getCredentialType(typeName);
 		const { authenticate } = credentialType;
 		if (!authenticate) return requestOptions;
+		// As n8n's own CredentialsHelper does: a function is called with the data and the request.
+		if (typeof authenticate === 'function') {
+			return await authenticate.call(credentialType, credentials, requestOptions);
+		}
 
 		if (typeof authenticate !== 'object' || authenticate.type !== 'generic')
 			throw new UnexpectedError(`The harness applies only generic authentication (${typeName})`);
