@@ -55,27 +55,71 @@ export function replayCommand(seed: number, path: string | undefined, maxItems: 
 	return `${env.join(' ')} npx jest test/properties -t 'generated worlds'`;
 }
 
-/** Runs the property over `config.worlds` worlds (or replays `config.path`), shrinking a failure. */
-export async function checkProperty(config: PropertyConfig): Promise<PropertyOutcome> {
-	const found = new Map<string, Violation[]>();
+/** Runs `tasks` with at most `concurrency` at once; results in input order. */
+export async function pool<T, R>(
+	tasks: T[],
+	concurrency: number,
+	run: (task: T, index: number) => Promise<R>,
+): Promise<R[]> {
+	const results: R[] = new Array(tasks.length);
+	let next = 0;
+	const worker = async () => {
+		while (next < tasks.length) {
+			const index = next++;
+			results[index] = await run(tasks[index], index);
+		}
+	};
+	await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+	return results;
+}
+
+/**
+ * Runs the property over `config.worlds` worlds (several at once: a world mostly waits), or
+ * replays `config.path`. The first broken world is then shrunk by fast-check from its path (one
+ * world at a time, within the shrink budget); the report names the seed, the path of the shrunk
+ * world, the world and the command that replays it.
+ */
+export async function checkProperty(
+	config: PropertyConfig,
+	concurrency = 3,
+): Promise<PropertyOutcome> {
+	const arbitrary = worldArb({ maxItems: config.maxItems });
 	let worldsRun = 0;
-	let firstFailureAt: number | undefined;
-	const property = fc.asyncProperty(worldArb({ maxItems: config.maxItems }), async (world) => {
+	let startPath = config.path;
+	if (!startPath) {
+		const worlds = fc.sample(arbitrary, { seed: config.seed, numRuns: config.worlds });
+		const broken = await pool(worlds, concurrency, async (world) => {
+			worldsRun += 1;
+			return checkWorld(await runWorld(world)).length > 0;
+		});
+		const first = broken.indexOf(true);
+		if (first === -1) {
+			return {
+				failed: false,
+				worldsRun,
+				seed: config.seed,
+				violations: [],
+				report: `${worldsRun} worlds, seed ${config.seed}: no invariant broken`,
+			};
+		}
+		startPath = String(first);
+	}
+	const found = new Map<string, Violation[]>();
+	let shrinkFrom: number | undefined;
+	const property = fc.asyncProperty(arbitrary, async (world) => {
 		// Past the shrink budget: stop spending time on smaller candidates (the best so far stands).
-		if (firstFailureAt !== undefined && Date.now() - firstFailureAt > config.shrinkBudgetMs)
-			return true;
+		if (shrinkFrom !== undefined && Date.now() - shrinkFrom > config.shrinkBudgetMs) return true;
 		worldsRun += 1;
 		const violations = checkWorld(await runWorld(world));
 		if (violations.length > 0) {
 			found.set(JSON.stringify(world), violations);
-			firstFailureAt ??= Date.now();
+			shrinkFrom ??= Date.now();
 		}
 		return violations.length === 0;
 	});
 	const details = await fc.check(property, {
 		seed: config.seed,
-		numRuns: config.path ? 1 : config.worlds,
-		path: config.path,
+		path: startPath,
 		endOnFailure: config.shrinkBudgetMs <= 0,
 	});
 	if (!details.failed || !details.counterexample) {
@@ -84,14 +128,14 @@ export async function checkProperty(config: PropertyConfig): Promise<PropertyOut
 			worldsRun,
 			seed: config.seed,
 			violations: [],
-			report: `${worldsRun} worlds, seed ${config.seed}: no invariant broken`,
+			report: `${worldsRun} worlds, seed ${config.seed}, path ${startPath}: no invariant broken (a world that broke before passes now: timing?)`,
 		};
 	}
 	const [world] = details.counterexample;
 	const violations = found.get(JSON.stringify(world)) ?? [];
-	const path = details.counterexamplePath ?? undefined;
+	const path = details.counterexamplePath ?? startPath;
 	const report = [
-		`An invariant broke (${worldsRun} worlds run, seed ${config.seed}, path ${path}).`,
+		`An invariant broke (${worldsRun} worlds run, seed ${config.seed}, first broken world ${startPath}, shrunk to path ${path}).`,
 		'Violations of the shrunk world:',
 		describeViolations(violations),
 		'The shrunk world:',
