@@ -115,6 +115,17 @@ export const EXAMPLES: Example[] = [
 		world: baseWorld({ content: { ...base.content, redirect: 'key-query' } }),
 	},
 	{
+		name: 'a redirect from an https result link to plain http is followed',
+		finding: '6',
+		breaks: 'downgrade',
+		world: baseWorld({
+			node: node({ downloadFrom: 'link' }),
+			job: job({ link: 'video_url', linkHost: 'link' }),
+			link: serve({ redirect: 'http' }),
+			linkTls: true,
+		}),
+	},
+	{
 		name: 'Automatic does not fall back to the result link when /content answers 400 for a finished job',
 		finding: '7',
 		breaks: 'delivery',

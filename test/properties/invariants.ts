@@ -20,6 +20,7 @@ export const INVARIANTS = [
 	'routing',
 	'status',
 	'delivery',
+	'downgrade',
 ] as const;
 export type Invariant = (typeof INVARIANTS)[number] | 'memory';
 
@@ -124,6 +125,17 @@ export function checkWorld(run: WorldRun): Violation[] {
 				'key',
 				request.exec ?? '?',
 				`the ${request.host} host (another origin) got the key (${hit.form}) in ${request.method} ${request.url.replace(/[?].*/, '?…')}`,
+			);
+		}
+	}
+
+	// downgrade: a redirect from https to plain http is not followed
+	for (const request of server.requests) {
+		if (request.host === 'other' && request.url.includes('from=tls')) {
+			add(
+				'downgrade',
+				request.exec ?? '?',
+				`a redirect from the https link host to plain http was followed (${request.url.replace(/[?].*/, '')})`,
 			);
 		}
 	}

@@ -11,10 +11,12 @@ import {
 	type Server,
 	type ServerResponse,
 } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 
 import { encodeKey } from './key-scan';
+import { loopbackCertificate } from './tls';
 import type { CallKind, Fault, FileServe, World } from './world';
 import { WORLD_KEY } from './world';
 
@@ -71,8 +73,10 @@ interface Listener {
 	port: number;
 }
 
-async function listen(handler: Parameters<typeof createServer>[1]): Promise<Listener> {
-	const server = createServer(handler);
+async function listen(handler: Parameters<typeof createServer>[1], tls = false): Promise<Listener> {
+	const server = tls
+		? createTlsServer(loopbackCertificate(), handler as Parameters<typeof createTlsServer>[1])
+		: createServer(handler);
 	const sockets = new Set<Socket>();
 	server.on('connection', (socket) => {
 		sockets.add(socket);
@@ -120,6 +124,13 @@ export async function startWorldServer(world: World, key = WORLD_KEY): Promise<W
 		counters.set(counter, n + 1);
 		// Noise executions meet no faults: they fail by design (see create).
 		if (exec.startsWith('n')) return 'ok';
+		const last = world.items - 1;
+		const targeted =
+			world.faultItems === 'all' ||
+			(world.faultItems === 'first' && item === 0) ||
+			(world.faultItems === 'last' && item === last) ||
+			(world.faultItems === 'odd' && item % 2 === 1);
+		if (!targeted) return 'ok';
 		return world.faults[kind][n] ?? 'ok';
 	};
 
@@ -233,7 +244,7 @@ export async function startWorldServer(world: World, key = WORLD_KEY): Promise<W
 				serve.redirect === 'link-host'
 					? `${origin.link}/files/${job.id}.mp4?hop=1`
 					: serve.redirect === 'http'
-						? `${origin.other}/files/${job.id}.mp4?hop=1`
+						? `${origin.other}/files/${job.id}.mp4?hop=1&from=${request.host === 'link' && world.linkTls ? 'tls' : 'plain'}`
 						: `${origin.link}/files/${job.id}.mp4?hop=1&api_key=${encodeURIComponent(key)}`;
 			response.writeHead(302, { location: target, 'content-length': '0' });
 			response.end();
@@ -303,7 +314,6 @@ export async function startWorldServer(world: World, key = WORLD_KEY): Promise<W
 		};
 		if (serve.drip === 'headers') later(600, live, send);
 		else send();
-		void request;
 	};
 
 	const record = (host: HostName, incoming: IncomingMessage, body: Buffer): SeenRequest => {
@@ -324,6 +334,7 @@ export async function startWorldServer(world: World, key = WORLD_KEY): Promise<W
 	const withBody = (
 		host: HostName,
 		handle: (request: SeenRequest, response: ServerResponse) => void,
+		tls = false,
 	) =>
 		listen((incoming, response) => {
 			const chunks: Buffer[] = [];
@@ -336,7 +347,7 @@ export async function startWorldServer(world: World, key = WORLD_KEY): Promise<W
 					response.destroy();
 				}
 			});
-		});
+		}, tls);
 
 	/** A result link (on whichever host the world put it). */
 	const handleFile = (request: SeenRequest, response: ServerResponse): void => {
@@ -426,10 +437,10 @@ export async function startWorldServer(world: World, key = WORLD_KEY): Promise<W
 		}
 	});
 
-	const link = await withBody('link', handleFile);
+	const link = await withBody('link', handleFile, world.linkTls);
 	const other = await withBody('other', handleFile);
 	origin.api = `http://127.0.0.1:${api.port}`;
-	origin.link = `http://127.0.0.1:${link.port}`;
+	origin.link = `${world.linkTls ? 'https' : 'http'}://127.0.0.1:${link.port}`;
 	origin.other = `http://127.0.0.1:${other.port}`;
 
 	return {

@@ -96,10 +96,14 @@ export interface World {
 	/** What the API's /content route does, and what the link host serves. */
 	content: FileServe & { route: 'file' | '400' | '404' | 'json' };
 	link: FileServe;
+	/** The link host over https (its redirect to plain http is then a downgrade). */
+	linkTls: boolean;
 	/** The world's MP4 size in bytes. */
 	fileBytes: number;
 	/** Per call kind, the nth call of each item meets faults[n] (then 'ok'). */
 	faults: Record<CallKind, Fault[]>;
+	/** Which items meet the faults: all, only the first, only the last, the odd ones. */
+	faultItems: 'all' | 'first' | 'last' | 'odd';
 	/** How an echo-401 writes the key (or the Authorization header) in its body. */
 	echoForm: KeyForm;
 	/** Alone, with a twin execution on the same key, or with failing executions beside it. */
@@ -275,6 +279,7 @@ export function worldArb({ maxItems }: WorldLimits = { maxItems: 50 }): fc.Arbit
 			)
 			.map(([route, serve]) => ({ ...serve, route })),
 		link: fileServeArb(),
+		linkTls: fc.boolean(),
 		fileBytes: fc.constantFrom(0, 1, 2, 3).map((n) => [48, 1000, 70_000, 200_000][n]),
 		faults: fc.record<Record<CallKind, Fault[]>>({
 			create: scheduleArb,
@@ -282,6 +287,7 @@ export function worldArb({ maxItems }: WorldLimits = { maxItems: 50 }): fc.Arbit
 			content: scheduleArb,
 			link: scheduleArb,
 		}),
+		faultItems: fc.constantFrom('all', 'all', 'first', 'last', 'odd'),
 		echoForm: fc.constantFrom(...KEY_FORMS),
 		company: fc.constantFrom('alone', 'alone', 'alone', 'twin', 'noise'),
 		noiseRuns: fc.integer({ min: 1, max: 3 }),
@@ -326,8 +332,10 @@ export function baseWorld(overrides: Partial<World> = {}): World {
 		},
 		content: { ...clean, route: 'file' },
 		link: clean,
+		linkTls: false,
 		fileBytes: 1000,
 		faults: { create: [], poll: [], content: [], link: [] },
+		faultItems: 'all',
 		echoForm: 'raw',
 		company: 'alone',
 		noiseRuns: 1,
