@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { INodeExecutionData } from 'n8n-workflow';
 
 import { findKey } from './key-scan';
-import type { ExecutionObservation, WorldRun } from './run-world';
+import { quietLimitMs, type ExecutionObservation, type WorldRun } from './run-world';
 import { STATUS_DONE, STATUS_FAILED, WORLD_KEY, type FileServe, type World } from './world';
 
 export const INVARIANTS = [
@@ -146,7 +146,13 @@ export function checkWorld(run: WorldRun): Violation[] {
 		const main = execution.role !== 'noise';
 
 		// time
-		if (execution.timedOut || execution.durationMs > execution.boundMs) {
+		if (execution.quiet) {
+			add(
+				'time',
+				exec,
+				`${execution.role} execution was held: no request of it for ${quietLimitMs(world) / 1000} s, longer than any of its deadlines allows (stopped by the harness after ${execution.durationMs} ms; its bound ${execution.boundMs} ms)`,
+			);
+		} else if (execution.timedOut || execution.durationMs > execution.boundMs) {
 			add(
 				'time',
 				exec,

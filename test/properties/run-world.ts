@@ -9,7 +9,7 @@ import type { IBinaryData, INodeExecutionData, INodeParameters } from 'n8n-workf
 import { NODE_TYPE, REPO_ROOT } from '../../tools/constants';
 import { credentialRef, runWorkflow, type WorkflowResult } from '../../tools/harness';
 import { promptTag, startWorldServer, type WorldServer } from './world-server';
-import { WORLD_KEY, type World } from './world';
+import { WORLD_KEY, type CallKind, type Fault, type FileServe, type World } from './world';
 
 export const NODE_NAME = 'Comet Video';
 
@@ -29,6 +29,8 @@ export interface ExecutionObservation {
 	durationMs: number;
 	boundMs: number;
 	timedOut: boolean;
+	/** Stopped because it sent nothing for `quietMs` (held by something without a deadline). */
+	quiet: boolean;
 	/** The node's outputs: [0] success (or all), [1] error output. */
 	outputs: INodeExecutionData[][];
 	binaries: StoredBinary[];
@@ -47,26 +49,61 @@ export function triesOf(world: World): number {
 }
 
 /**
- * The longest an execution of this world may take: generous, finite, from its settings alone.
- * One API call: attempts × (timeout + backoff with up to 1 s jitter). A download route: attempts ×
- * (headers + a stalled body + the world's slow drip), two routes and a status check. The wait: its
- * timeout plus one more poll. Calls queue behind Max Requests in Flight (shared by the key's
- * executions), and Retry On Fail repeats it all.
+ * The longest an execution of this world may take: generous, finite, computed from its settings
+ * and its fault schedule. Each fault costs what the node's rules allow it: a refused or broken
+ * answer a backoff (with up to 1 s of jitter), a hang one Request Timeout (two for a download's
+ * body, which may go one timeout without data before it counts as stalled). Each answer that is
+ * not a fault costs 300 ms, a slow file its drip. Requests queue behind Max Requests in Flight
+ * (shared by the key's executions); the wait adds its timeout; Retry On Fail repeats it all. The
+ * sum is then taken half again, plus 5 s, for a busy machine.
  */
 export function boundMs(world: World): number {
 	const n = world.node;
 	const timeout = n.requestTimeoutS * 1000;
-	const call = n.maxAttempts * (timeout + 1300);
-	const drip = 700 + Math.ceil(world.fileBytes / 16_384) * 120;
-	const route = n.maxAttempts * (3 * timeout + drip + 1300) + 2 * timeout;
-	const download = n.wait && n.download ? 2 * route + call : 0;
-	const wait = n.wait ? n.timeoutMinutes * 60_000 + call + 1500 : 0;
+	const faultCost = (fault: Fault, download: boolean): number => {
+		switch (fault) {
+			case 'ok':
+				return 300;
+			case 'hang-headers':
+			case 'endless-error':
+				return timeout + 1300;
+			case 'hang-body':
+				return (download ? 2 * timeout : timeout) + 1300;
+			default:
+				return 1300;
+		}
+	};
+	const kindCost = (kind: CallKind, download = false) =>
+		world.faults[kind].reduce((sum, fault) => sum + faultCost(fault, download), 0);
+	const serveCost = (serve: FileServe) =>
+		300 +
+		(serve.drip === 'headers' ? 700 : 0) +
+		(serve.drip === 'body' ? Math.ceil(world.fileBytes / 16_384) * 120 + 200 : 0) +
+		(serve.redirect === 'none' ? 0 : 300);
+	const create = kindCost('create') + 300;
+	const polls = kindCost('poll') + (world.job.statuses.length + 1) * 300;
+	const download =
+		kindCost('content', true) +
+		kindCost('link', true) +
+		serveCost(world.content) +
+		serveCost(world.link) +
+		600;
+	const requests = create + (n.wait ? polls + (n.download ? download : 0) : 0);
+	const wait = n.wait ? n.timeoutMinutes * 60_000 + 1000 : 0;
 	const load =
 		world.items * (world.company === 'twin' ? 2 : 1) +
-		(world.company === 'noise' ? world.noiseRuns : 0);
-	const queued = Math.ceil(load / n.maxInFlight);
-	const item = queued * (call + download + (n.wait ? call : 0)) + wait;
-	return triesOf(world) * item + 4000;
+		(world.company === 'noise' ? Math.min(25, world.noiseRuns) : 0);
+	const oneTry = Math.ceil(load / n.maxInFlight) * requests + wait + 1500;
+	const noise = world.company === 'noise' ? world.noiseRuns * 30 : 0;
+	return Math.round(1.5 * (triesOf(world) * oneTry + noise) + 5000);
+}
+
+/**
+ * The longest an execution may send nothing: two Request Timeouts (headers, then a body that may
+ * go one timeout without data), a backoff, the slowest drip, a poll gap; taken twice, plus 8 s.
+ */
+export function quietLimitMs(world: World): number {
+	return 4 * world.node.requestTimeoutS * 1000 + 8000;
 }
 
 function nodeParameters(world: World, exec: string): INodeParameters {
@@ -101,16 +138,31 @@ async function runExecution(
 	const abort = new AbortController();
 	const startedAt = Date.now();
 	let timedOut = false;
+	let quiet = false;
 	const timer = setTimeout(() => {
 		timedOut = true;
 		abort.abort();
 	}, bound);
+	// Held without a request for longer than any of the node's deadlines allows: a hang, stopped
+	// now rather than at the (much larger) bound.
+	const quietMs = quietLimitMs(world);
+	const watchdog = setInterval(() => {
+		let last = startedAt;
+		for (const request of server.requests)
+			if (request.exec === exec && request.at > last) last = request.at;
+		if (Date.now() - last > quietMs) {
+			timedOut = true;
+			quiet = true;
+			abort.abort();
+		}
+	}, 250);
 	const observation: ExecutionObservation = {
 		exec,
 		role,
 		durationMs: 0,
 		boundMs: bound,
 		timedOut: false,
+		quiet: false,
 		outputs: [[], []],
 		binaries: [],
 	};
@@ -168,8 +220,10 @@ async function runExecution(
 		observation.thrown = String((error as Error)?.stack ?? error);
 	} finally {
 		clearTimeout(timer);
+		clearInterval(watchdog);
 	}
 	observation.timedOut = timedOut;
+	observation.quiet = quiet;
 	observation.durationMs = Date.now() - startedAt;
 	return observation;
 }
