@@ -91,6 +91,17 @@ export const EXAMPLES: Example[] = [
 		world: baseWorld({ faults: { ...base.faults, content: ['endless-error'] } }),
 	},
 	{
+		name: 'an untyped zstd body that breaks off before 12 bytes spins the CPU (found by world 268 of seed 202020)',
+		finding: 'new',
+		breaks: 'time',
+		world: baseWorld({
+			model: 'doubao-seedance-2-0',
+			node: node({ downloadFrom: 'link' }),
+			job: job({ link: 'metadata.url', linkHost: 'link' }),
+			link: serve({ body: 'empty', type: 'none', length: 'short', encoding: 'zstd' }),
+		}),
+	},
+	{
 		name: "'Continue (using error output)' sends a failed item down the success output",
 		finding: '5',
 		breaks: 'routing',

@@ -7,22 +7,28 @@
  * (run together, a few at once, before their tests read the outcome); memory is a property of its
  * own. The long run: `npm run test:properties -- --worlds 3000`.
  */
-import { beforeAll, describe, expect, jest, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 
 import { EXAMPLES } from './examples';
-import { checkWorld, describeViolations, type Violation } from './invariants';
+import { describeViolations, type Violation } from './invariants';
 import { pollMemory } from './memory';
-import { checkProperty, configFromEnv, pool } from './property';
-import { runWorld } from './run-world';
+import { checkProperty, configFromEnv } from './property';
+import { WorldPool } from './world-pool';
 
 jest.setTimeout(15 * 60_000);
 
-/** CI: 24 worlds of at most 5 items, three at once; shrinking a failure up to 60 s more. */
+/** CI: 24 worlds of at most 5 items, four at once; shrinking a failure up to 60 s more. */
 const config = configFromEnv({ worlds: 24, maxItems: 5, shrinkBudgetMs: 60_000 });
+
+/** Worlds run in worker threads: a world that blocks its event loop cannot hang jest. */
+const pool = new WorldPool(4);
+afterAll(async () => {
+	await pool.close();
+});
 
 describe('invariants', () => {
 	test('generated worlds: no invariant broken', async () => {
-		const outcome = await checkProperty(config);
+		const outcome = await checkProperty(config, pool);
 		if (outcome.failed) throw new Error(outcome.report);
 	});
 
@@ -39,9 +45,11 @@ describe('the known findings, as examples', () => {
 	const outcomes = new Map<string, Violation[]>();
 	beforeAll(async () => {
 		if (process.env.PROPERTY_PATH) return;
-		await pool(examples, 4, async (example) => {
-			outcomes.set(example.name, checkWorld(await runWorld(example.world)));
-		});
+		await Promise.all(
+			examples.map(async (example) => {
+				outcomes.set(example.name, (await pool.run(example.world)).violations);
+			}),
+		);
 	});
 	for (const example of examples) {
 		test(`finding ${example.finding} (${example.breaks}): ${example.name}`, () => {

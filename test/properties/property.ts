@@ -5,9 +5,9 @@
  */
 import fc from 'fast-check';
 
-import { checkWorld, describeViolations, type Violation } from './invariants';
-import { runWorld } from './run-world';
+import { describeViolations, type Violation } from './invariants';
 import { worldArb, type World } from './world';
+import type { WorldPool } from './world-pool';
 
 export const DEFAULT_SEED = 20_2020;
 
@@ -55,43 +55,28 @@ export function replayCommand(seed: number, path: string | undefined, maxItems: 
 	return `${env.join(' ')} npx jest test/properties -t 'generated worlds'`;
 }
 
-/** Runs `tasks` with at most `concurrency` at once; results in input order. */
-export async function pool<T, R>(
-	tasks: T[],
-	concurrency: number,
-	run: (task: T, index: number) => Promise<R>,
-): Promise<R[]> {
-	const results: R[] = new Array(tasks.length);
-	let next = 0;
-	const worker = async () => {
-		while (next < tasks.length) {
-			const index = next++;
-			results[index] = await run(tasks[index], index);
-		}
-	};
-	await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
-	return results;
-}
-
 /**
- * Runs the property over `config.worlds` worlds (several at once: a world mostly waits), or
+ * Runs the property over `config.worlds` worlds (in the pool's threads, several at once), or
  * replays `config.path`. The first broken world is then shrunk by fast-check from its path (one
  * world at a time, within the shrink budget); the report names the seed, the path of the shrunk
  * world, the world and the command that replays it.
  */
 export async function checkProperty(
 	config: PropertyConfig,
-	concurrency = 3,
+	pool: WorldPool,
 ): Promise<PropertyOutcome> {
 	const arbitrary = worldArb({ maxItems: config.maxItems });
 	let worldsRun = 0;
 	let startPath = config.path;
 	if (!startPath) {
 		const worlds = fc.sample(arbitrary, { seed: config.seed, numRuns: config.worlds });
-		const broken = await pool(worlds, concurrency, async (world) => {
-			worldsRun += 1;
-			return checkWorld(await runWorld(world)).length > 0;
-		});
+		const broken = await Promise.all(
+			worlds.map(async (world) => {
+				const { violations } = await pool.run(world);
+				worldsRun += 1;
+				return violations.length > 0;
+			}),
+		);
 		const first = broken.indexOf(true);
 		if (first === -1) {
 			return {
@@ -110,7 +95,7 @@ export async function checkProperty(
 		// Past the shrink budget: stop spending time on smaller candidates (the best so far stands).
 		if (shrinkFrom !== undefined && Date.now() - shrinkFrom > config.shrinkBudgetMs) return true;
 		worldsRun += 1;
-		const violations = checkWorld(await runWorld(world));
+		const { violations } = await pool.run(world);
 		if (violations.length > 0) {
 			found.set(JSON.stringify(world), violations);
 			shrinkFrom ??= Date.now();

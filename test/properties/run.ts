@@ -16,11 +16,11 @@ import { parseArgs } from 'node:util';
 import fc from 'fast-check';
 
 import { EXAMPLES } from './examples';
-import { checkWorld, INVARIANTS, type Invariant, type Violation } from './invariants';
+import { INVARIANTS, type Invariant, type Violation } from './invariants';
 import { pollMemory } from './memory';
 import { DEFAULT_SEED } from './property';
-import { runWorld } from './run-world';
 import { settingLabels, worldArb, type World } from './world';
+import { WorldPool } from './world-pool';
 
 const { values } = parseArgs({
 	options: {
@@ -30,6 +30,7 @@ const { values } = parseArgs({
 		parallel: { type: 'string', default: '4' },
 		examples: { type: 'boolean', default: false },
 		'memory-sleeps': { type: 'string', default: '100000' },
+		from: { type: 'string', default: '0' },
 		json: { type: 'string' },
 	},
 });
@@ -64,14 +65,16 @@ async function main(): Promise<void> {
 	const startedAt = Date.now();
 	const generated: World[] = fc.sample(worldArb({ maxItems }), { seed, numRuns: worlds });
 	const figures: WorldFigure[] = [];
-	let next = 0;
+	const pool = new WorldPool(parallel);
+	let next = Number(values.from);
 	let failingSoFar = 0;
 	const worker = async () => {
 		while (next < generated.length) {
 			const index = next++;
 			const world = generated[index];
 			const began = Date.now();
-			const violations = checkWorld(await runWorld(world));
+			if (process.env.PROPERTY_TRACE) console.log(`  start world ${index}`);
+			const { violations } = await pool.run(world);
 			figures.push({
 				index,
 				labels: settingLabels(world),
@@ -152,7 +155,7 @@ async function main(): Promise<void> {
 	];
 	if (values.examples) {
 		for (const example of EXAMPLES) {
-			const violations = checkWorld(await runWorld(example.world));
+			const { violations } = await pool.run(example.world);
 			const broken = [...new Set(violations.map((violation) => violation.invariant))];
 			exampleRows.push([
 				example.finding,
