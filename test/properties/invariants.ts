@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 
 import type { INodeExecutionData } from 'n8n-workflow';
 
-import { findKey } from './key-scan';
+import { findKey } from '../support/key-scan';
 import { quietLimitMs, type ExecutionObservation, type WorldRun } from './run-world';
 import { STATUS_DONE, STATUS_FAILED, WORLD_KEY, type FileServe, type World } from './world';
 

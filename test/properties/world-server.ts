@@ -15,7 +15,7 @@ import { createServer as createTlsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 
-import { encodeKey } from './key-scan';
+import { encodeKey } from '../support/key-scan';
 import { loopbackCertificate } from './tls';
 import type { CallKind, Fault, FileServe, World } from './world';
 import { WORLD_KEY } from './world';
@@ -58,12 +58,17 @@ export interface WorldServer {
 	close(): Promise<void>;
 }
 
-/** A small MP4-looking file (ftyp box first, so it sniffs as video/mp4), deterministic per size. */
+/**
+ * A small MP4, deterministic per size: an `ftyp` box (so it sniffs as video/mp4) and an `mdat`
+ * box spanning the rest, so its boxes end where the file ends, as a real MP4's do.
+ */
 export function worldFile(bytes: number): Buffer {
-	const file = Buffer.alloc(Math.max(bytes, 16));
+	const file = Buffer.alloc(Math.max(bytes, 24));
 	for (let i = 0; i < file.length; i++) file[i] = (i * 31 + 7) & 0xff;
-	file.writeUInt32BE(Math.min(file.length, 24), 0);
+	file.writeUInt32BE(16, 0);
 	file.write('ftypisom', 4, 'latin1');
+	file.writeUInt32BE(file.length - 16, 16);
+	file.write('mdat', 20, 'latin1');
 	return file;
 }
 

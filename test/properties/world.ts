@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 
-import { KEY_FORMS, type KeyForm } from './key-scan';
+import { KEY_FORMS, type KeyForm } from '../support/key-scan';
 
 /** The key every world's credential holds: no word in it, so a piece of it is never an accident. */
 export const WORLD_KEY = 'sk-Pz4qW8rT-7c1e9a3b5d2f80e4a6c9b1d7e3f5a2c8';
