@@ -18,6 +18,7 @@ import {
 	fitsVariant,
 	isUntyped,
 	looksLikeDocument,
+	Mp4Boxes,
 	peekBytes,
 	sniffType,
 } from '../../dist/nodes/CometVideo/transport/download';
@@ -181,5 +182,53 @@ describe('peekBytes', () => {
 		stream.on('error', () => undefined);
 		const { head, ended } = await peekBytes(stream, 12, 1000);
 		expect([head.length, ended]).toEqual([0, 'broke']);
+	});
+});
+
+describe('Mp4Boxes: an MP4 says itself where it ends', () => {
+	const box = (type: string, payload: number) => {
+		const head = Buffer.alloc(8);
+		head.writeUInt32BE(8 + payload, 0);
+		head.write(type, 4, 'latin1');
+		return Buffer.concat([head, Buffer.alloc(payload, 7)]);
+	};
+	const file = Buffer.concat([box('ftyp', 16), box('moov', 100), box('mdat', 5000)]);
+	const walk = (chunks: Buffer[]) => {
+		const boxes = new Mp4Boxes();
+		for (const chunk of chunks) boxes.feed(chunk);
+		return boxes;
+	};
+	const cuts = (bytes: Buffer, size: number) =>
+		Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) =>
+			bytes.subarray(i * size, (i + 1) * size),
+		);
+
+	test.each([1, 3, 7, 8, 64, 10_000])('whole, in chunks of %s bytes', (size) => {
+		expect(walk(cuts(file, size)).endsWhole(file.length)).toBe(true);
+	});
+
+	test.each([1, 10, 124, 140, file.length - 1])('cut after %s bytes: not whole', (end) => {
+		expect(walk(cuts(file.subarray(0, end), 5)).endsWhole(end)).toBe(false);
+	});
+
+	test('a 64-bit size and a last box that runs to the end (size 0) are whole', () => {
+		const large = Buffer.alloc(16);
+		large.writeUInt32BE(1, 0);
+		large.write('mdat', 4, 'latin1');
+		large.writeBigUInt64BE(BigInt(16 + 300), 8);
+		const toEnd = Buffer.from([0, 0, 0, 0, 0x6d, 0x64, 0x61, 0x74]);
+		const bytes = Buffer.concat([
+			box('ftyp', 16),
+			large,
+			Buffer.alloc(300),
+			toEnd,
+			Buffer.alloc(50),
+		]);
+		expect(walk(cuts(bytes, 9)).endsWhole(bytes.length)).toBe(true);
+	});
+
+	test('a size smaller than its own header is no MP4: not whole', () => {
+		const bad = Buffer.concat([box('ftyp', 16), Buffer.from([0, 0, 0, 4]), Buffer.from('mdat')]);
+		expect(walk([bad]).endsWhole(bad.length)).toBe(false);
 	});
 });

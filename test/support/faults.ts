@@ -10,6 +10,7 @@ import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
 import type { StartItem } from '../../tools/harness';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../tools/simulator';
 import * as shared from './helpers';
+import { findKey } from './key-scan';
 import {
 	NODE_NAME,
 	type VideoItem,
@@ -148,22 +149,13 @@ export function everythingVisible(result: RunView): string {
 }
 
 /**
- * The key (or another `secret`) must not appear anywhere the user can read: neither in base64
+ * The key (or another `secret`) must not appear anywhere the user can read, in any form a reader
+ * could decode (./key-scan: URL- and JSON-escaped, base64 and base64url at any alignment, hex),
  * nor any 8 characters of it in a row, so a key cut in two by a length limit is caught too.
  */
 export function expectNoKeyLeak(result: RunView, secret = API_KEY): void {
-	const text = everythingVisible(result);
-	const fragments = [Buffer.from(secret).toString('base64')];
-	for (let start = 0; start + 8 <= secret.length; start++)
-		fragments.push(secret.slice(start, start + 8));
-	for (const fragment of fragments) {
-		if (text.includes(fragment)) {
-			const at = text.indexOf(fragment);
-			throw new Error(
-				`API key leaked: ...${text.slice(Math.max(0, at - 200), at + fragment.length + 50)}...`,
-			);
-		}
-	}
+	const hit = findKey(everythingVisible(result), secret);
+	if (hit) throw new Error(`API key leaked (${hit.form}): ${hit.excerpt}`);
 }
 
 /** The error as the user sees it in the editor: message + description. */

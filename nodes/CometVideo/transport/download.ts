@@ -154,6 +154,11 @@ async function storeDownload(
 		const detail = `the file broke off before ${expectedBytes} bytes (${bytes} received)`;
 		throw new Fault({ kind: 'truncated', request: call.kind, detail });
 	}
+	// A length can lie (or be absent): an MP4 says itself where it ends.
+	if (sniffType(head) === 'video/mp4' && !meter.boxes.endsWhole(bytes)) {
+		const detail = `the MP4's boxes do not end where its ${bytes} bytes end: it was cut short, or is not whole`;
+		throw new Fault({ kind: 'truncated', request: call.kind, detail });
+	}
 	return binary;
 }
 
@@ -204,6 +209,8 @@ export class Stalled extends Error {
 export interface DownloadMeter {
 	bytes: number;
 	stoppedBy?: TooLarge | Stalled;
+	/** The file's top-level MP4 boxes, followed as the bytes pass. */
+	boxes: Mp4Boxes;
 	/** The watchdog's current timer, held here so it stays reachable while the body streams. */
 	tick?: AbortSignal;
 }
@@ -219,23 +226,80 @@ export function meterDownload(
 	maxBytes: number,
 	announcedBytes: number,
 ): DownloadMeter {
-	const meter: DownloadMeter = { bytes: 0 };
+	const meter: DownloadMeter = { bytes: 0, boxes: new Mp4Boxes() };
 	// A body is cut at the length it announced: one byte more already says it is not that file.
 	const limit = announcedBytes < maxBytes ? announcedBytes : maxBytes;
+	/** Counts a chunk; false once the body is over its limit (then it is broken off). */
+	const count = (chunk: Buffer): boolean => {
+		meter.boxes.feed(chunk);
+		meter.bytes += chunk.length;
+		if (meter.bytes <= limit) return true;
+		meter.stoppedBy = limit < maxBytes ? new LongerThanAnnounced(limit) : new TooLarge(maxBytes);
+		body.destroy(meter.stoppedBy);
+		return false;
+	};
+	// What arrived with the headers is already in the stream's buffer: counted, and put back at
+	// once (before the stream could end), so the reader still gets all of it.
+	const buffered = body.readableLength ? body.read() : null;
+	if (buffered !== null) {
+		const chunk = Buffer.isBuffer(buffered) ? buffered : Buffer.from(buffered);
+		body.unshift(chunk);
+		if (!count(chunk)) return meter;
+	}
 	const push = body.push.bind(body);
 	body.push = (chunk: unknown, encoding?: BufferEncoding) => {
-		if (chunk && !meter.stoppedBy) {
-			meter.bytes += (chunk as Buffer).length;
-			if (meter.bytes > limit) {
-				meter.stoppedBy =
-					limit < maxBytes ? new LongerThanAnnounced(limit) : new TooLarge(maxBytes);
-				body.destroy(meter.stoppedBy);
-				return false;
-			}
-		}
+		if (chunk && !meter.stoppedBy && !count(chunk as Buffer)) return false;
 		return push(chunk, encoding);
 	};
 	return meter;
+}
+
+/**
+ * An MP4's (ISO BMFF's) top-level boxes tile the file: each starts with its size (32 bits; 1
+ * means a 64-bit size follows the type, 0 means "to the end"). Followed chunk by chunk, they say
+ * whether the bytes that arrived end where a box ends, whatever length the headers announced.
+ */
+export class Mp4Boxes {
+	/** Where the next box begins. */
+	private next = 0;
+
+	/** Bytes seen before the current chunk. */
+	private seen = 0;
+
+	/** The header of the box at `next`, as far as it has arrived. */
+	private header: number[] = [];
+
+	/** A box of size 0 runs to the end; an impossible size ends the walk (not an MP4 at all). */
+	private open: 'boxes' | 'to-end' | 'not-boxes' = 'boxes';
+
+	feed(chunk: Buffer): void {
+		for (let i = 0; i < chunk.length && this.open === 'boxes';) {
+			const position = this.seen + i;
+			if (position < this.next) {
+				i += Math.min(chunk.length - i, this.next - position);
+				continue;
+			}
+			this.header.push(chunk[i]);
+			i++;
+			const head = Buffer.from(this.header);
+			if (this.header.length === 8 && head.readUInt32BE(0) !== 1) this.close(head.readUInt32BE(0));
+			else if (this.header.length === 16) this.close(Number(head.readBigUInt64BE(8)));
+		}
+		this.seen += chunk.length;
+	}
+
+	/** Whether `total` bytes end where the last box ends (or inside one that runs to the end). */
+	endsWhole(total: number): boolean {
+		if (this.open !== 'boxes') return this.open === 'to-end';
+		return this.header.length === 0 && this.next === total;
+	}
+
+	private close(size: number): void {
+		if (size === 0) this.open = 'to-end';
+		else if (size < this.header.length) this.open = 'not-boxes';
+		else this.next += size;
+		this.header = [];
+	}
 }
 
 /**

@@ -60,11 +60,12 @@ function isStream(body: unknown): body is BodyStream {
 
 /** A file's body as the store reads it: a readable stream, with its buffer and its events. */
 export interface FileBody extends BodyStream {
-	read(size: number): Buffer | string | null;
+	read(size?: number): Buffer | string | null;
 	unshift(chunk: Buffer): void;
 	once(event: string, listener: () => void): unknown;
 	removeListener(event: string, listener: () => void): unknown;
 	readableEnded?: boolean;
+	readableLength?: number;
 	destroyed?: boolean;
 	errored?: unknown;
 }

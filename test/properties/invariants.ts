@@ -1,0 +1,320 @@
+/**
+ * The invariants checked after every world. Each returns the violations it found, worded so a
+ * reader sees what broke without rerunning: money, ids, key, time, files, routing, status.
+ * (Memory is its own property: memory.ts.)
+ */
+import { createHash } from 'node:crypto';
+
+import type { INodeExecutionData } from 'n8n-workflow';
+
+import { findKey } from '../support/key-scan';
+import { quietLimitMs, type ExecutionObservation, type WorldRun } from './run-world';
+import { STATUS_DONE, STATUS_FAILED, WORLD_KEY, type FileServe, type World } from './world';
+
+export const INVARIANTS = [
+	'money',
+	'ids',
+	'key',
+	'time',
+	'files',
+	'routing',
+	'status',
+	'delivery',
+	'downgrade',
+] as const;
+export type Invariant = (typeof INVARIANTS)[number] | 'memory';
+
+export interface Violation {
+	invariant: Invariant;
+	exec: string;
+	detail: string;
+}
+
+export function describeViolations(violations: Violation[]): string {
+	return violations.map((v) => `  [${v.invariant}] (execution ${v.exec}) ${v.detail}`).join('\n');
+}
+
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+/** JSON.stringify that survives cycles, Buffers and errors (own and inherited message/stack). */
+export function serialise(value: unknown): string {
+	const seen = new WeakSet<object>();
+	return (
+		JSON.stringify(value, function replacer(_key, item: unknown) {
+			if (item instanceof Error) {
+				const plain: Record<string, unknown> = {
+					name: item.name,
+					message: item.message,
+					stack: item.stack,
+				};
+				for (const prop of Object.getOwnPropertyNames(item)) {
+					plain[prop] = (item as unknown as Record<string, unknown>)[prop];
+				}
+				item = plain;
+			}
+			if (item && typeof item === 'object') {
+				if (seen.has(item)) return '[cycle]';
+				seen.add(item);
+			}
+			if (typeof item === 'bigint') return String(item);
+			return item;
+		}) ?? ''
+	);
+}
+
+function pairedIndex(entry: INodeExecutionData): number | undefined {
+	const paired = entry.pairedItem;
+	if (typeof paired === 'number') return paired;
+	if (Array.isArray(paired)) return paired[0]?.item;
+	return paired?.item;
+}
+
+/** An output item that reports a failure (n8n's `error`, or the node's `{ error: message }`). */
+export function isFailedItem(entry: INodeExecutionData): boolean {
+	return entry.error !== undefined || typeof entry.json.error === 'string';
+}
+
+/** An output item without its file bytes (binary metadata stays: its name and type are shown). */
+function withoutBytes(entry: INodeExecutionData): unknown {
+	const binary: Record<string, unknown> = {};
+	for (const [name, data] of Object.entries(entry.binary ?? {})) {
+		const meta: Record<string, unknown> = { ...data };
+		delete meta.data;
+		binary[name] = meta;
+	}
+	return { json: entry.json, error: entry.error, binary, pairedItem: entry.pairedItem };
+}
+
+/** Everything a user or operator can read of one execution. */
+export function visibleText(execution: ExecutionObservation): string {
+	const result = execution.result;
+	const error = result?.error;
+	return [
+		serialise(execution.outputs.map((output) => output.map(withoutBytes))),
+		error ? String(error.message) : '',
+		error ? String(error.description ?? '') : '',
+		error ? serialise(error) : '',
+		serialise(result?.run?.data?.resultData?.error ?? null),
+		(result?.logs ?? []).map((line) => `${line.text}\n${serialise(line.metadata)}`).join('\n'),
+		execution.thrown ?? '',
+	].join('\n');
+}
+
+function itemText(execution: ExecutionObservation, item: number): string {
+	return serialise(
+		execution.outputs
+			.flat()
+			.filter((entry) => pairedIndex(entry) === item)
+			.map(withoutBytes),
+	);
+}
+
+export function checkWorld(run: WorldRun): Violation[] {
+	const violations: Violation[] = [];
+	const { world, server } = run;
+	const add = (invariant: Invariant, exec: string, detail: string) =>
+		violations.push({ invariant, exec, detail });
+
+	// key: no request to another origin than the API's carries the key, in any form.
+	for (const request of server.requests) {
+		if (request.host === 'api') continue;
+		const text = `${request.method} ${request.url}\n${serialise(request.headers)}\n${request.body.toString('latin1')}`;
+		const hit = findKey(text, WORLD_KEY);
+		if (hit) {
+			add(
+				'key',
+				request.exec ?? '?',
+				`the ${request.host} host (another origin) got the key (${hit.form}) in ${request.method} ${request.url.replace(/[?].*/, '?…')}`,
+			);
+		}
+	}
+
+	// downgrade: a redirect from https to plain http is not followed
+	for (const request of server.requests) {
+		if (request.host === 'other' && request.url.includes('from=tls')) {
+			add(
+				'downgrade',
+				request.exec ?? '?',
+				`a redirect from the https link host to plain http was followed (${request.url.replace(/[?].*/, '')})`,
+			);
+		}
+	}
+
+	for (const execution of run.executions) {
+		const exec = execution.exec;
+		const result = execution.result;
+		const main = execution.role !== 'noise';
+
+		// time
+		if (execution.quiet) {
+			add(
+				'time',
+				exec,
+				`${execution.role} execution was held: no request of it for ${quietLimitMs(world) / 1000} s, longer than any of its deadlines allows (stopped by the harness after ${execution.durationMs} ms; its bound ${execution.boundMs} ms)`,
+			);
+		} else if (execution.timedOut || execution.durationMs > execution.boundMs) {
+			add(
+				'time',
+				exec,
+				`${execution.role} execution ran ${execution.durationMs} ms, past its bound of ${execution.boundMs} ms${execution.timedOut ? ' (stopped by the harness)' : ''}`,
+			);
+		}
+		if (execution.thrown) add('time', exec, `the harness threw: ${execution.thrown.slice(0, 300)}`);
+
+		// key: in what the user or operator can read
+		const hit = findKey(visibleText(execution), WORLD_KEY);
+		if (hit)
+			add(
+				'key',
+				exec,
+				`the key is readable in the execution's output, error or logs (${hit.form}): ${hit.excerpt}`,
+			);
+
+		if (!main || !result) continue;
+		const stopped = result.status !== 'success';
+
+		// money: one create that may have made a job per item, across all tries
+		const creates = new Map<number, number>();
+		for (const request of server.requests) {
+			if (request.kind !== 'create' || request.exec !== exec) continue;
+			// A definite refusal made no job: asking again is allowed.
+			if (['429', '400', 'echo-401'].includes(request.answer)) continue;
+			creates.set(request.item ?? -1, (creates.get(request.item ?? -1) ?? 0) + 1);
+		}
+		for (const [item, count] of creates) {
+			if (count > 1)
+				add('money', exec, `item ${item}: ${count} creates that may each have made a job`);
+		}
+
+		// ids: every job made for this execution is named where its item (or the stop) is reported
+		if (!execution.timedOut) {
+			const errorText = stopped
+				? serialise(result.error ?? null) + String(result.error?.description ?? '')
+				: '';
+			for (const job of server.jobs.filter((created) => created.exec === exec)) {
+				if (itemText(execution, job.item).includes(job.id) || errorText.includes(job.id)) continue;
+				add(
+					'ids',
+					exec,
+					`job ${job.id} (item ${job.item}) appears in neither its item's output nor the error`,
+				);
+			}
+		}
+
+		// files: a stored binary is the world's file, whole
+		const expected = sha256(server.file);
+		for (const binary of execution.binaries) {
+			if (!binary.bytes) {
+				add(
+					'files',
+					exec,
+					`item ${binary.item}: a binary that cannot be read (${binary.readError})`,
+				);
+				continue;
+			}
+			if (sha256(binary.bytes) !== expected || binary.meta.mimeType !== 'video/mp4') {
+				const head = binary.bytes
+					.subarray(0, 24)
+					.toString('latin1')
+					.replace(/[^\x20-\x7e]/g, '.');
+				add(
+					'files',
+					exec,
+					`item ${binary.item}: stored ${binary.bytes.length} bytes typed ${binary.meta.mimeType} ("${head}…") where the file is ${server.file.length} bytes of video/mp4`,
+				);
+			}
+		}
+		if (world.node.wait && world.node.download && !stopped) {
+			for (const entry of execution.outputs[0]) {
+				if (!isFailedItem(entry) && !entry.binary?.data) {
+					add('files', exec, `item ${pairedIndex(entry)}: a success without the downloaded file`);
+				}
+			}
+		}
+
+		// routing: under 'continueErrorOutput' failures on the error output, successes never there
+		if (world.node.onError === 'continueErrorOutput' && !stopped) {
+			for (const entry of execution.outputs[0]) {
+				if (isFailedItem(entry)) {
+					add(
+						'routing',
+						exec,
+						`item ${pairedIndex(entry)} failed ("${String(entry.json.error).slice(0, 80)}") but went down the success output`,
+					);
+				}
+			}
+			for (const entry of execution.outputs[1]) {
+				if (!isFailedItem(entry) && !entry.json.error) {
+					add(
+						'routing',
+						exec,
+						`item ${pairedIndex(entry)} succeeded but went down the error output`,
+					);
+				}
+			}
+		}
+
+		// delivery: a finished job whose file one allowed route serves cleanly is downloaded
+		if (deliverable(world) && !execution.timedOut) {
+			const delivered = execution.binaries.filter(
+				(binary) => binary.bytes && sha256(binary.bytes) === expected,
+			);
+			if (stopped || delivered.length < world.items) {
+				add(
+					'delivery',
+					exec,
+					`a finished job whose file a route serves cleanly (Download From ${world.node.downloadFrom}) was not downloaded for ${world.items - delivered.length} item(s)${stopped ? `: ${String(result.error?.message).slice(0, 160)}` : ''}`,
+				);
+			}
+		}
+
+		// status: a job that reports a failure word ends the wait as a failure, not a timeout
+		const last = world.job.statuses.at(-1) ?? '';
+		if (world.node.wait && STATUS_FAILED.includes(last)) {
+			const text = visibleText(execution);
+			if (/did not finish within/.test(text)) {
+				add('status', exec, `a job in status "${last}" was waited on until the timeout`);
+			}
+		}
+	}
+	return violations;
+}
+
+/** A file answer any careful client takes as it is. */
+function cleanServe(serve: FileServe): boolean {
+	return (
+		serve.body === 'mp4' &&
+		['video/mp4', 'application/octet-stream', 'none'].includes(serve.type) &&
+		serve.status === 200 &&
+		(serve.length === 'right' || serve.length === 'absent') &&
+		serve.encoding === 'none' &&
+		(serve.redirect === 'none' || serve.redirect === 'link-host')
+	);
+}
+
+/**
+ * A world in which every item must end with the file: no faults, a finished job without an error,
+ * time enough to see it finish, and a route Download From allows that serves the file cleanly
+ * (for Automatic: the content route, or the job's link when the content route says it cannot
+ * serve the file, or a link-first family's link).
+ */
+export function deliverable(world: World): boolean {
+	const n = world.node;
+	if (!n.wait || !n.download) return false;
+	if (!STATUS_DONE.includes(world.job.statuses.at(-1) ?? '')) return false;
+	if (world.job.statuses.length > 3 && n.timeoutMinutes < 0.05) return false;
+	if (Object.values(world.faults).some((list) => list.some((fault) => fault !== 'ok')))
+		return false;
+	if (!['absent', 'null'].includes(world.job.error) || world.job.modelEcho !== 'none') return false;
+	const content = world.content.route === 'file' && cleanServe(world.content);
+	const link = world.job.link !== 'none' && world.job.linkKey === 'none' && cleanServe(world.link);
+	const linkFirst = /^doubao-seedance-/.test(world.model);
+	switch (n.downloadFrom) {
+		case 'content':
+			return content;
+		case 'link':
+			return link;
+		case 'automatic':
+			return linkFirst ? link : content || (link && world.content.route !== 'file');
+	}
+}
