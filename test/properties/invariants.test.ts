@@ -20,15 +20,19 @@ jest.setTimeout(15 * 60_000);
 /** CI: 24 worlds of at most 5 items, four at once; shrinking a failure up to 60 s more. */
 const config = configFromEnv({ worlds: 24, maxItems: 5, shrinkBudgetMs: 60_000 });
 
-/** Worlds run in worker threads: a world that blocks its event loop cannot hang jest. */
-const pool = new WorldPool(4);
+/**
+ * Worlds run in worker threads: a world that blocks its event loop cannot hang jest. Started on
+ * first use, so a jest run that only lists the tests (the inventory's) starts no thread to wait on.
+ */
+let started: WorldPool | undefined;
+const pool = () => (started ??= new WorldPool(4));
 afterAll(async () => {
-	await pool.close();
+	await started?.close();
 });
 
 describe('invariants', () => {
 	test('generated worlds: no invariant broken', async () => {
-		const outcome = await checkProperty(config, pool);
+		const outcome = await checkProperty(config, pool());
 		if (outcome.failed) throw new Error(outcome.report);
 	});
 
@@ -47,7 +51,7 @@ describe('the known findings, as examples', () => {
 		if (process.env.PROPERTY_PATH) return;
 		await Promise.all(
 			examples.map(async (example) => {
-				outcomes.set(example.name, (await pool.run(example.world)).violations);
+				outcomes.set(example.name, (await pool().run(example.world)).violations);
 			}),
 		);
 	});
