@@ -364,6 +364,8 @@ export async function runRow(
 		);
 		const limiter = limiters.limiterFor(sim.url, sim.apiKey);
 		let peakSeen: number | undefined;
+		/** The budget at the last sample while the execution ran (after it, no ceiling is left). */
+		let lastSeen: number | undefined;
 		let shared: RowResult['sharedLimiter'] = 'unknown';
 		const samples: Sample[] = [];
 		const started = performance.now();
@@ -375,7 +377,10 @@ export async function runRow(
 				const current = limiters.limiterFor(sim.url, sim.apiKey);
 				const budget = num(current.budget);
 				if (budget !== undefined) peakSeen = Math.max(peakSeen ?? 0, budget);
-				if (current.members && current.members.size > 0) shared = 'yes';
+				if (current.members && current.members.size > 0) {
+					shared = 'yes';
+					lastSeen = budget;
+				}
 				if (!spec.path) return;
 				const at = await sim.call('sample');
 				samples.push({
@@ -413,7 +418,7 @@ export async function runRow(
 			spec.download,
 		);
 		const stats = await sim.call('stats');
-		const finalBudget = num(limiter.budget);
+		const finalBudget = lastSeen;
 		const row: RowResult = {
 			spec,
 			packageDir,
@@ -576,7 +581,7 @@ export function rowsSection(rows: RowResult[], options: RowOptions): string[] {
 		'',
 		"- Wall time of the whole execution (test.start → Comet Video) in the harness; ÷ job time = wall ÷ one job's duration. " +
 			'Requests and 429s are counted by the simulator (its own process, a fresh one per row). ' +
-			'Budget: `limiterFor(sim.url, key).budget` / `.stats.peakBudget` of the build under test (– where the build has none); ' +
+			'Budget: `.stats.peakBudget` of `limiterFor(sim.url, key)` / its `.budget` at the last sample while the execution ran, of the build under test (– where the build has none); ' +
 			'overloads: `.stats.overloads`, the 429/503 answers the limiter saw. Items failed: output items carrying an error. ' +
 			"Videos stored: binaries whose sha256 equals the simulator's file. " +
 			"Limiter read is the node's: yes when the instance the bench reads had the node's execution as a member during the run " +

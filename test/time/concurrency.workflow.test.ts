@@ -95,6 +95,30 @@ describe('requests in flight', () => {
 	});
 });
 
+describe('the adaptive request budget', () => {
+	test('a key that refuses beyond 4 in flight (429): the budget finds the limit, every item succeeds, each job created once', async () => {
+		const sim = getSim();
+		sim.configure({ keyConcurrencyLimit: 4, latencyMs: 50 });
+		try {
+			const result = await runVideoNode(
+				sim,
+				createParams({ prompt: '={{ $json.prompt }}', downloadWhenComplete: false }),
+				{ items: itemsWithPrompts(Array.from({ length: 40 }, (_, i) => `Shot ${i}`)) },
+			);
+
+			expect(result.status).toBe('success');
+			expect(result.items.filter((item) => item.json.error !== undefined)).toEqual([]);
+			expect(sim.createCount()).toBe(40);
+			const refused = sim.rateLimited();
+			expect(refused).toBeGreaterThan(0);
+			// The budget halves at the first 429s of a burst, so refusals stay a small share.
+			expect(refused / sim.requests.length).toBeLessThan(0.25);
+		} finally {
+			sim.configure({ keyConcurrencyLimit: undefined, latencyMs: 0 });
+		}
+	});
+});
+
 describe('order and pairing', () => {
 	test('mixed success and failure with continueOnFail: input order, own pairing, failures carry their id', async () => {
 		const sim = getSim();
