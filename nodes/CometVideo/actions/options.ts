@@ -118,13 +118,25 @@ export interface ExecutionSettings {
 	wait: WaitSettings;
 }
 
+/** The Options collection of this run of the node, read from the first item once (not per item). */
+const optionsByRun = new WeakMap<IExecuteFunctions, IDataObject>();
+
+function optionsOf(ctx: IExecuteFunctions): IDataObject {
+	let given = optionsByRun.get(ctx);
+	if (!given) {
+		given = ctx.getNodeParameter('options', 0, {}) as IDataObject;
+		optionsByRun.set(ctx, given);
+	}
+	return given;
+}
+
 /**
  * Read once per execution, from the first item: the options tune the whole batch. The editor
  * enforces the ranges, but expressions can still yield 0, NaN or text: out-of-range values are
  * clamped, unusable ones fall back to the default.
  */
 export function readExecutionSettings(ctx: IExecuteFunctions): ExecutionSettings {
-	const given = ctx.getNodeParameter('options', 0, {}) as IDataObject;
+	const given = optionsOf(ctx);
 	const read = (name: string): number => {
 		const field = OPTION_FIELDS.get(name) as INodeProperties;
 		const { minValue = -Infinity, maxValue = Infinity, numberPrecision } = field.typeOptions ?? {};
@@ -151,7 +163,7 @@ export function readExecutionSettings(ctx: IExecuteFunctions): ExecutionSettings
 
 /** Download From, read only where a file is downloaded: an unknown route is refused up front. */
 export function readDownloadFrom(ctx: IExecuteFunctions): DownloadFrom {
-	const given = ctx.getNodeParameter('options', 0, {}) as IDataObject;
+	const given = optionsOf(ctx);
 	const downloadFrom = given.downloadFrom ?? 'automatic';
 	if (!DOWNLOAD_FROM.includes(downloadFrom as DownloadFrom)) {
 		throw new NodeOperationError(
