@@ -83,7 +83,7 @@ function downloadCall(
  * Where the balance is read: CometAPI serves it on its own host, query.cometapi.com; a gateway
  * that mirrors CometAPI (any other Base URL) serves `/user/quota` on its own Base URL.
  */
-function balanceUrl(baseUrl: string, apiKey: string): string {
+export function balanceUrl(baseUrl: string, apiKey: string): string {
 	const origin = baseUrl === DEFAULT_BASE_URL ? 'https://query.cometapi.com' : baseUrl;
 	return `${origin}/user/quota?key=${encodeURIComponent(apiKey)}`;
 }
