@@ -4,6 +4,7 @@
  * the cap's verdict on a batch, and the balance answer read into the node's output.
  */
 import { balanceProblem, readBalance } from '../../dist/nodes/CometVideo/helpers/balance';
+import { normalizeJob } from '../../dist/nodes/CometVideo/helpers/job';
 import {
 	PRICES,
 	capProblem,
@@ -12,6 +13,8 @@ import {
 	tierOf,
 	type Priced,
 } from '../../dist/nodes/CometVideo/helpers/prices';
+// The fact sheet's example answer, as the simulator serves it.
+import { EXAMPLE_ACCOUNT } from '../../tools/simulator/options';
 
 const none = new Map<string, number>();
 
@@ -145,19 +148,8 @@ describe('the cap', () => {
 });
 
 describe('the balance answer', () => {
-	const example = {
-		username: 'example_user',
-		total_quota: 2105.234088,
-		total_used_quota: 21.065912,
-		request_count: 1221,
-		keys: [
-			{ name: 'tts_test', remain_quota: 8.93872, used_quota: 2.099206 },
-			{ name: 'test_key', remain_quota: 999999999, used_quota: -1 },
-		],
-	};
-
 	test("the sheet's example: every key, none taken for this one, unlimited as null", () => {
-		const balance = readBalance(example);
+		const balance = readBalance({ ...EXAMPLE_ACCOUNT });
 		expect(balance).toMatchObject({
 			username: 'example_user',
 			balanceUsd: 2105.234088,
@@ -197,5 +189,20 @@ describe('the balance answer', () => {
 	test('an answer without total_quota is no balance', () => {
 		expect(readBalance({ error: { message: 'x' } })).toBeUndefined();
 		expect(readBalance({ total_quota: 'lots' })).toBeUndefined();
+	});
+});
+
+describe('the real cost in a job answer', () => {
+	test.each([
+		[{ cost_in_usd_ticks: 500000000 }, 0.05],
+		[{ cost_in_usd_ticks: '25000000000' }, 2.5],
+		[{ cost_in_usd_ticks: null }, undefined],
+		[{ cost_in_usd_ticks: '' }, undefined],
+		[{ cost_in_usd_ticks: -1 }, undefined],
+		[undefined, undefined],
+	])('usage %j: costUsd %s', (usage, costUsd) => {
+		const job = normalizeJob({ id: 'task_1', status: 'completed', usage } as never);
+		expect(job.costUsd).toBe(costUsd);
+		expect('costUsd' in job).toBe(costUsd !== undefined);
 	});
 });
