@@ -278,9 +278,11 @@ export const create: VideoOperation<CreateRequest> = {
 		);
 		const cost = ready[0]?.cost;
 		if (!cost) return;
+		// Model ids are typed by people and quoted here: the redactor has its say, as on every error.
+		const { redactor } = run.api;
 		const fail = (problem: { message: string; description: string }) =>
-			new NodeOperationError(run.ctx.getNode(), problem.message, {
-				description: problem.description,
+			new NodeOperationError(run.ctx.getNode(), redactor.text(problem.message), {
+				description: redactor.text(problem.description),
 			});
 		if (cost.maxEstimatedCostUsd > 0) {
 			const problem = capProblem(ready, cost.maxEstimatedCostUsd, cost.allowUnpricedModels);
