@@ -86,6 +86,10 @@ async function main(): Promise<void> {
 		console.log(
 			`Job ${item.json.id}: ${item.json.status} in ${(result.durationMs / 1000).toFixed(1)} s`,
 		);
+		const estimate = item.json.estimatedCostUsd;
+		console.log(
+			`Estimated cost: ${estimate === null ? 'unknown' : `$${String(estimate)}`} (${String(item.json.costNote)})`,
+		);
 		console.log(
 			`Wrote ${path.relative(process.cwd(), target) || target} (${size} bytes, ${(size / 1048576).toFixed(2)} MiB)`,
 		);

@@ -35,7 +35,8 @@ const END = '<!-- inventory:end -->';
 
 /** What each folder protects, in the order the inventory lists them; any other folder follows. */
 const FOLDERS: Record<string, string> = {
-	money: 'never pays twice: the retry decision, a create sent once, Retry On Fail',
+	money:
+		'never pays twice or by surprise: the retry decision, a create sent once, Retry On Fail, prices and estimates, the cost cap, Dry Run, the balance',
 	key: 'the API key goes only to the API and shows nowhere: redaction, the Base URL rule, the credential, redirects',
 	time: 'every wait ends: deadlines, cancelling, the poll schedule, retries and back-off, the request limiter, concurrency',
 	files:

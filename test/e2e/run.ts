@@ -37,6 +37,7 @@ import {
 	type E2eContext,
 	type Workflow,
 } from './context';
+import { cost } from './cost';
 import {
 	retryCreate500,
 	retryRefusedAndCreated,
@@ -518,6 +519,7 @@ const CASES = [
 	failedJob,
 	families,
 	linkOnly,
+	cost,
 	scheduleExample,
 	webhookBurst,
 	credentialTypes,

@@ -30,6 +30,7 @@ const OPERATIONS = [
 	{ name: 'Retrieve', shows: ['videoId'] },
 	{ name: 'Download', shows: ['videoId'] },
 	{ name: 'Remix', shows: ['videoId', 'prompt'] },
+	{ name: 'Get Balance', shows: [] },
 ];
 const MODEL_FAMILIES = [
 	{

@@ -13,6 +13,7 @@ const FAULT_ROUTES = [
 	'remix',
 	'models',
 	'public-models',
+	'balance',
 	'link',
 	'*',
 ] as const;

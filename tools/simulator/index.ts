@@ -77,7 +77,7 @@ export { MODEL_RULES } from './families';
 export { CATALOGUE, modelRecord } from './catalogue';
 
 type Route =
-	| { name: 'models' | 'public-models' | 'create' | 'other' }
+	| { name: 'models' | 'public-models' | 'create' | 'balance' | 'other' }
 	| { name: 'retrieve' | 'content' | 'remix'; id: string };
 type RouteName = Route['name'];
 
@@ -110,6 +110,8 @@ export interface VideoView {
 	/** The temporary link, where the linkField option puts it. */
 	video_url?: string;
 	metadata?: { url: string };
+	/** Finished jobs, only with the costTicksPerSecond knob (xAI's field; no /v1/videos page has it). */
+	usage?: { cost_in_usd_ticks: number };
 }
 
 /** One request the storage host (links and the 'redirect' fault's target) received. */
@@ -163,6 +165,9 @@ function matchRoute(method: string | undefined, pathname: string): Route {
 	if (pathname === '/v1/models') return { name: method === 'GET' ? 'models' : 'other' };
 	if (pathname === '/api/models') return { name: method === 'GET' ? 'public-models' : 'other' };
 	if (pathname === '/v1/videos') return { name: method === 'POST' ? 'create' : 'other' };
+	// The balance route (other-routes sheet §6.2: query.cometapi.com/user/quota, an older page
+	// with a trailing slash), served here on the API host: a gateway Base URL's /user/quota.
+	if (/^\/user\/quota\/?$/.test(pathname)) return { name: method === 'GET' ? 'balance' : 'other' };
 	const match = /^\/v1\/videos\/([^/]+)(\/content|\/remix)?$/.exec(pathname);
 	const id = match && safeDecode(match[1]);
 	if (!match || !id) return { name: 'other' };
@@ -463,6 +468,8 @@ export class Simulator {
 	#authorized(req: http.IncomingMessage, route: Route, url: URL): boolean {
 		// The public catalogue needs no key (a key sent anyway is ignored).
 		if (route.name === 'public-models') return true;
+		// The balance route takes the key in its query, "not a Bearer token" (a Bearer is ignored).
+		if (route.name === 'balance') return url.searchParams.get('key') === this.#options.apiKey;
 		if (bearerToken(req) === this.#options.apiKey) return true;
 		// Temporary links (video_url / metadata.url) are signed, so they work without the key.
 		return route.name === 'content' && url.searchParams.get('token') === this.#linkToken(route.id);
@@ -537,7 +544,11 @@ export class Simulator {
 		const { req } = ctx;
 		if (!this.#authorized(req, route, url)) {
 			req.resume();
-			const message = req.headers.authorization ? 'Invalid token' : 'No token provided';
+			// The balance route's refusal is not documented ("not seen"): the API's 401 envelope,
+			// with a message of the simulator's choosing.
+			const given =
+				route.name === 'balance' ? url.searchParams.has('key') : req.headers.authorization;
+			const message = given ? 'Invalid token' : 'No token provided';
 			await this.#latency(ctx.res);
 			return this.#send(ctx, errorAnswer(401, message));
 		}
@@ -636,6 +647,8 @@ export class Simulator {
 				return jsonAnswer(200, openAiList(this.#listedModels()));
 			case 'public-models':
 				return jsonAnswer(200, publicList(this.#listedModels(), ctx.record.query));
+			case 'balance':
+				return jsonAnswer(200, this.#options.account);
 			case 'create':
 				return this.#create(body, ctx.record);
 			case 'retrieve':
@@ -755,6 +768,10 @@ export class Simulator {
 			const link = this.#resultLink(job, expiresAt);
 			if (this.#options.linkField === 'video_url') view.video_url = link;
 			if (this.#options.linkField === 'metadata.url') view.metadata = { url: link };
+			const perSecond = this.#options.costTicksPerSecond;
+			// Veo's task object may carry no seconds ("" by default): its older ids are 8 s clips.
+			if (perSecond !== undefined)
+				view.usage = { cost_in_usd_ticks: perSecond * (Number(job.values.seconds) || 8) };
 		}
 		return view;
 	}

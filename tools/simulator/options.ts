@@ -66,7 +66,36 @@ export interface SimulatorOptions {
 	retiredModels: string[];
 	/** What both model lists answer (default: CATALOGUE). */
 	catalogue: readonly ModelRecord[];
+	/** What the balance route (`/user/quota?key=`) answers for the right key. */
+	account: Account;
+	/**
+	 * Undefined (the default, as the sheets show for every `/v1/videos` family): no `usage` on
+	 * jobs. A number: finished jobs carry `usage.cost_in_usd_ticks` = this × the job's seconds
+	 * (only xAI's route documents that field; this is a knob for tests).
+	 */
+	costTicksPerSecond: number | undefined;
 }
+
+/** The balance answer's fields (fact sheet other-routes §6.2). */
+export interface Account {
+	username: string;
+	total_quota: number;
+	total_used_quota: number;
+	request_count: number;
+	keys: Array<{ name: string; remain_quota: number; used_quota: number }>;
+}
+
+/** The sheet's example answer (its keys list is cut short there; two of its entries are kept). */
+export const EXAMPLE_ACCOUNT: Readonly<Account> = Object.freeze({
+	username: 'example_user',
+	total_quota: 2105.234088,
+	total_used_quota: 21.065912,
+	request_count: 1221,
+	keys: [
+		{ name: 'tts_test', remain_quota: 8.93872, used_quota: 2.099206 },
+		{ name: 'test_key', remain_quota: 999999999, used_quota: -1 },
+	],
+});
 
 /** Options that configure() may change; port and host are fixed once the servers listen. */
 export type RuntimeOptions = Omit<SimulatorOptions, 'port' | 'host'>;
@@ -94,6 +123,8 @@ export const DEFAULT_OPTIONS: Readonly<SimulatorOptions> = Object.freeze({
 	unknownId: 'not_found',
 	retiredModels: [],
 	catalogue: CATALOGUE,
+	account: EXAMPLE_ACCOUNT,
+	costTicksPerSecond: undefined,
 });
 export const RUNTIME_OPTIONS = Object.keys(DEFAULT_OPTIONS).filter(
 	(key) => key !== 'port' && key !== 'host',
@@ -134,4 +165,9 @@ export function validateOptions(options: SimulatorOptions): void {
 		throw new Error('unknownId must be not_found or task_not_exist');
 	if (!Array.isArray(options.retiredModels)) throw new Error('retiredModels must be an array');
 	if (!Array.isArray(options.catalogue)) throw new Error('catalogue must be an array of records');
+	if (typeof options.account?.total_quota !== 'number' || !Array.isArray(options.account.keys))
+		throw new Error('account must have a total_quota number and a keys array');
+	const ticks = options.costTicksPerSecond;
+	if (ticks !== undefined && !isCount(ticks))
+		throw new Error('costTicksPerSecond must be a non-negative integer or undefined');
 }

@@ -1,6 +1,8 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import { parsePriceOverrides, type PriceOverrides } from '../helpers/prices';
+import { shorten } from '../helpers/redact';
 import { DOWNLOAD_FROM, type DownloadFrom, type TransportSettings } from '../transport';
 import type { WaitSettings } from './completion';
 
@@ -16,6 +18,15 @@ export const optionsProperty: INodeProperties = {
 	placeholder: 'Add option',
 	default: {},
 	options: [
+		{
+			displayName: 'Allow Unpriced Models',
+			name: 'allowUnpricedModels',
+			type: 'boolean',
+			default: false,
+			displayOptions: { show: { '/operation': ['create'] } },
+			description:
+				'Whether items of a model with no known price may run under Max Estimated Cost. Off: such an item counts as over the cap, since what it costs is unknown.',
+		},
 		{
 			displayName: 'Download From',
 			name: 'downloadFrom',
@@ -43,6 +54,15 @@ export const optionsProperty: INodeProperties = {
 			description: 'Where Download and Wait + Download fetch the finished video from',
 		},
 		{
+			displayName: 'Dry Run',
+			name: 'dryRun',
+			type: 'boolean',
+			default: false,
+			displayOptions: { show: { '/operation': ['create'] } },
+			description:
+				'Whether to check every item and the cost cap and output what would be sent (model, fields, image count, route) with its estimate, sending nothing to CometAPI',
+		},
+		{
 			displayName: 'Max Attempts per Request',
 			name: 'maxAttempts',
 			type: 'number',
@@ -61,6 +81,16 @@ export const optionsProperty: INodeProperties = {
 				'A file larger than this is refused (before it is stored, when the server says its size up front)',
 		},
 		{
+			displayName: 'Max Estimated Cost (USD)',
+			name: 'maxEstimatedCostUsd',
+			type: 'number',
+			typeOptions: { minValue: 0, numberPrecision: 2 },
+			default: 0,
+			displayOptions: { show: { '/operation': ['create'] } },
+			description:
+				"The most one execution's items may be estimated at, summed before anything is sent; a batch over it is refused whole. 0: no cap. Estimates come from published prices (see the README's Cost section).",
+		},
+		{
 			displayName: 'Max Requests in Flight',
 			name: 'maxInFlight',
 			type: 'number',
@@ -70,6 +100,16 @@ export const optionsProperty: INodeProperties = {
 				'The most requests to CometAPI this n8n process sends at once with this API key, across all items and all running executions (the smallest value set by any of them applies). The node starts at 5 and raises its budget while CometAPI answers fine and fast, up to this ceiling; a 429 or 503 halves it at once. In queue mode each worker has its own budget.',
 		},
 		{
+			displayName: 'Min Balance (USD)',
+			name: 'minBalanceUsd',
+			type: 'number',
+			typeOptions: { minValue: 0, numberPrecision: 2 },
+			default: 0,
+			displayOptions: { show: { '/operation': ['create'] } },
+			description:
+				"The balance the CometAPI account must have, checked once before the execution's first create; below it the batch is refused. 0: not checked.",
+		},
+		{
 			displayName: 'Poll Interval (Seconds)',
 			name: 'pollIntervalSeconds',
 			type: 'number',
@@ -77,6 +117,16 @@ export const optionsProperty: INodeProperties = {
 			default: 10,
 			description:
 				'The longest gap between two status checks of a job, also when CometAPI asks for a longer one. Jobs that report progress are checked about when they should finish; others first after 2 s, then at growing gaps up to this.',
+		},
+		{
+			displayName: 'Price Overrides (USD per Second)',
+			name: 'priceOverrides',
+			type: 'string',
+			default: '',
+			placeholder: 'e.g. wan2.7=0.06, veo3.1=0.32',
+			displayOptions: { show: { '/operation': ['create'] } },
+			description:
+				'Your own prices, as model=price entries separated by commas or new lines: they replace the published ones for the estimate and the cap, and add prices for models that have none',
 		},
 		{
 			displayName: 'Request Timeout (Seconds)',
@@ -173,4 +223,56 @@ export function readDownloadFrom(ctx: IExecuteFunctions): DownloadFrom {
 		);
 	}
 	return downloadFrom as DownloadFrom;
+}
+
+/** What the Options say about spend, for Create. */
+export interface CostSettings {
+	/** 0: no cap. */
+	maxEstimatedCostUsd: number;
+	allowUnpricedModels: boolean;
+	dryRun: boolean;
+	/** 0: not checked. */
+	minBalanceUsd: number;
+	priceOverrides: PriceOverrides;
+}
+
+/**
+ * Read strictly, unlike the tuning options above: a cap or a minimum that an expression turned
+ * into text must stop the batch, naming the field, not quietly switch the guard off.
+ */
+export function readCostSettings(ctx: IExecuteFunctions, itemIndex: number): CostSettings {
+	const given = ctx.getNodeParameter('options', 0, {}) as IDataObject;
+	const fail = (message: string, description?: string) =>
+		new NodeOperationError(ctx.getNode(), message, { itemIndex, description });
+	const amount = (name: string): number => {
+		const field = OPTION_FIELDS.get(name) as INodeProperties;
+		const value = given[name] ?? field.default;
+		const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+		if (typeof number !== 'number' || !Number.isFinite(number) || number < 0) {
+			throw fail(
+				`${field.displayName}: "${shorten(String(value), 60)}" is not an amount in USD`,
+				'Use a number of dollars, 0 or more (0 turns the check off).',
+			);
+		}
+		return number;
+	};
+	const flag = (name: string): boolean => {
+		const field = OPTION_FIELDS.get(name) as INodeProperties;
+		const value = given[name] ?? field.default;
+		if (typeof value !== 'boolean') {
+			throw fail(`${field.displayName}: "${shorten(String(value), 60)}" is not true or false`);
+		}
+		return value;
+	};
+	const overrides = parsePriceOverrides(String(given.priceOverrides ?? ''));
+	if ('problem' in overrides) {
+		throw fail(overrides.problem, 'For example: wan2.7=0.06, veo3.1=0.32 (USD per second).');
+	}
+	return {
+		maxEstimatedCostUsd: amount('maxEstimatedCostUsd'),
+		allowUnpricedModels: flag('allowUnpricedModels'),
+		dryRun: flag('dryRun'),
+		minBalanceUsd: amount('minBalanceUsd'),
+		priceOverrides: overrides.prices,
+	};
 }

@@ -37,11 +37,16 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const run: RunContext = { ctx: this, api, pause, creates };
 	let results: Array<Settled<INodeExecutionData>>;
 	try {
+		const batch = await settle(async () => await operation.checkBatch?.(run, requests));
+		if (!batch.ok && !continueOnFail) throw batch.error;
+		// Refused whole: under "Continue", every item that was ready carries the refusal.
 		results = await Promise.all(
 			requests.map(async (request, i) =>
-				request.ok
-					? await settle(async () => await operation.execute(run, request.value, i))
-					: request,
+				!request.ok
+					? request
+					: !batch.ok
+						? { ok: false as const, error: batch.error }
+						: await settle(async () => await operation.execute(run, request.value, i)),
 			),
 		);
 	} finally {

@@ -1,6 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import type { Pause } from '../helpers/pause';
+import type { Settled } from '../helpers/settle';
 import type { CometApiClient } from '../transport';
 import type { CreateRecord } from '../transport/create-record';
 
@@ -21,4 +22,9 @@ export interface VideoOperation<Request> {
 	description: INodeProperties[];
 	prepare(ctx: IExecuteFunctions, itemIndex: number): Promise<Request>;
 	execute(run: RunContext, request: Request, itemIndex: number): Promise<INodeExecutionData>;
+	/**
+	 * A check of the whole batch once every item is prepared and before any item runs (Create's
+	 * cost cap and minimum balance): throwing refuses every item, before anything is paid for.
+	 */
+	checkBatch?(run: RunContext, requests: Array<Settled<Request>>): Promise<void>;
 }

@@ -19,6 +19,8 @@ export interface VideoJob extends IDataObject {
 	completedAt: string | null;
 	expiresAt: string | null;
 	remixedFromVideoId: string | null;
+	/** USD, only where the answer reports the real cost. */
+	costUsd?: number;
 }
 
 export type JobOutcome = 'pending' | 'completed' | 'failed';
@@ -58,6 +60,22 @@ function jobError(value: unknown): Pick<VideoJob, 'error'> {
 	return error.code || error.message ? { error } : {};
 }
 
+/** xAI's unit of money in `usage.cost_in_usd_ticks`: 10^10 ticks are one US dollar. */
+const TICKS_PER_USD = 1e10;
+
+/**
+ * What the job really cost, where its answer reports it (`usage.cost_in_usd_ticks`, documented
+ * on xAI's route; read from any answer, since a gateway may add it to others).
+ */
+function jobCost(usage: unknown): Pick<VideoJob, 'costUsd'> {
+	const given = (usage as IDataObject | null | undefined)?.cost_in_usd_ticks;
+	const ticks =
+		typeof given === 'number' || (typeof given === 'string' && given.trim() !== '')
+			? Number(given)
+			: NaN;
+	return Number.isFinite(ticks) && ticks >= 0 ? { costUsd: ticks / TICKS_PER_USD } : {};
+}
+
 export function normalizeJob(raw: IDataObject): VideoJob {
 	const metadata = (
 		raw.metadata && typeof raw.metadata === 'object' ? raw.metadata : {}
@@ -79,6 +97,7 @@ export function normalizeJob(raw: IDataObject): VideoJob {
 		completedAt: isoTime(raw.completed_at),
 		expiresAt: isoTime(raw.expires_at),
 		remixedFromVideoId: text(raw.remixed_from_video_id),
+		...jobCost(raw.usage),
 	};
 }
 

@@ -336,6 +336,13 @@ export class Failures {
 		);
 	}
 
+	/** A balance answer without the balance (`total_quota`): not CometAPI's balance route. */
+	noBalance(call: CallContext, answer: IDataObject): Error {
+		return this.errors.api(call, `CometAPI's answer to "${call.action}" carries no balance`, {
+			description: `It said: ${quote(this.errors.redactor, JSON.stringify(this.errors.redactor.deep(answer)))}. The balance route answers total_quota in USD; a gateway Base URL must serve /user/quota as CometAPI does.`,
+		});
+	}
+
 	/** Why a finished job's `/content` does not serve its file, for the next route's messages. */
 	cannotServeReason(facts: FailureFacts): string {
 		const status = facts.status ?? 0;

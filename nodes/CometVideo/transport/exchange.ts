@@ -271,17 +271,22 @@ export class Exchange {
 
 	/**
 	 * One API call, retried as ./retry decides: its JSON object and headers. `options` runs once a
-	 * request slot is free, so a create's images are read only just in time.
+	 * request slot is free, so a create's images are read only just in time. `authenticated`
+	 * false: an absolute URL that carries its own authorisation (the balance route's `key`), sent
+	 * without the credential's header.
 	 */
 	async json(
 		call: CallContext,
 		options: () => Promise<IHttpRequestOptions>,
+		{ authenticated = true }: { authenticated?: boolean } = {},
 	): Promise<{ json: IDataObject; headers: IDataObject }> {
 		return await this.inSlot(call, async () => {
 			const request = await options();
 			const sentAt = Date.now();
 			return await this.attempt(call, this.settings.requestTimeoutMs, async (signal) => {
-				const response = await this.send(request, call, signal, true, { headersDeadline: false });
+				const response = await this.send(request, call, signal, authenticated, {
+					headersDeadline: false,
+				});
 				this.limiter.answered(sentAt, answeredAs(response.statusCode, Date.now() - sentAt));
 				const reading = endWith(response.body, signal);
 				let text: string;

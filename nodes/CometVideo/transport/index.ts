@@ -11,13 +11,14 @@ import type {
 } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import { readBalance, type Balance } from '../helpers/balance';
 import { deliveryOf } from '../helpers/families';
 import { isJobId, jobOutcome, normalizeJob, type VideoJob } from '../helpers/job';
 import { limiterFor } from '../helpers/limiter';
 import { encodeMultipart, type MultipartPart } from '../helpers/multipart';
 import type { Pause } from '../helpers/pause';
 import { Redactor } from '../helpers/redact';
-import { checkBaseUrl } from './base-url';
+import { checkBaseUrl, DEFAULT_BASE_URL } from './base-url';
 import {
 	chooseRoutes,
 	linkProblem,
@@ -78,6 +79,15 @@ function downloadCall(
 	};
 }
 
+/**
+ * Where the balance is read: CometAPI serves it on its own host, query.cometapi.com; a gateway
+ * that mirrors CometAPI (any other Base URL) serves `/user/quota` on its own Base URL.
+ */
+export function balanceUrl(baseUrl: string, apiKey: string): string {
+	const origin = baseUrl === DEFAULT_BASE_URL ? 'https://query.cometapi.com' : baseUrl;
+	return `${origin}/user/quota?key=${encodeURIComponent(apiKey)}`;
+}
+
 export class CometApiClient {
 	readonly errors: ErrorFactory;
 
@@ -92,6 +102,8 @@ export class CometApiClient {
 		exchange: (failures: Failures) => Exchange,
 		readonly release: () => void,
 		redactor: Redactor,
+		/** The balance route's URL: it carries the key in its query, so it is made only when sent. */
+		private readonly balanceUrl: () => string,
 	) {
 		this.errors = new ErrorFactory(ctx.getNode(), redactor);
 		this.failures = new Failures(this.errors, baseUrl);
@@ -141,6 +153,7 @@ export class CometApiClient {
 				),
 			release,
 			redactor,
+			() => balanceUrl(check.url, apiKey),
 		);
 	}
 
@@ -228,6 +241,28 @@ export class CometApiClient {
 		return entries
 			.map((entry) => (entry as IDataObject | null)?.id)
 			.filter((id): id is string => typeof id === 'string' && id !== '');
+	}
+
+	/**
+	 * The account's balance (`GET /user/quota?key=…`): the key goes in the query, as the route
+	 * documents, and without the credential's Bearer header, which the route does not read. The
+	 * URL is never worded: an error names the call, not the address that holds the key.
+	 */
+	async getBalance(itemIndex: number): Promise<Balance> {
+		const call: CallContext = {
+			kind: 'read',
+			target: 'api',
+			itemIndex,
+			action: 'read the balance',
+		};
+		const { json } = await this.exchange.json(
+			call,
+			async () => ({ method: 'GET', url: this.balanceUrl() }),
+			{ authenticated: false },
+		);
+		const balance = readBalance(json);
+		if (!balance) throw this.failures.noBalance(call, json);
+		return balance;
 	}
 
 	/**

@@ -18,11 +18,14 @@ import {
 	type FieldRule,
 	type ModelRules,
 } from '../../helpers/families';
+import { balanceProblem } from '../../helpers/balance';
 import { checkImage, readImagePart, type ImageReference } from '../../helpers/images';
 import type { MultipartPart } from '../../helpers/multipart';
+import { capProblem, estimateCost, type Estimate, type SentFields } from '../../helpers/prices';
 import { shorten } from '../../helpers/redact';
 import { completeJob, createOnce, readCompletion, type CompletionRequest } from '../completion';
 import { completionProperties, promptProperty } from '../descriptions';
+import { readCostSettings, type CostSettings } from '../options';
 import type { RunContext, VideoOperation } from '../types';
 import { readPrompt, readText, readTextList } from './inputs';
 
@@ -177,8 +180,12 @@ const properties: INodeProperties[] = [
 export const description = updateDisplayOptions({ show: { operation: ['create'] } }, properties);
 
 export interface CreateRequest {
+	model: string;
 	/** The form's text fields, in order. */
 	fields: MultipartPart[];
+	/** What the item is estimated to cost (helpers/prices). */
+	estimate: Estimate;
+	cost: CostSettings;
 	/** Checked now, read just before the create goes out, so memory holds only those in flight. */
 	images: ImageReference[];
 	completion: CompletionRequest;
@@ -236,10 +243,12 @@ export const create: VideoOperation<CreateRequest> = {
 		const model = readText(ctx, itemIndex, 'model', 'Model', { extractValue: true });
 		if (!model) throw fail('Model: choose a model from the list, or enter its ID');
 		const prompt = readPrompt(ctx, itemIndex, 'Describe the video to generate.');
+		const cost = readCostSettings(ctx, itemIndex);
 		const fields: MultipartPart[] = [
 			{ field: 'model', value: model },
 			{ field: 'prompt', value: prompt },
 		];
+		const sent: SentFields = {};
 		for (const name of FIELD_NAMES) {
 			const { label, apiField } = FIELDS[name];
 			const value = readText(ctx, itemIndex, name, label, { numbers: name === 'seconds' });
@@ -247,9 +256,46 @@ export const create: VideoOperation<CreateRequest> = {
 			const problem = fieldProblem(model, name, value);
 			if (problem) throw fail(problem);
 			fields.push({ field: apiField, value });
+			sent[name] = value;
 		}
 		const images = await readReferences(ctx, itemIndex, model, fail);
-		return { fields, images, completion: readCompletion(ctx, itemIndex) };
+		return {
+			model,
+			fields,
+			estimate: estimateCost(model, sent, cost.priceOverrides),
+			cost,
+			images,
+			completion: readCompletion(ctx, itemIndex),
+		};
+	},
+
+	async checkBatch(run, requests) {
+		const ready = requests.flatMap((request, itemIndex) =>
+			// An item an earlier try of this run created (or may have) costs nothing new.
+			request.ok && run.creates.reuse(itemIndex).kind === 'send'
+				? [{ itemIndex, ...request.value }]
+				: [],
+		);
+		const cost = ready[0]?.cost;
+		if (!cost) return;
+		// Model ids are typed by people and quoted here: the redactor has its say, as on every error.
+		const { redactor } = run.api;
+		const fail = (problem: { message: string; description: string }) =>
+			new NodeOperationError(run.ctx.getNode(), redactor.text(problem.message), {
+				description: redactor.text(problem.description),
+			});
+		if (cost.maxEstimatedCostUsd > 0) {
+			const problem = capProblem(ready, cost.maxEstimatedCostUsd, cost.allowUnpricedModels);
+			if (problem) throw fail(problem);
+		}
+		// A dry run sends nothing, the balance request included.
+		if (cost.minBalanceUsd > 0 && !cost.dryRun) {
+			const problem = balanceProblem(
+				await run.api.getBalance(ready[0].itemIndex),
+				cost.minBalanceUsd,
+			);
+			if (problem) throw fail(problem);
+		}
 	},
 
 	async execute(
@@ -257,6 +303,23 @@ export const create: VideoOperation<CreateRequest> = {
 		request: CreateRequest,
 		itemIndex: number,
 	): Promise<INodeExecutionData> {
+		const estimate = { estimatedCostUsd: request.estimate.usd, costNote: request.estimate.note };
+		if (request.cost.dryRun) {
+			const [, ...fields] = request.fields;
+			return {
+				json: {
+					dryRun: true,
+					route: 'POST /v1/videos',
+					model: request.model,
+					fields: Object.fromEntries(
+						fields.flatMap((part) => ('value' in part ? [[part.field, part.value]] : [])),
+					),
+					imageCount: request.images.length,
+					...estimate,
+				},
+				pairedItem: { item: itemIndex },
+			};
+		}
 		const { job, serverDelayMs } = await createOnce(
 			run,
 			itemIndex,
@@ -271,6 +334,7 @@ export const create: VideoOperation<CreateRequest> = {
 					itemIndex,
 				),
 		);
-		return await completeJob(run, job, request.completion, itemIndex, serverDelayMs);
+		const done = await completeJob(run, job, request.completion, itemIndex, serverDelayMs);
+		return { ...done, json: { ...done.json, ...estimate } };
 	},
 };

@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { getBalance } from '../account/get-balance.operation';
 import { optionsProperty } from '../options';
 import type { VideoOperation } from '../types';
 import { create } from './create.operation';
@@ -7,7 +8,7 @@ import { download } from './download.operation';
 import { remix } from './remix.operation';
 import { retrieve } from './retrieve.operation';
 
-export const operations = { create, retrieve, download, remix } satisfies Record<
+export const operations = { create, retrieve, download, remix, getBalance } satisfies Record<
 	string,
 	VideoOperation<unknown>
 >;
@@ -34,6 +35,12 @@ const operationProperty: INodeProperties = {
 			description: "Get a finished job's video (or thumbnail) as a binary file",
 		},
 		{
+			name: 'Get Balance',
+			value: 'getBalance',
+			action: 'Get the account balance',
+			description: "Read the CometAPI account's balance and its keys' quotas (USD)",
+		},
+		{
 			name: 'Remix',
 			value: 'remix',
 			action: 'Remix a video',
@@ -54,5 +61,6 @@ export const properties: INodeProperties[] = [
 	...retrieve.description,
 	...download.description,
 	...remix.description,
+	...getBalance.description,
 	optionsProperty,
 ];
