@@ -28,7 +28,8 @@ export function useHostileNode() {
 export const PNG_BASE64 =
 	'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
 
-export const VIDEO = randomBytes(64 * 1024);
+/** Random bytes after a zero, as a video's first box size begins (never like a web page). */
+export const VIDEO = Buffer.concat([Buffer.alloc(1), randomBytes(64 * 1024 - 1)]);
 
 export const retrieve = (overrides?: VideoParameters) => H.retrieveParams(VIDEO_ID, overrides);
 export const waitParams = (overrides?: VideoParameters) =>

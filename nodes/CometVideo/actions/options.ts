@@ -241,7 +241,7 @@ export interface CostSettings {
  * into text must stop the batch, naming the field, not quietly switch the guard off.
  */
 export function readCostSettings(ctx: IExecuteFunctions, itemIndex: number): CostSettings {
-	const given = ctx.getNodeParameter('options', 0, {}) as IDataObject;
+	const given = optionsOf(ctx);
 	const fail = (message: string, description?: string) =>
 		new NodeOperationError(ctx.getNode(), message, { itemIndex, description });
 	const amount = (name: string): number => {
