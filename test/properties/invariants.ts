@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { INodeExecutionData } from 'n8n-workflow';
 
 import { findKey } from '../support/key-scan';
+import { serialise } from '../support/serialise';
 import { quietLimitMs, type ExecutionObservation, type WorldRun } from './run-world';
 import { STATUS_DONE, STATUS_FAILED, WORLD_KEY, type FileServe, type World } from './world';
 
@@ -35,32 +36,6 @@ export function describeViolations(violations: Violation[]): string {
 }
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
-
-/** JSON.stringify that survives cycles, Buffers and errors (own and inherited message/stack). */
-export function serialise(value: unknown): string {
-	const seen = new WeakSet<object>();
-	return (
-		JSON.stringify(value, function replacer(_key, item: unknown) {
-			if (item instanceof Error) {
-				const plain: Record<string, unknown> = {
-					name: item.name,
-					message: item.message,
-					stack: item.stack,
-				};
-				for (const prop of Object.getOwnPropertyNames(item)) {
-					plain[prop] = (item as unknown as Record<string, unknown>)[prop];
-				}
-				item = plain;
-			}
-			if (item && typeof item === 'object') {
-				if (seen.has(item)) return '[cycle]';
-				seen.add(item);
-			}
-			if (typeof item === 'bigint') return String(item);
-			return item;
-		}) ?? ''
-	);
-}
 
 function pairedIndex(entry: INodeExecutionData): number | undefined {
 	const paired = entry.pairedItem;

@@ -18,6 +18,7 @@ import { expect } from '@jest/globals';
 import type { FaultRoute, FaultSpec, Plan, Simulator } from '../../tools/simulator';
 import type { CometVideoCredential, VideoParameters, VideoResult } from './helpers';
 import * as H from './faults';
+import { serialise } from './serialise';
 
 export const MAY_EXIST = [
 	/a job may have been created/i,
@@ -240,7 +241,7 @@ async function checkCase(
 	expect(nodeJobs.length).toBeLessThanOrEqual(items);
 
 	// Nothing lost: every job the node made is named in the output or the error...
-	const visible = `${H.serialise(result.items.map((item) => item.json))}\n${sees}`;
+	const visible = `${serialise(result.items.map((item) => item.json))}\n${sees}`;
 	const unnamed = nodeJobs.filter((id) => !visible.includes(id));
 	if (want.ambiguousCreate) {
 		// ...except one the node could not learn the id of; then it says so, and how to check.

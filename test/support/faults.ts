@@ -11,6 +11,8 @@ import type { StartItem } from '../../tools/harness';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../tools/simulator';
 import * as shared from './helpers';
 import { findKey } from './key-scan';
+import { serialise } from './serialise';
+
 import {
 	NODE_NAME,
 	type VideoItem,
@@ -98,30 +100,6 @@ export async function closedPort(): Promise<number> {
 	const { port } = server.address() as net.AddressInfo;
 	await new Promise((resolve) => server.close(resolve));
 	return port;
-}
-
-/** JSON.stringify that survives cycles, Buffers and errors (own + prototype message/stack). */
-export function serialise(value: unknown): string {
-	const seen = new WeakSet<object>();
-	return JSON.stringify(value, function replacer(_key, item: unknown) {
-		if (item instanceof Error) {
-			const plain: Record<string, unknown> = {
-				name: item.name,
-				message: item.message,
-				stack: item.stack,
-			};
-			for (const prop of Object.getOwnPropertyNames(item)) {
-				plain[prop] = (item as unknown as Record<string, unknown>)[prop];
-			}
-			item = plain;
-		}
-		if (item && typeof item === 'object') {
-			if (seen.has(item)) return '[cycle]';
-			seen.add(item);
-		}
-		if (typeof item === 'bigint') return String(item);
-		return item;
-	});
 }
 
 /** What the scans read of a run (a harness result, or a stand-in planted with a key). */
