@@ -90,6 +90,14 @@ test('built-in list: the current models of every family but the retired Sora; th
 		'viduq3',
 		'happyhorse-1.0',
 		'omni-fast',
+		'grok-imagine-video-1.5',
+		'grok-imagine-video',
+		'kling-video-o1',
+		'kling-v2-6',
+		'kling-3.0-turbo',
+		'kling-v2-master',
+		'gen3a_turbo',
+		'gen4_turbo',
 	]);
 	expect(ids).toContain(DEFAULT_MODEL);
 	expect(familyOf(DEFAULT_MODEL)?.retired).toBeUndefined();

@@ -80,8 +80,11 @@ async function prepare(
 	return await create.prepare(contextFor({ waitForCompletion: false, ...parameters }, items), 0);
 }
 
-const sent = (request: CreateRequest) =>
-	Object.fromEntries(request.fields.map((part) => [part.field, 'value' in part ? part.value : '']));
+const sent = (request: CreateRequest) => ({
+	[request.route.modelField]: request.model,
+	[request.route.promptField]: request.prompt,
+	...Object.fromEntries(request.fields),
+});
 
 describe('the form shows one of each field, the family’s own', () => {
 	const ids = [
@@ -105,8 +108,8 @@ describe("each family's form sends its defaults", () => {
 	const ROWS: Row[] = [
 		['veo3.1-fast', { size: '1280x720', seconds: '4' }],
 		['veo3-fast', {}],
-		['doubao-seedance-2-0', { size: '16:9', seconds: '5' }],
-		['doubao-seedance-1-0-pro', { size: '16:9', seconds: '5' }],
+		['doubao-seedance-2-0', { size: '16:9', seconds: '5', resolution: '720p' }],
+		['doubao-seedance-1-0-pro', { size: '16:9', seconds: '5', resolution: '720p' }],
 		['wan2.6', { size: '1920x1080', seconds: '5' }],
 		['viduq3-turbo', { size: '1280x720', seconds: '5' }],
 		['happyhorse-1.0', { size: '1920x1080', seconds: '5' }],
@@ -118,7 +121,6 @@ describe("each family's form sends its defaults", () => {
 	test.each(ROWS)('%s', async (model, extra) => {
 		const request = await prepare(formFor(model));
 		expect(sent(request)).toEqual({ model, prompt: PROMPT, ...extra });
-		expect(request.fields.slice(0, 2).map((part) => part.field)).toEqual(['model', 'prompt']);
 	});
 });
 
@@ -330,8 +332,8 @@ describe('reference images: as files, in order, as many as the model takes', () 
 		['wan2.7', 'a', 'Reference Images: wan2.7 takes no reference images'],
 		[
 			'veo3.1-fast',
-			'a,b',
-			'Reference Images: veo3.1-fast takes at most 1 image (the first frame (image to video)), but 2 were given',
+			'a,b,c',
+			'Reference Images: veo3.1-fast takes at most 2 images (the first frame, then the last frame',
 		],
 		['sora-2', 'a,b', 'Reference Images: sora-2 takes at most 1 image'],
 		[
@@ -344,7 +346,7 @@ describe('reference images: as files, in order, as many as the model takes', () 
 		await expect(withImages(model, names)).rejects.toThrow(message);
 	});
 
-	test('image URLs are no longer a choice', async () => {
+	test('image URLs: not a choice on the shared route, which takes files', async () => {
 		await expect(
 			prepare({
 				...formFor('veo3-fast'),

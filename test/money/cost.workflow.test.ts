@@ -154,7 +154,8 @@ describe('Dry Run', () => {
 		expect(result.status).toBe('success');
 		expect(result.items[0].json).toEqual({
 			dryRun: true,
-			route: 'POST /v1/videos',
+			route: 'videos',
+			request: 'POST /v1/videos',
 			model: 'veo3.1',
 			fields: {
 				prompt: 'A paper boat drifting down a rainy street',

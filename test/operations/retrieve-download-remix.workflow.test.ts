@@ -31,6 +31,7 @@ describe('Retrieve', () => {
 		expect(item.pairedItem).toEqual({ item: 0 });
 		expect(item.json).toEqual({
 			id: job.id,
+			route: 'videos',
 			status: expect.stringMatching(/^(queued|in_progress)$/),
 			progress: expect.any(Number),
 			model: 'veo_3_1-fast',

@@ -1,6 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { failureReason, jobOutcome, type VideoJob } from '../helpers/job';
+import type { RouteKey } from '../helpers/routes';
 import { nextPollDelay, type PollSettings, type ProgressSample } from '../helpers/poll-schedule';
 import type { DownloadFrom } from '../transport';
 import { HINTS, quote } from '../transport/errors';
@@ -27,16 +28,24 @@ export function readCompletion(ctx: IExecuteFunctions, itemIndex: number): Compl
 	return { wait, downloadTo: readBinaryField(ctx, itemIndex), downloadFrom: readDownloadFrom(ctx) };
 }
 
-/** `serverDelayMs`: a poll-after hint that came with the job, honoured for the first poll. */
+/** How the job came: a poll-after hint with it (for the first poll), and whether this run made it. */
+export interface JobArrival {
+	serverDelayMs?: number;
+	createdNow?: boolean;
+}
+
+/** For this long after its create, a route may not know a job yet (see transport/retry). */
+const FRESH_JOB_MS = 60_000;
+
 export async function completeJob(
 	run: RunContext,
 	job: VideoJob,
 	completion: CompletionRequest,
 	itemIndex: number,
-	serverDelayMs?: number,
+	arrival: JobArrival = {},
 ): Promise<INodeExecutionData> {
 	if (!completion.wait) return { json: job, pairedItem: { item: itemIndex } };
-	const done = await waitForJob(run, job, completion.wait, itemIndex, serverDelayMs);
+	const done = await waitForJob(run, job, completion.wait, itemIndex, arrival);
 	if (!completion.downloadTo) return { json: done, pairedItem: { item: itemIndex } };
 	const file = await run.api.downloadContent(
 		done,
@@ -64,7 +73,7 @@ async function waitForJob(
 	job: VideoJob,
 	settings: WaitSettings,
 	itemIndex: number,
-	serverDelayMs?: number,
+	{ serverDelayMs, createdNow = false }: JobArrival,
 ): Promise<VideoJob> {
 	const { errors, redactor } = run.api;
 	const call = { itemIndex, jobId: job.id };
@@ -106,7 +115,8 @@ async function waitForJob(
 				HINTS.cancelledWait(job.id),
 			);
 		}
-		({ job, serverDelayMs } = await run.api.retrieveVideo(job.id, itemIndex));
+		const freshJob = createdNow && Date.now() - startedAt < FRESH_JOB_MS;
+		({ job, serverDelayMs } = await run.api.retrieveVideo(job, itemIndex, { freshJob }));
 		previous = latest;
 		latest = sampleOf(job, Date.now());
 	}
@@ -120,12 +130,13 @@ async function waitForJob(
 export async function createOnce(
 	run: RunContext,
 	itemIndex: number,
+	route: RouteKey,
 	send: () => Promise<VideoJob>,
 ): Promise<{ job: VideoJob; serverDelayMs?: number }> {
 	const earlier = run.creates.reuse(itemIndex);
 	switch (earlier.kind) {
 		case 'known':
-			return await run.api.retrieveVideo(earlier.id, itemIndex);
+			return await run.api.retrieveVideo({ id: earlier.id, route }, itemIndex);
 		case 'may-exist':
 			throw run.api.failures.notSentAgain(itemIndex);
 		case 'refused':

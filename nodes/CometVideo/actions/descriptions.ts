@@ -1,5 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { ROUTE_KEYS, ROUTES } from '../helpers/routes';
+
 /** Parameters that several operations show, defined once. */
 
 export function videoIdProperty(description: string): INodeProperties {
@@ -13,6 +15,17 @@ export function videoIdProperty(description: string): INodeProperties {
 		description,
 	};
 }
+
+/** Which route a job lives on: Create outputs it as `route` beside the id. */
+export const jobRouteProperty: INodeProperties = {
+	displayName: 'Job Route',
+	name: 'jobRoute',
+	type: 'options',
+	default: 'videos',
+	description:
+		'Where the job lives. Create outputs it as "route": map it with {{ $json.route }}. Jobs of Veo, Seedance, Wan, Vidu, HappyHorse, Omni and Sora are on the shared route.',
+	options: ROUTE_KEYS.map((key) => ({ name: ROUTES[key].label, value: key })),
+};
 
 export const promptProperty: INodeProperties = {
 	displayName: 'Prompt',

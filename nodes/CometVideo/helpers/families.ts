@@ -1,22 +1,30 @@
 /**
- * The one table of CometAPI's video families on `POST /v1/videos`: which fields each model takes,
- * their allowed values and defaults, its reference images and how its file is delivered. The
- * Create form, `prepare`, the Model list and the download route all read it; adding a family
- * is adding an entry here. Facts from CometAPI's model pages (see the fact sheet
- * `cometapi-video-families.md`).
+ * The one table of CometAPI's video families: the route each takes (./routes: the shared
+ * `POST /v1/videos`, or xAI's, Kling's and Runway's own), which fields each model takes, their
+ * allowed values and defaults, its reference images and how its file is delivered. The Create
+ * form, `prepare`, the Model list, the transport and the download route all read it; adding a
+ * family is adding an entry here. Facts from CometAPI's model pages (the fact sheets
+ * `cometapi-video-families.md` and `cometapi-video-other-routes.md`).
  */
 
 import { shorten } from './redact';
+import { ROUTES, type RouteKey, type VideoRoute } from './routes';
 
 /** How a finished job's file is fetched first: the API's `/content` route, or the job's link. */
 export type Delivery = 'content' | 'link';
 
-/** The fields a model may take besides model and prompt: the form's name and the API's. */
+/**
+ * The fields a model may take besides model and prompt: the form's name and the API's (a route
+ * may name it otherwise: ./routes `apiFields`). `unchecked`: offered as free text for an id of
+ * no known rules, which goes to `/v1/videos`.
+ */
 export const FIELDS = {
-	size: { label: 'Size', apiField: 'size' },
-	seconds: { label: 'Duration (Seconds)', apiField: 'seconds' },
-	aspectRatio: { label: 'Aspect Ratio', apiField: 'aspect_ratio' },
-	resolution: { label: 'Resolution', apiField: 'resolution' },
+	size: { label: 'Size', apiField: 'size', unchecked: true },
+	seconds: { label: 'Duration (Seconds)', apiField: 'seconds', unchecked: true },
+	aspectRatio: { label: 'Aspect Ratio', apiField: 'aspect_ratio', unchecked: true },
+	resolution: { label: 'Resolution', apiField: 'resolution', unchecked: true },
+	mode: { label: 'Mode', apiField: 'mode', unchecked: false },
+	negativePrompt: { label: 'Negative Prompt', apiField: 'negative_prompt', unchecked: false },
 } as const;
 
 export type FieldName = keyof typeof FIELDS;
@@ -37,6 +45,10 @@ export interface FieldRule {
 	anyWholeNumber?: boolean;
 	/** The form's description of the field for these models. */
 	description?: string;
+	/** Free text up to this many characters (Unicode code points): `choices` are empty. */
+	maxLength?: number;
+	/** Never left out: an empty value sends the default (where leaving it out costs more). */
+	alwaysSent?: boolean;
 }
 
 /** The rules shared by one or more model ids of a family. */
@@ -49,8 +61,12 @@ export interface ModelRules {
 	fields: Partial<Record<FieldName, FieldRule>>;
 	/** Why a field is absent, where the pages say (e.g. a fixed duration). */
 	absentBecause?: Partial<Record<FieldName, string>>;
-	/** Reference images, as files in `input_reference`, in order. */
-	references: { max: number; order: string };
+	/** Reference images, in order, as the route writes them; `min`: images it needs. */
+	references: { max: number; min?: number; order: string };
+	/** The prompt's limit in characters where the route documents one (else 32,000). */
+	promptMax?: number;
+	/** These models' own route, where it differs from the family's. */
+	route?: RouteKey;
 }
 
 export interface Family {
@@ -59,6 +75,9 @@ export interface Family {
 	vendor?: string;
 	/** Every id of the family, also ids the table has no rules for; anchored, no flags. */
 	pattern: string;
+	/** Where its jobs are created and polled; `imageRoute`: the route when images are sent. */
+	route: RouteKey;
+	imageRoute?: RouteKey;
 	delivery: Delivery;
 	/** Set when the provider has shut the models down: never a default, never built in. */
 	retired?: string;
@@ -116,6 +135,20 @@ const SEEDANCE_1_0_SIZES = {
 	'720p': ['1248x704', '1120x832', '960x960', '832x1120', '704x1248', '1504x640'],
 	'1080p': ['1920x1088', '1664x1248', '1440x1440', '1248x1664', '1088x1920', '2176x928'],
 };
+/**
+ * Seedance's `resolution` (CometAPI's Seedance 2.0 notice of 2026-04-20 and its translated create
+ * pages; the newest English page is silent): 480p and 720p, 1080p only on 1.5 Pro and 1.0 Pro.
+ */
+function seedanceResolution(values: string[]): FieldRule {
+	return {
+		choices: values.map((value) => ({ name: value, value })),
+		default: '720p',
+		description: "CometAPI's Seedance notice of 2026-04-20; the newest page does not list it",
+	};
+}
+const SEEDANCE_2_RESOLUTION = seedanceResolution(['480p', '720p']);
+const SEEDANCE_1_RESOLUTION = seedanceResolution(['480p', '720p', '1080p']);
+
 const SEEDANCE_REFERENCES = {
 	max: 3,
 	order:
@@ -130,6 +163,66 @@ const WAN_2_7_SIZES: Array<[string, string]> = [
 	['1440x1440', 'square'],
 ];
 
+function choicesOf(values: string[]): Choice[] {
+	return values.map((value) => ({ name: value, value }));
+}
+
+const RATIOS_7 = ['16:9', '9:16', '1:1', '4:3', '3:4', '3:2', '2:3'];
+
+const KLING_MODE: FieldRule = {
+	choices: [
+		{ name: 'Standard (Faster)', value: 'std' },
+		{ name: 'Pro (Higher Quality)', value: 'pro' },
+	],
+	default: 'std',
+};
+
+/** Runway's ratios: the union of its pages (old enum, the 2024-11-06 default, older 16:9/9:16). */
+const RUNWAY_RATIOS = [
+	'1280:720',
+	'720:1280',
+	'1104:832',
+	'832:1104',
+	'960:960',
+	'1584:672',
+	'1280:768',
+	'768:1280',
+	'16:9',
+	'9:16',
+];
+
+function runwayRules(
+	name: string,
+	pattern: string,
+	models: ModelRules['models'],
+	ratio: string,
+): ModelRules {
+	return {
+		name,
+		pattern,
+		models,
+		fields: {
+			aspectRatio: {
+				choices: choicesOf(RUNWAY_RATIOS),
+				default: ratio,
+				description: 'Sent as ratio; the pages list different sets, so every listed one is offered',
+			},
+			seconds: {
+				...secondsSet([5, 10], 5),
+				alwaysSent: true,
+				description: 'Older page: 5 or 10; newer: depends on the model (retry with 5)',
+			},
+		},
+		references: {
+			max: 2,
+			min: 1,
+			order:
+				"the start image (promptImage), and optionally the last frame (Runway's own first/last form, not on CometAPI's pages)",
+		},
+		promptMax: 512,
+	};
+}
+
 export const FAMILIES: Family[] = [
 	{
 		name: 'Veo',
@@ -137,6 +230,7 @@ export const FAMILIES: Family[] = [
 		pattern: '^veo',
 		// The newest Veo page says to download "from the completed task response": the route is
 		// tried first and the link is the fallback.
+		route: 'videos',
 		delivery: 'content',
 		rules: [
 			{
@@ -158,7 +252,13 @@ export const FAMILIES: Family[] = [
 					),
 					seconds: secondsSet([4, 6, 8], 4),
 				},
-				references: { max: 1, order: 'the first frame (image to video)' },
+				// The newest Veo page names only a first frame; the middle and oldest pages take two
+				// ordered files (first, then last frame): the union is taken, never less.
+				references: {
+					max: 2,
+					order:
+						'the first frame, then the last frame (two ordered frames: the middle and oldest Veo pages; the newest names only the first)',
+				},
 			},
 			{
 				name: 'Veo (older aliases)',
@@ -190,13 +290,18 @@ export const FAMILIES: Family[] = [
 		vendor: 'ByteDance',
 		pattern: '^doubao-seedance-',
 		// Its page: "downloads use this URL directly instead of a separate /content route".
+		route: 'videos',
 		delivery: 'link',
 		rules: [
 			{
 				name: 'Seedance 2.0',
 				pattern: '^doubao-seedance-2-0$',
 				models: [{ id: 'doubao-seedance-2-0', name: 'Seedance 2.0', current: true }],
-				fields: { size: seedanceSizes(SEEDANCE_SIZES), seconds: secondsRange(4, 15, 5) },
+				fields: {
+					size: seedanceSizes(SEEDANCE_SIZES),
+					seconds: secondsRange(4, 15, 5),
+					resolution: SEEDANCE_2_RESOLUTION,
+				},
 				references: SEEDANCE_REFERENCES,
 			},
 			{
@@ -207,6 +312,7 @@ export const FAMILIES: Family[] = [
 				fields: {
 					size: seedanceSizes({ '480p': SEEDANCE_SIZES['480p'], '720p': SEEDANCE_SIZES['720p'] }),
 					seconds: secondsRange(4, 15, 5),
+					resolution: SEEDANCE_2_RESOLUTION,
 				},
 				references: SEEDANCE_REFERENCES,
 			},
@@ -214,14 +320,22 @@ export const FAMILIES: Family[] = [
 				name: 'Seedance 1.5 Pro',
 				pattern: '^doubao-seedance-1-5-pro$',
 				models: [{ id: 'doubao-seedance-1-5-pro', name: 'Seedance 1.5 Pro', current: true }],
-				fields: { size: seedanceSizes(SEEDANCE_SIZES), seconds: secondsRange(4, 12, 5) },
+				fields: {
+					size: seedanceSizes(SEEDANCE_SIZES),
+					seconds: secondsRange(4, 12, 5),
+					resolution: SEEDANCE_1_RESOLUTION,
+				},
 				references: NO_REFERENCES,
 			},
 			{
 				name: 'Seedance 1.0 Pro',
 				pattern: '^doubao-seedance-1-0-pro$',
 				models: [{ id: 'doubao-seedance-1-0-pro', name: 'Seedance 1.0 Pro', current: true }],
-				fields: { size: seedanceSizes(SEEDANCE_1_0_SIZES), seconds: secondsRange(2, 10, 5) },
+				fields: {
+					size: seedanceSizes(SEEDANCE_1_0_SIZES),
+					seconds: secondsRange(2, 10, 5),
+					resolution: SEEDANCE_1_RESOLUTION,
+				},
 				references: NO_REFERENCES,
 			},
 		],
@@ -230,6 +344,7 @@ export const FAMILIES: Family[] = [
 		name: 'Wan',
 		// Plain versions only, as the pages name them: an id with a suffix is not assumed to be video.
 		pattern: '^wan\\d+(?:\\.\\d+)?$',
+		route: 'videos',
 		delivery: 'content',
 		rules: [
 			{
@@ -263,6 +378,7 @@ export const FAMILIES: Family[] = [
 	{
 		name: 'Vidu',
 		pattern: '^vidu',
+		route: 'videos',
 		delivery: 'content',
 		rules: [
 			{
@@ -291,6 +407,7 @@ export const FAMILIES: Family[] = [
 	{
 		name: 'HappyHorse',
 		pattern: '^happyhorse-',
+		route: 'videos',
 		delivery: 'content',
 		rules: [
 			{
@@ -308,6 +425,7 @@ export const FAMILIES: Family[] = [
 	{
 		name: 'Omni',
 		pattern: '^omni-fast$',
+		route: 'videos',
 		delivery: 'content',
 		rules: [
 			{
@@ -340,9 +458,121 @@ export const FAMILIES: Family[] = [
 		],
 	},
 	{
+		name: 'Grok Imagine',
+		vendor: 'xAI',
+		pattern: '^grok-imagine-video',
+		route: 'grok',
+		// A link on xAI's host; the route has no /content.
+		delivery: 'link',
+		rules: [
+			{
+				name: 'Grok Imagine Video',
+				pattern: '^grok-imagine-video(?:-1\\.5)?$',
+				models: [
+					{ id: 'grok-imagine-video-1.5', name: 'Grok Imagine Video 1.5', current: true },
+					{ id: 'grok-imagine-video', name: 'Grok Imagine Video', current: true },
+				],
+				fields: {
+					seconds: {
+						...secondsRange(1, 15, 5),
+						// "If omitted, CometAPI treats the request as an 8-second generation for billing."
+						alwaysSent: true,
+						description: 'Always sent: CometAPI bills an omitted duration as 8 s',
+					},
+					resolution: {
+						choices: choicesOf(['480p', '720p', '1080p']),
+						default: '480p',
+						description: '1080p is on the newest page only; 720p is billed at a higher tier',
+					},
+					aspectRatio: { choices: choicesOf(RATIOS_7), default: '16:9' },
+				},
+				absentBecause: { size: 'it takes Aspect Ratio and Resolution instead' },
+				references: { max: 1, order: 'the source image (image to video)' },
+			},
+		],
+	},
+	{
+		name: 'Kling',
+		vendor: 'Kuaishou',
+		pattern: '^kling-',
+		route: 'kling-text2video',
+		imageRoute: 'kling-image2video',
+		delivery: 'link',
+		rules: [
+			{
+				name: 'Kling Omni',
+				pattern: '^kling-video-o1$',
+				models: [{ id: 'kling-video-o1', name: 'Kling Omni (O1)', current: true }],
+				route: 'kling-omni-video',
+				fields: {
+					seconds: secondsRange(3, 10, 5),
+					aspectRatio: { choices: choicesOf(['16:9', '9:16', '1:1']), default: '16:9' },
+					mode: KLING_MODE,
+				},
+				// Its image_list's keys are not on CometAPI's pages: Additional Fields can send them.
+				absentBecause: { size: 'it takes Aspect Ratio instead' },
+				references: NO_REFERENCES,
+				promptMax: 2500,
+			},
+			{
+				name: 'Kling',
+				pattern: '^kling-(?!video-o1$)',
+				models: [
+					{ id: 'kling-v2-6', name: 'Kling 2.6', current: true },
+					{ id: 'kling-3.0-turbo', name: 'Kling 3.0 Turbo', current: true },
+					{ id: 'kling-v2-master', name: 'Kling 2.0 Master', current: true },
+					{ id: 'kling-v1-6', name: 'Kling 1.6', current: false },
+				],
+				fields: {
+					seconds: secondsSet([5, 10], 5),
+					aspectRatio: { choices: choicesOf(RATIOS_7), default: '16:9' },
+					mode: KLING_MODE,
+					negativePrompt: {
+						choices: [],
+						default: '',
+						maxLength: 200,
+						description: 'What to keep out of the video (CometAPI: up to 200 characters)',
+					},
+				},
+				absentBecause: { size: 'it takes Aspect Ratio instead' },
+				references: {
+					max: 2,
+					order:
+						"the first frame (image), then the last frame (image_tail: Kling's own name for it, not shown on CometAPI's pages)",
+				},
+				promptMax: 500,
+			},
+		],
+	},
+	{
+		name: 'Runway',
+		vendor: 'Runway',
+		pattern: '^gen\\d',
+		route: 'runway',
+		delivery: 'link',
+		rules: [
+			runwayRules(
+				'Runway Gen-3 Alpha Turbo',
+				'^gen3a_turbo$',
+				[{ id: 'gen3a_turbo', name: 'Runway Gen-3 Alpha Turbo', current: true }],
+				'1280:768',
+			),
+			runwayRules(
+				'Runway Gen-4',
+				'^gen4',
+				[
+					{ id: 'gen4_turbo', name: 'Runway Gen-4 Turbo', current: true },
+					{ id: 'gen4.5', name: 'Runway Gen-4.5', current: false },
+				],
+				'1280:720',
+			),
+		],
+	},
+	{
 		name: 'Sora',
 		vendor: 'OpenAI',
 		pattern: '^sora-',
+		route: 'videos',
 		delivery: 'content',
 		retired: 'OpenAI shut Sora 2 and its Videos API down on 2026-09-24',
 		rules: [
@@ -410,6 +640,26 @@ export function deliveryOf(modelId: string): Delivery {
 	return familyOf(modelId)?.delivery ?? 'content';
 }
 
+/**
+ * Where a model's job is created and polled: its rules' own route, else its family's (the image
+ * route when images go with it), else the shared `/v1/videos` (an id of no known family).
+ */
+export function routeOf(modelId: string, imageCount: number): VideoRoute {
+	const family = familyOf(modelId);
+	const key =
+		rulesOf(modelId)?.route ??
+		(imageCount > 0 ? family?.imageRoute : undefined) ??
+		family?.route ??
+		'videos';
+	return ROUTES[key];
+}
+
+/** The route of a rule set's models (with no images: the form's view of it). */
+export function routeOfRules(rules: ModelRules): VideoRoute {
+	const family = FAMILIES.find((candidate) => candidate.rules.includes(rules));
+	return ROUTES[rules.route ?? family?.route ?? 'videos'];
+}
+
 /** Every rule set of the table, for the form's display rules. */
 export const ALL_RULES: ModelRules[] = FAMILIES.flatMap((family) => family.rules);
 
@@ -455,6 +705,12 @@ export function fieldProblem(modelId: string, field: FieldName, value: string): 
 		const why = rules.absentBecause?.[field];
 		return `${label}: ${modelId} takes no ${label.toLowerCase()}${why ? ` (${why})` : ''}; its fields are ${taken.join(', ') || 'the prompt only'}`;
 	}
+	if (rule.maxLength !== undefined) {
+		const characters = [...value].length;
+		return characters > rule.maxLength
+			? `${label}: ${characters} characters is over the ${rule.maxLength} ${modelId} takes`
+			: undefined;
+	}
 	if (rule.anyWholeNumber) {
 		return /^[1-9]\d{0,3}$/.test(value)
 			? undefined
@@ -472,6 +728,9 @@ export function fieldProblem(modelId: string, field: FieldName, value: string): 
  */
 export function referenceProblem(modelId: string, count: number): string | undefined {
 	const rules = rulesOf(modelId);
+	if (rules && count < (rules.references.min ?? 0)) {
+		return `Reference Images: ${modelId} needs an image (${rules.references.order})`;
+	}
 	if (!rules || count <= rules.references.max) return undefined;
 	if (rules.references.max === 0) {
 		const others = familyOf(modelId)
@@ -490,8 +749,10 @@ export function describeModel(modelId: string): { name: string; description: str
 	const rules = rulesOf(modelId);
 	const known = rules?.models.find((model) => model.id === modelId);
 	const label = known?.name ?? rules?.name ?? family.name;
+	const route = routeOf(modelId, 0);
 	const notes = [
 		family.vendor ? `${family.name} by ${family.vendor}` : family.name,
+		route.key === 'videos' ? undefined : `on its own route ${route.createPath}`,
 		family.delivery === 'link' ? 'delivered as a link' : undefined,
 		rules ? undefined : 'no rules known for this ID: its fields are sent unchecked',
 		family.retired ? `retired upstream: ${family.retired}` : undefined,

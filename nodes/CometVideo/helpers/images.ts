@@ -1,6 +1,7 @@
-import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
+import type { IBinaryData, IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import type { MultipartPart } from './multipart';
+import type { ImageWriting } from './routes';
 
 /** A reference image, checked up front and read only when its create is about to go out. */
 export interface ImageReference {
@@ -77,12 +78,75 @@ export async function checkImage(
 	return { binaryField: field, fileName, mimeType };
 }
 
-/** Reads a checked image just before its request goes out. */
-export async function readImagePart(
+/** A reference image as it goes out: bytes read from a binary field, or a public URL. */
+export type ImageSource = { url: string } | { data: Buffer; mimeType: string; fileName: string };
+
+/** The body fields each way of writing images fills (Additional Fields may not set them). */
+export const IMAGE_FIELDS: Record<ImageWriting, string[]> = {
+	files: ['input_reference'],
+	'image-object': ['image'],
+	'image-and-tail': ['image', 'image_tail'],
+	'prompt-image': ['promptImage'],
+};
+
+function dataUri(image: ImageSource): string {
+	return 'url' in image
+		? image.url
+		: `data:${image.mimeType};base64,${image.data.toString('base64')}`;
+}
+
+/** Kling takes a URL or raw base64, "without a data: prefix". */
+function urlOrBase64(image: ImageSource): string {
+	return 'url' in image ? image.url : image.data.toString('base64');
+}
+
+/** The images as multipart parts, in order (`/v1/videos`). */
+export function imageParts(images: ImageSource[]): MultipartPart[] {
+	return images.map((image) =>
+		'url' in image
+			? { field: 'input_reference', value: image.url }
+			: {
+					field: 'input_reference',
+					data: image.data,
+					fileName: image.fileName,
+					mimeType: image.mimeType,
+				},
+	);
+}
+
+/** The images as JSON body fields, the way the route documents them (./routes `ImageWriting`). */
+export function imageJson(
+	writing: Exclude<ImageWriting, 'files'>,
+	images: ImageSource[],
+): IDataObject {
+	if (images.length === 0) return {};
+	switch (writing) {
+		case 'image-object':
+			return { image: { url: dataUri(images[0]) } };
+		case 'image-and-tail':
+			return {
+				image: urlOrBase64(images[0]),
+				...(images[1] ? { image_tail: urlOrBase64(images[1]) } : {}),
+			};
+		case 'prompt-image':
+			// Runway's 2024-11-06 version: first and last frame as [{ uri, position }].
+			return images.length === 1
+				? { promptImage: dataUri(images[0]) }
+				: {
+						promptImage: images.map((image, i) => ({
+							uri: dataUri(image),
+							position: i === 0 ? 'first' : 'last',
+						})),
+					};
+	}
+}
+
+/** Reads a checked image's bytes just before its request goes out. */
+export async function readImage(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 	image: ImageReference,
-): Promise<MultipartPart> {
+): Promise<ImageSource> {
 	const data = await ctx.helpers.getBinaryDataBuffer(itemIndex, image.binaryField);
-	return { field: 'input_reference', data, fileName: image.fileName, mimeType: image.mimeType };
+	return { data, fileName: image.fileName, mimeType: image.mimeType };
 }

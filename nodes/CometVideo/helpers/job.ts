@@ -1,8 +1,12 @@
 import type { IDataObject } from 'n8n-workflow';
 
+import { ROUTES, type RouteKey, type VideoRoute } from './routes';
+
 /** A video job as the node outputs it, whichever variant of the API object it came from. */
 export interface VideoJob extends IDataObject {
 	id: string;
+	/** The route the job lives on: what Retrieve and Download downstream need beside the id. */
+	route: RouteKey;
 	status: string;
 	progress: number | null;
 	model: string | null;
@@ -40,10 +44,11 @@ function text(value: unknown): string | null {
 			: null;
 }
 
-/** Unix seconds (the API's unit) or an ISO string, as ISO. */
+/** Unix seconds (the API's unit), Unix milliseconds (Kling's) or an ISO string, as ISO. */
 function isoTime(value: unknown): string | null {
 	if (typeof value === 'number' && Number.isFinite(value) && value > 0) {
-		return new Date(value * 1000).toISOString();
+		// Seconds reach 1e11 only in the year 5138: anything larger is milliseconds.
+		return new Date(value > 1e11 ? value : value * 1000).toISOString();
 	}
 	return text(value);
 }
@@ -76,28 +81,126 @@ function jobCost(usage: unknown): Pick<VideoJob, 'costUsd'> {
 	return Number.isFinite(ticks) && ticks >= 0 ? { costUsd: ticks / TICKS_PER_USD } : {};
 }
 
-export function normalizeJob(raw: IDataObject): VideoJob {
-	const metadata = (
-		raw.metadata && typeof raw.metadata === 'object' ? raw.metadata : {}
-	) as IDataObject;
-	const progress = Number(raw.progress);
+/**
+ * The layers an answer may nest its job in, innermost first: the provider's object as it is
+ * (`/v1/videos`, xAI, Runway), Kling's `{ code, message, data: { task_id, task_status, … } }`, or
+ * CometAPI's wrapper `{ code, message, data: { status, fail_reason, …, data: { provider object } } }`.
+ * The pages disagree on which shape a route answers today, so every one is read.
+ */
+function layersOf(raw: IDataObject): IDataObject[] {
+	const layers = [raw];
+	for (let layer = raw; layers.length < 3;) {
+		const inner = layer.data;
+		if (!inner || typeof inner !== 'object' || Array.isArray(inner)) break;
+		layer = inner as IDataObject;
+		layers.unshift(layer);
+	}
+	return layers;
+}
+
+/** The first of `read` that gives a value, innermost layer first. */
+function first<T>(
+	layers: IDataObject[],
+	read: (layer: IDataObject) => T | null | undefined,
+): T | null {
+	for (const layer of layers) {
+		const value = read(layer);
+		if (value !== null && value !== undefined) return value;
+	}
+	return null;
+}
+
+function child(value: unknown, key: string | number): unknown {
+	return value && typeof value === 'object' ? (value as IDataObject)[key as string] : undefined;
+}
+
+/** Where each route keeps the result link (families sheet; other-routes sheet §7). */
+function linkIn(layer: IDataObject): string | null {
+	return (
+		text(layer.video_url) ??
+		text(child(layer.metadata, 'url')) ??
+		text(child(layer.video, 'url')) ??
+		text(child(child(child(layer.task_result, 'videos'), 0), 'url')) ??
+		text(child(layer.output, 0)) ??
+		text(layer.result_url)
+	);
+}
+
+const LINK = /^https?:\/\//i;
+
+/**
+ * Why the job failed, as the route says it: the `error` object, Kling's `task_status_msg`,
+ * Runway's `failure` and `failureCode`, or the wrapper's `fail_reason` (which carried the link on
+ * a success in one live example, so a link there is no reason).
+ */
+function errorIn(layer: IDataObject): Pick<VideoJob, 'error'> | null {
+	const given = jobError(layer.error);
+	if (given.error) return given;
+	const reason = [layer.task_status_msg, layer.failure, layer.fail_reason]
+		.map(text)
+		.find((value) => value && !LINK.test(value));
+	const code = text(layer.failureCode);
+	return reason || code ? { error: { code: code ?? '', message: reason?.trim() ?? '' } } : null;
+}
+
+/**
+ * The job's status: a status of an end without a video in any layer wins (the wrapper may give
+ * up while the provider's object is stale); otherwise the innermost (the provider's own word).
+ */
+function statusOf(layers: IDataObject[]): string {
+	const words = layers
+		.map((layer) => text(layer.status) ?? text(layer.task_status))
+		.filter((word): word is string => word !== null)
+		.map(normalizeStatus);
+	return words.find((word) => outcomeOf(word) === 'failed') ?? words[0] ?? '';
+}
+
+/** Progress in percent: a number, a "40%" text, or (`fraction`) Runway's 0–1. */
+function progressOf(value: unknown, fraction: boolean): number | null {
+	const number = typeof value === 'string' ? Number(value.replace(/%$/, '')) : Number(value);
+	if (value === null || value === undefined || value === '' || !Number.isFinite(number))
+		return null;
+	return fraction ? Math.round(number * 100) : number;
+}
+
+/** `route`: the route that answered (its progress unit; the job keeps its name). */
+export function normalizeJob(raw: IDataObject, route: VideoRoute = ROUTES.videos): VideoJob {
+	const layers = layersOf(raw);
+	const status = statusOf(layers);
+	const pick = (...keys: string[]) =>
+		first(layers, (layer) => keys.map((key) => text(layer[key])).find(Boolean));
+	const link =
+		first(layers, linkIn) ??
+		// The wrapper's live example carried the link in fail_reason on a success.
+		(outcomeOf(status) === 'completed'
+			? first(layers, (layer) => {
+					const reason = text(layer.fail_reason);
+					return reason && LINK.test(reason) ? reason : null;
+				})
+			: null);
 	return {
-		id: text(raw.id) ?? text(raw.task_id) ?? '',
-		// An answer without a status says nothing yet: keep waiting, not a failure.
-		status: normalizeStatus(text(raw.status) ?? ''),
-		progress: Number.isFinite(progress) ? progress : null,
-		model: text(raw.model),
+		// Kling's outer request_id names the request, not the task: the innermost id comes first.
+		id: pick('id', 'task_id', 'request_id') ?? '',
+		route: route.key,
+		// An answer without a status says nothing yet (xAI's pending answer is only its id).
+		status,
+		progress: first(layers, (layer) =>
+			progressOf(layer.progress, route.progressIsFraction === true),
+		),
+		model: pick('model', 'model_name'),
 		size: text(raw.size),
 		seconds: text(raw.seconds),
 		prompt: text(raw.prompt),
-		// The link's place varies by backend; the content route works either way.
-		videoUrl: text(raw.video_url) ?? text(metadata.url) ?? null,
-		...jobError(raw.error),
-		createdAt: isoTime(raw.created_at),
+		videoUrl: link,
+		...(first(layers, errorIn) ?? {}),
+		createdAt: first(layers, (layer) => isoTime(layer.created_at ?? layer.createdAt)),
 		completedAt: isoTime(raw.completed_at),
 		expiresAt: isoTime(raw.expires_at),
 		remixedFromVideoId: text(raw.remixed_from_video_id),
-		...jobCost(raw.usage),
+		...(first(layers, (layer) => {
+			const cost = jobCost(layer.usage);
+			return cost.costUsd === undefined ? null : cost;
+		}) ?? {}),
 	};
 }
 
@@ -156,7 +259,11 @@ export function normalizeStatus(status: string): string {
  * expired and a cancelled job.
  */
 export function jobOutcome(job: VideoJob): JobOutcome {
-	switch (normalizeStatus(job.status)) {
+	return outcomeOf(job.status);
+}
+
+function outcomeOf(status: string): JobOutcome {
+	switch (normalizeStatus(status)) {
 		case 'completed':
 			return 'completed';
 		case 'failed':

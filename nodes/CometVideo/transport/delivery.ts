@@ -15,15 +15,18 @@ export type Route = 'content' | 'link';
 export type ContentVariant = 'video' | 'thumbnail' | 'spritesheet';
 
 /**
- * The routes to try, in order. Only the video has a link. Automatic: a link-first family by its
- * link (or `/content` when the job has none); any other by `/content`, then its link if it has one.
+ * The routes to try, in order. Only the video has a link, and only `/v1/videos` jobs have
+ * `/content` (`hasContentRoute`). Automatic: a link-first family by its link (or `/content` when
+ * the job has none); any other by `/content`, then its link if it has one.
  */
 export function chooseRoutes(
 	from: DownloadFrom,
 	preferred: Delivery,
 	hasLink: boolean,
 	variant: ContentVariant,
+	hasContentRoute = true,
 ): Route[] {
+	if (!hasContentRoute) return ['link'];
 	if (from === 'content' || variant !== 'video') return ['content'];
 	if (from === 'link') return ['link'];
 	if (!hasLink) return ['content'];

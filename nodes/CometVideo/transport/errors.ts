@@ -26,6 +26,8 @@ export interface CallContext {
 	jobId?: string;
 	/** In words, for messages: "create the video job". */
 	action: string;
+	/** A poll of a job this run created moments ago, which a route may not know yet. */
+	freshJob?: boolean;
 }
 
 const MESSAGE_LIMIT = 600;

@@ -223,12 +223,17 @@ export function tryJsonObject(text: string): IDataObject | undefined {
 }
 
 /** CometAPI's error envelope, `{ error: { code, message } }`: its two strings, nothing else. */
+/**
+ * The code and message of an error answer: CometAPI's envelope `{ error: { code, message } }`, or
+ * the flat `{ code, message }` of Kling's and the wrapped routes' answers.
+ */
 function envelopeError(envelope: IDataObject | undefined): { code: string; message: string } {
 	const error = envelope?.error;
 	const fields = (
-		error && typeof error === 'object' && !Array.isArray(error) ? error : {}
+		error && typeof error === 'object' && !Array.isArray(error) ? error : (envelope ?? {})
 	) as IDataObject;
-	const string = (value: unknown) => (typeof value === 'string' ? value.slice(0, 300) : '');
+	const string = (value: unknown) =>
+		typeof value === 'string' || typeof value === 'number' ? String(value).slice(0, 300) : '';
 	return { code: string(fields.code), message: string(fields.message) };
 }
 
@@ -248,6 +253,7 @@ export function statusFacts(
 		apiCode: code || undefined,
 		apiMessage: message || undefined,
 		jsonAnswer: envelope !== undefined,
+		...(call.freshJob ? { freshJob: true } : {}),
 		contentType: headerValue(response.headers, 'content-type'),
 		location: headerValue(response.headers, 'location'),
 		retryAfterMs: serverDelayMs(response.headers),

@@ -16,6 +16,7 @@ import { deliveryOf } from '../helpers/families';
 import { isJobId, jobOutcome, normalizeJob, type VideoJob } from '../helpers/job';
 import { limiterFor } from '../helpers/limiter';
 import { encodeMultipart, type MultipartPart } from '../helpers/multipart';
+import { ROUTES, type VideoRoute } from '../helpers/routes';
 import type { Pause } from '../helpers/pause';
 import { Redactor } from '../helpers/redact';
 import { checkBaseUrl, DEFAULT_BASE_URL } from './base-url';
@@ -43,12 +44,22 @@ export type { CallContext } from './errors';
 export { CONTENT_VARIANTS } from './download';
 export { DOWNLOAD_FROM, type ContentVariant, type DownloadFrom } from './delivery';
 
+/** A job as Retrieve and Download find it: its id, and the route it lives on. */
+export type JobRef = Pick<VideoJob, 'id' | 'route'>;
+
 /**
  * What a download needs to know of its job: the model picks the route, the link is one, and a
  * status (where known) says whether "not ready" can be what the content route means.
  */
-export type DownloadJob = Pick<VideoJob, 'id'> &
+export type DownloadJob = Pick<VideoJob, 'id' | 'route'> &
 	Partial<Pick<VideoJob, 'model' | 'videoUrl' | 'status'>>;
+
+/** What a create sends: multipart parts (`/v1/videos`) or a JSON object (the other routes). */
+export type CreateBody = { parts: MultipartPart[] } | { json: IDataObject };
+
+function sameOrigin(url: URL, baseUrl: string): boolean {
+	return url.origin === new URL(baseUrl).origin;
+}
 
 /** Why a result link, or a redirect's target (`from`: what redirected), is not fetched. */
 function linkProblemFor(
@@ -57,7 +68,8 @@ function linkProblemFor(
 	baseUrl: string,
 	redactor: Redactor,
 ): string | undefined {
-	const holdsKey = (text: string) => redactor.text(text) !== text;
+	// A link on the API's own origin goes where the key goes anyway (and is fetched with it).
+	const holdsKey = (text: string) => !sameOrigin(target, baseUrl) && redactor.text(text) !== text;
 	return linkProblem(target, from, baseUrl.startsWith('http:'), holdsKey);
 }
 
@@ -161,9 +173,13 @@ export class CometApiClient {
 		return this.errors.redactor;
 	}
 
-	/** `buildParts` runs once a request slot is free, so images are read only just in time. */
+	/**
+	 * Creates a job on its route. `buildBody` runs once a request slot is free, so images are
+	 * read only just in time.
+	 */
 	async createVideo(
-		buildParts: () => Promise<MultipartPart[]>,
+		route: VideoRoute,
+		buildBody: () => Promise<CreateBody>,
 		itemIndex: number,
 	): Promise<VideoJob> {
 		const call: CallContext = {
@@ -172,9 +188,18 @@ export class CometApiClient {
 			itemIndex,
 			action: 'create the video job',
 		};
-		const { job } = await this.requestJob(call, async () => {
-			const { body, contentType } = encodeMultipart(await buildParts());
-			return { method: 'POST', url: '/v1/videos', body, headers: { 'Content-Type': contentType } };
+		const { job } = await this.requestJob(call, route, async () => {
+			const built = await buildBody();
+			const { body, contentType } =
+				'parts' in built
+					? encodeMultipart(built.parts)
+					: { body: JSON.stringify(built.json), contentType: 'application/json' };
+			return {
+				method: 'POST',
+				url: route.createPath,
+				body,
+				headers: { ...route.createHeaders, 'Content-Type': contentType },
+			};
 		});
 		return job;
 	}
@@ -186,41 +211,46 @@ export class CometApiClient {
 			itemIndex,
 			action: `remix video ${sourceId}`,
 		};
-		const { job } = await this.requestJob(call, async () => ({
+		const { job } = await this.requestJob(call, ROUTES.videos, async () => ({
 			method: 'POST',
-			url: `${this.jobPath(sourceId, call)}/remix`,
+			url: `${this.jobPath({ id: sourceId, route: 'videos' }, call)}/remix`,
 			body: JSON.stringify({ prompt }),
 			headers: { 'Content-Type': 'application/json' },
 		}));
 		return job;
 	}
 
-	/** The job, and how long the server asks us to wait before the next poll, if it says. */
+	/**
+	 * The job, and how long the server asks us to wait before the next poll, if it says.
+	 * `freshJob`: this run created it moments ago, so a route that does not know it yet is waited for.
+	 */
 	async retrieveVideo(
-		id: string,
+		ref: JobRef,
 		itemIndex: number,
+		{ freshJob = false } = {},
 	): Promise<{ job: VideoJob; serverDelayMs?: number }> {
 		const call: CallContext = {
 			kind: 'read',
 			target: 'api',
 			itemIndex,
-			jobId: id,
+			jobId: ref.id,
 			action: 'retrieve the job',
+			...(freshJob ? { freshJob } : {}),
 		};
-		const { job, headers } = await this.requestJob(call, async () => ({
+		const { job, headers } = await this.requestJob(call, ROUTES[ref.route], async () => ({
 			method: 'GET',
-			url: this.jobPath(id, call),
+			url: this.jobPath(ref, call),
 		}));
-		if (job.id !== id) throw this.failures.otherJob(call, job.id);
+		if (job.id !== ref.id) throw this.failures.otherJob(call, job.id);
 		return { job, serverDelayMs: serverDelayMs(headers) };
 	}
 
 	/** A job to download by its id: retrieved, and refused (with its state) unless it completed. */
-	async finishedJob(id: string, itemIndex: number): Promise<VideoJob> {
-		const { job } = await this.retrieveVideo(id, itemIndex);
+	async finishedJob(ref: JobRef, itemIndex: number): Promise<VideoJob> {
+		const { job } = await this.retrieveVideo(ref, itemIndex);
 		if (jobOutcome(job) === 'completed') return job;
 		throw this.failures.notReady(
-			{ kind: 'read', target: 'download', itemIndex, jobId: id, action: 'download the video' },
+			{ kind: 'read', target: 'download', itemIndex, jobId: ref.id, action: 'download the video' },
 			job,
 		);
 	}
@@ -281,17 +311,24 @@ export class CometApiClient {
 		const linkRefused = linked && linkProblemFor(linked, undefined, this.baseUrl, this.redactor);
 		const link = linkRefused ? undefined : linked;
 		const jobFinished = !!job.status && jobOutcome(job as VideoJob) === 'completed';
-		const routes = chooseRoutes(from, deliveryOf(job.model ?? ''), !!link, variant);
+		const hasContentRoute = ROUTES[job.route].contentRoute;
+		const routes = chooseRoutes(
+			from,
+			deliveryOf(job.model ?? ''),
+			!!link,
+			variant,
+			hasContentRoute,
+		);
 		let earlier: string | undefined;
 		let call = downloadCall(routes[0], job.id, variant, itemIndex);
 		for (const route of routes) {
 			call = downloadCall(route, job.id, variant, itemIndex, earlier);
-			const url = route === 'link' ? link : this.contentUrl(job.id, variant, call);
+			const url = route === 'link' ? link : this.contentUrl(job, variant, call);
 			if (!url) throw this.failures.noLink(call, linkRefused);
 			const outcome: FileOutcome = await this.exchange.file(
 				call,
 				url,
-				route === 'content',
+				route === 'content' || sameOrigin(url, this.baseUrl),
 				async (answer) =>
 					await takeFile(
 						this.ctx as IExecuteFunctions,
@@ -309,27 +346,32 @@ export class CometApiClient {
 		throw this.failures.routeCannotServe(call, earlier ?? '', from === 'automatic');
 	}
 
-	private contentUrl(id: string, variant: ContentVariant, call: CallContext): URL {
-		return new URL(`${this.baseUrl}${this.jobPath(id, call)}/content?variant=${variant}`);
+	private contentUrl(job: JobRef, variant: ContentVariant, call: CallContext): URL {
+		return new URL(`${this.baseUrl}${this.jobPath(job, call)}/content?variant=${variant}`);
 	}
 
 	/** Content asked for too early answers 400: say what state the job is in instead. */
 	private async explainNotReady(fault: Fault, call: CallContext): Promise<Error> {
 		const asAnswered = () => this.failures.word(fault, classify(fault.facts), 1, call);
 		try {
-			const { job } = await this.retrieveVideo(call.jobId as string, call.itemIndex);
+			const { job } = await this.retrieveVideo(
+				{ id: call.jobId as string, route: 'videos' },
+				call.itemIndex,
+			);
 			return jobOutcome(job) === 'completed' ? asAnswered() : this.failures.notReady(call, job);
 		} catch {
 			return asAnswered();
 		}
 	}
 
+	/** The job an answer describes, marked with its route for Retrieve and Download downstream. */
 	private async requestJob(
 		call: CallContext,
+		route: VideoRoute,
 		options: () => Promise<IHttpRequestOptions>,
 	): Promise<{ job: VideoJob; headers: IDataObject }> {
 		const { json, headers } = await this.exchange.json(call, options);
-		const job = normalizeJob(json);
+		const job = normalizeJob(json, route);
 		if (!this.isUsableId(job.id)) throw this.failures.noJobId(call, job, json);
 		return { job, headers };
 	}
@@ -339,8 +381,8 @@ export class CometApiClient {
 		return isJobId(id) && this.redactor.text(id) === id;
 	}
 
-	private jobPath(id: string, call: CallContext): string {
+	private jobPath({ id, route }: JobRef, call: CallContext): string {
 		if (!this.isUsableId(id)) throw this.failures.invalidId(call);
-		return `/v1/videos/${encodeURIComponent(id)}`;
+		return `${ROUTES[route].pollPath}${encodeURIComponent(id)}`;
 	}
 }

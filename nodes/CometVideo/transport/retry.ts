@@ -28,7 +28,7 @@ export type FailureKind =
 	/** The execution was cancelled before the attempt was sent (`detail`: waiting for what). */
 	| 'cancelled-waiting';
 
-/** What happened to one attempt, as the attempt saw it; `classify` reads only the first six. */
+/** What happened to one attempt, as the attempt saw it; `classify` reads the facts, never words of ours. */
 export interface FailureFacts {
 	kind: FailureKind;
 	request: 'create' | 'read';
@@ -53,6 +53,8 @@ export interface FailureFacts {
 	bytes?: number;
 	/** What exactly was wrong, for the kinds whose facts are a sentence (not-a-file, truncated). */
 	detail?: string;
+	/** The call polled a job created moments ago (see `notKnownYet`). */
+	freshJob?: boolean;
 }
 
 export interface RetryDecision {
@@ -64,6 +66,20 @@ export interface RetryDecision {
 }
 
 const TRANSIENT_STATUSES = new Set([429, 500, 502, 503, 504, 524]);
+
+/**
+ * "A freshly created task may briefly return `task_not_exist`" (Runway's task page; Seedance's
+ * unknown id answers the same 400): for a job this run just created, that is "not yet".
+ */
+function notKnownYet(facts: FailureFacts): boolean {
+	return (
+		facts.freshJob === true &&
+		(facts.status === 400 || facts.status === 404) &&
+		[facts.apiCode, facts.apiMessage].some(
+			(word) => word?.trim().toLowerCase() === 'task_not_exist',
+		)
+	);
+}
 /**
  * The one errno table: each errno the node tells apart, in words, and what it says about the
  * request. `nothingSent`: it failed before any byte left the machine. `transient`: trying again
@@ -101,6 +117,7 @@ export function classify(facts: FailureFacts): RetryDecision {
 				TRANSIENT_STATUSES.has(status) && !(status === 500 && facts.apiCode === 'invalid_request');
 			// Only a 429 proves a create was turned away; after a 5xx a job may exist.
 			if (status === 429) return { retry: true, mayHaveCreated: false, nothingSent: false };
+			if (notKnownYet(facts)) return { retry: true, mayHaveCreated: false, nothingSent: false };
 			return {
 				retry: transient && !create,
 				mayHaveCreated: transient && create,

@@ -6,6 +6,8 @@ import type {
 } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
+import type { IDataObject } from 'n8n-workflow';
+
 import {
 	ALL_RULES,
 	DEFAULT_MODEL,
@@ -14,20 +16,35 @@ import {
 	FIELDS,
 	fieldProblem,
 	referenceProblem,
+	routeOf,
+	routeOfRules,
+	rulesOf,
 	type FieldName,
 	type FieldRule,
 	type ModelRules,
 } from '../../helpers/families';
 import { balanceProblem } from '../../helpers/balance';
-import { checkImage, readImagePart, type ImageReference } from '../../helpers/images';
+import { extraNameProblem, extraValue, type ExtraValue } from '../../helpers/extra-fields';
+import {
+	checkImage,
+	IMAGE_FIELDS,
+	imageJson,
+	imageParts,
+	readImage,
+	type ImageReference,
+	type ImageSource,
+} from '../../helpers/images';
 import type { MultipartPart } from '../../helpers/multipart';
+import { apiFieldOn, type VideoRoute } from '../../helpers/routes';
+import type { Redactor } from '../../helpers/redact';
+import type { CreateBody } from '../../transport';
 import { capProblem, estimateCost, type Estimate, type SentFields } from '../../helpers/prices';
 import { shorten } from '../../helpers/redact';
 import { completeJob, createOnce, readCompletion, type CompletionRequest } from '../completion';
 import { completionProperties, promptProperty } from '../descriptions';
 import { readCostSettings, type CostSettings } from '../options';
 import type { RunContext, VideoOperation } from '../types';
-import { readPrompt, readText, readTextList } from './inputs';
+import { readPrompt, readText, readTextList, readUrl } from './inputs';
 
 // Every field follows the model's family, also for ids typed by hand: n8n tests the locator's
 // value against each pattern. Only "hide" rules are used, because a "show" rule counts an
@@ -52,6 +69,9 @@ function familyField(rules: ModelRules, name: FieldName, rule: FieldRule): INode
 		description: rule.description ? `${rules.name}: ${rule.description}` : undefined,
 		displayOptions: onlyFor(rules.pattern),
 	};
+	if (rule.maxLength !== undefined) {
+		return { ...common, type: 'string', typeOptions: { rows: 2 } };
+	}
 	// No range is documented for such a field: any whole number, the choices only as examples.
 	if (rule.anyWholeNumber) {
 		const examples = rule.choices.map((choice) => choice.value).join(', ');
@@ -77,8 +97,11 @@ const familyFields: INodeProperties[] = FIELD_NAMES.flatMap((name) => [
 		const rule = rules.fields[name];
 		return rule ? [familyField(rules, name, rule)] : [];
 	}),
-	uncheckedField(name),
+	...(FIELDS[name].unchecked ? [uncheckedField(name)] : []),
 ]);
+
+/** Rule sets whose route writes images into a JSON body: they take image URLs too. */
+const takesUrls = (rules: ModelRules) => routeOfRules(rules).images !== 'files';
 
 const notices: INodeProperties[] = [
 	...FAMILIES.filter((family) => family.retired).map((family): INodeProperties => ({
@@ -111,6 +134,15 @@ const binaryFieldsProperty = (hint: string, displayOptions: IDisplayOptions): IN
 	},
 });
 
+const REFERENCE_SOURCES = [
+	{ name: 'None (Text to Video)', value: 'none' },
+	{
+		name: 'From Binary Fields',
+		value: 'binary',
+		description: 'Images an earlier node put on the item',
+	},
+];
+
 const referenceProperties: INodeProperties[] = [
 	{
 		displayName: 'Reference Images',
@@ -118,21 +150,41 @@ const referenceProperties: INodeProperties[] = [
 		type: 'options',
 		default: 'none',
 		description: 'Images sent as files with the prompt, where the model takes them',
-		options: [
-			{ name: 'None (Text to Video)', value: 'none' },
-			{
-				name: 'From Binary Fields',
-				value: 'binary',
-				description: 'Images an earlier node put on the item',
-			},
-		],
+		options: REFERENCE_SOURCES,
 		displayOptions: {
 			hide: {
 				model: anyOf(
-					ALL_RULES.filter((rules) => rules.references.max === 0).map((rules) => rules.pattern),
+					ALL_RULES.filter((rules) => rules.references.max === 0 || takesUrls(rules)).map(
+						(rules) => rules.pattern,
+					),
 				),
 			},
 		},
+	},
+	{
+		displayName: 'Reference Images',
+		name: 'referenceImages',
+		type: 'options',
+		default: 'none',
+		description: "Images sent with the prompt, as the model's route takes them",
+		options: [
+			...REFERENCE_SOURCES,
+			{ name: 'From URLs', value: 'urls', description: 'Public image URLs' },
+		],
+		displayOptions: onlyFor(
+			ALL_RULES.filter((rules) => rules.references.max > 0 && takesUrls(rules))
+				.map((rules) => rules.pattern)
+				.join('|'),
+		),
+	},
+	{
+		displayName: 'Image URLs',
+		name: 'imageUrls',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. https://example.com/first.png, https://example.com/last.png',
+		hint: 'Comma-separated public image URLs (https), in order',
+		displayOptions: { show: { referenceImages: ['urls'] } },
 	},
 	...ALL_RULES.filter((rules) => rules.references.max > 0).map((rules) =>
 		binaryFieldsProperty(
@@ -146,6 +198,54 @@ const referenceProperties: INodeProperties[] = [
 	),
 ];
 
+const callbackProperty: INodeProperties = {
+	displayName: 'Callback URL',
+	name: 'callbackUrl',
+	type: 'string',
+	default: '',
+	placeholder: 'e.g. {{ $execution.resumeUrl }}',
+	description:
+		'Where the provider posts the job\'s status whenever it changes. With a Wait node set to "On Webhook Call", {{ $execution.resumeUrl }} lets the workflow wait without polling.',
+	displayOptions: onlyFor(
+		FAMILIES.filter((family) => family.rules.some((rules) => routeOfRules(rules).callbackField))
+			.map((family) => family.pattern)
+			.join('|'),
+	),
+};
+
+const additionalFieldsProperty: INodeProperties = {
+	displayName: 'Additional Fields (Sent As Is)',
+	name: 'additionalFields',
+	type: 'fixedCollection',
+	placeholder: 'Add Field',
+	default: {},
+	typeOptions: { multipleValues: true },
+	description:
+		"Fields the form does not offer yet (a seed, a negative prompt, audio on or off), sent after the form's fields. For a JSON route a value that reads as JSON (42, true, {...}) is sent as that value; quote it to send text.",
+	options: [
+		{
+			displayName: 'Field',
+			name: 'field',
+			values: [
+				{
+					displayName: 'Name',
+					name: 'name',
+					type: 'string',
+					default: '',
+					placeholder: 'e.g. seed',
+				},
+				{
+					displayName: 'Value',
+					name: 'value',
+					type: 'string',
+					default: '',
+					placeholder: 'e.g. 42',
+				},
+			],
+		},
+	],
+};
+
 const properties: INodeProperties[] = [
 	{
 		displayName: 'Model',
@@ -154,7 +254,7 @@ const properties: INodeProperties[] = [
 		default: { mode: 'list', value: DEFAULT_MODEL },
 		required: true,
 		description:
-			"The video model: Veo, Seedance, Wan, Vidu, HappyHorse, Omni or Sora (retired upstream). The fields below follow the model's family.",
+			"The video model: Veo, Seedance, Wan, Vidu, HappyHorse, Omni, Grok Imagine, Kling, Runway or Sora (retired upstream). The fields below follow the model's family.",
 		modes: [
 			{
 				displayName: 'From List',
@@ -174,6 +274,8 @@ const properties: INodeProperties[] = [
 	...notices,
 	...familyFields,
 	...referenceProperties,
+	callbackProperty,
+	additionalFieldsProperty,
 	...completionProperties(true),
 ];
 
@@ -181,56 +283,186 @@ export const description = updateDisplayOptions({ show: { operation: ['create'] 
 
 export interface CreateRequest {
 	model: string;
-	/** The form's text fields, in order. */
-	fields: MultipartPart[];
+	route: VideoRoute;
+	prompt: string;
+	/** The form's fields as the route names them, in order: text, or a number where it takes one. */
+	fields: Array<[apiField: string, value: string | number]>;
+	/** Additional Fields, after the form's. */
+	extra: Array<[name: string, value: ExtraValue]>;
+	callbackUrl?: string;
 	/** What the item is estimated to cost (helpers/prices). */
 	estimate: Estimate;
 	cost: CostSettings;
 	/** Checked now, read just before the create goes out, so memory holds only those in flight. */
 	images: ImageReference[];
+	imageUrls: string[];
 	completion: CompletionRequest;
 }
 
 type Fail = (message: string, description?: string) => NodeOperationError;
+
+type References = Pick<CreateRequest, 'images' | 'imageUrls'>;
 
 /** The Reference Images of one item, checked by metadata; their count against the model. */
 async function readReferences(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 	model: string,
+	route: VideoRoute,
 	fail: Fail,
-): Promise<ImageReference[]> {
+): Promise<References> {
 	const source = ctx.getNodeParameter('referenceImages', itemIndex, 'none') as unknown;
-	if (source === 'none') return [];
-	if (source !== 'binary') {
+	const none: References = { images: [], imageUrls: [] };
+	if (source === 'none') {
+		const problem = referenceProblem(model, 0);
+		if (problem) throw fail(problem, 'Set Reference Images to From Binary Fields or From URLs.');
+		return none;
+	}
+	const urls = source === 'urls' && route.images !== 'files';
+	if (source !== 'binary' && !urls) {
 		throw fail(
-			`Reference Images: "${shorten(String(source), 60)}" is not a choice`,
-			'Use none or binary. Images go as files: fetch a picture first (for example with an HTTP Request node).',
+			`Reference Images: "${shorten(String(source), 60)}" is not a choice for ${model}`,
+			route.images === 'files'
+				? 'Use none or binary. Images go as files: fetch a picture first (for example with an HTTP Request node).'
+				: 'Use none, binary or urls.',
 		);
 	}
-	const fields = readTextList(
-		ctx,
-		itemIndex,
-		'imageBinaryProperties',
-		'Binary Fields',
-		/,/,
-		'data',
-	);
-	if (fields.length === 0) {
+	const label = urls ? 'Image URLs' : 'Binary Fields';
+	const entries = urls
+		? readTextList(ctx, itemIndex, 'imageUrls', label, /,/)
+		: readTextList(ctx, itemIndex, 'imageBinaryProperties', label, /,/, 'data');
+	if (entries.length === 0) {
 		throw fail(
 			'Reference Images: no image given',
 			'Name at least one image, or set Reference Images to None.',
 		);
 	}
-	const problem = referenceProblem(model, fields.length);
+	const problem = referenceProblem(model, entries.length);
 	if (problem) throw fail(problem);
+	if (urls) return { images: [], imageUrls: entries.map((entry) => readUrl(entry, label, fail)) };
 	const images: ImageReference[] = [];
-	for (const field of fields) {
+	for (const field of entries) {
 		const checked = await checkImage(ctx, itemIndex, field);
 		if ('problem' in checked) throw fail(`Binary Fields: ${checked.problem}`, checked.hint);
 		images.push(checked);
 	}
-	return images;
+	return { ...none, images };
+}
+
+/** The body fields the form sends itself on this route: Additional Fields may not replace them. */
+function ownedFields(route: VideoRoute): Set<string> {
+	return new Set([
+		route.modelField,
+		route.promptField,
+		...FIELD_NAMES.map((name) => apiFieldOn(route, name, FIELDS[name].apiField)),
+		...IMAGE_FIELDS[route.images],
+		...(route.callbackField ? [route.callbackField] : []),
+	]);
+}
+
+function readAdditionalFields(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	route: VideoRoute,
+	fail: Fail,
+): CreateRequest['extra'] {
+	const given = ctx.getNodeParameter('additionalFields.field', itemIndex, []) as unknown;
+	if (!Array.isArray(given)) throw fail('Additional Fields: the expression gave no list of fields');
+	const owned = ownedFields(route);
+	const seen = new Set<string>();
+	return given.map((entry: IDataObject) => {
+		const name = typeof entry?.name === 'string' ? entry.name.trim() : '';
+		const nameProblem = extraNameProblem(name, owned);
+		if (nameProblem) throw fail(`Additional Fields: ${nameProblem}`);
+		if (seen.has(name)) throw fail(`Additional Fields: "${name}" is given twice`);
+		seen.add(name);
+		const result = extraValue(entry.value, route.encoding);
+		if ('problem' in result) throw fail(`Additional Fields: "${name}" ${result.problem}`);
+		return [name, result.value];
+	});
+}
+
+/** The form's fields for the model, checked against its rules, as its route names and types them. */
+function readFormFields(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	model: string,
+	route: VideoRoute,
+	fail: Fail,
+): { fields: CreateRequest['fields']; sent: SentFields } {
+	const rules = rulesOf(model);
+	const fields: CreateRequest['fields'] = [];
+	const sent: SentFields = {};
+	for (const name of FIELD_NAMES) {
+		const { label, apiField } = FIELDS[name];
+		const rule = rules?.fields[name];
+		const given = readText(ctx, itemIndex, name, label, { numbers: name === 'seconds' });
+		const value = given || (rule?.alwaysSent ? rule.default : '');
+		if (!value) continue;
+		const problem = fieldProblem(model, name, value);
+		if (problem) throw fail(problem);
+		const numeric = route.numberFields?.includes(name);
+		fields.push([apiFieldOn(route, name, apiField), numeric ? Number(value) : value]);
+		sent[name] = value;
+	}
+	return { fields, sent };
+}
+
+/** The body of one create, images read now: the request slot is free. */
+async function createBody(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	request: CreateRequest,
+): Promise<CreateBody> {
+	const { route } = request;
+	const images: ImageSource[] = [
+		...(await Promise.all(
+			request.images.map(async (image) => await readImage(ctx, itemIndex, image)),
+		)),
+		...request.imageUrls.map((url) => ({ url })),
+	];
+	const callback = request.callbackUrl && route.callbackField;
+	if (route.images === 'files') {
+		const text = (field: string, value: unknown): MultipartPart => ({
+			field,
+			value: String(value),
+		});
+		return {
+			parts: [
+				text(route.modelField, request.model),
+				text(route.promptField, request.prompt),
+				...request.fields.map(([field, value]) => text(field, value)),
+				...imageParts(images),
+				...(callback ? [text(callback, request.callbackUrl)] : []),
+				...request.extra.map(([field, value]) => text(field, value)),
+			],
+		};
+	}
+	return {
+		json: {
+			[route.modelField]: request.model,
+			[route.promptField]: request.prompt,
+			...Object.fromEntries(request.fields),
+			...imageJson(route.images, images),
+			...(callback ? { [callback]: request.callbackUrl } : {}),
+			...Object.fromEntries(request.extra),
+		},
+	};
+}
+
+/**
+ * Where an item would send the key: a callback, an image URL or an additional field holding it
+ * in any form is refused before anything is sent (the provider would see the key).
+ */
+function keyProblem(request: CreateRequest, redactor: Redactor): string | undefined {
+	const holds = (value: unknown) => {
+		const text = typeof value === 'string' ? value : JSON.stringify(value);
+		return redactor.text(text) !== text;
+	};
+	if (request.callbackUrl && holds(request.callbackUrl)) return 'Callback URL';
+	if (request.imageUrls.some(holds)) return 'Image URLs';
+	const field = request.extra.find(([name, value]) => holds(name) || holds(value));
+	return field ? `Additional Fields ("${redactor.text(field[0])}")` : undefined;
 }
 
 export const create: VideoOperation<CreateRequest> = {
@@ -242,29 +474,27 @@ export const create: VideoOperation<CreateRequest> = {
 
 		const model = readText(ctx, itemIndex, 'model', 'Model', { extractValue: true });
 		if (!model) throw fail('Model: choose a model from the list, or enter its ID');
-		const prompt = readPrompt(ctx, itemIndex, 'Describe the video to generate.');
+		const rules = rulesOf(model);
+		const prompt = readPrompt(ctx, itemIndex, 'Describe the video to generate.', rules?.promptMax);
 		const cost = readCostSettings(ctx, itemIndex);
-		const fields: MultipartPart[] = [
-			{ field: 'model', value: model },
-			{ field: 'prompt', value: prompt },
-		];
-		const sent: SentFields = {};
-		for (const name of FIELD_NAMES) {
-			const { label, apiField } = FIELDS[name];
-			const value = readText(ctx, itemIndex, name, label, { numbers: name === 'seconds' });
-			if (!value) continue;
-			const problem = fieldProblem(model, name, value);
-			if (problem) throw fail(problem);
-			fields.push({ field: apiField, value });
-			sent[name] = value;
-		}
-		const images = await readReferences(ctx, itemIndex, model, fail);
+		// The route follows the images: Kling has one route for text and one for images.
+		const source = ctx.getNodeParameter('referenceImages', itemIndex, 'none');
+		const route = routeOf(model, source === 'none' ? 0 : 1);
+		const { fields, sent } = readFormFields(ctx, itemIndex, model, route, fail);
+		const references = await readReferences(ctx, itemIndex, model, route, fail);
+		const callback = route.callbackField
+			? readText(ctx, itemIndex, 'callbackUrl', 'Callback URL')
+			: '';
 		return {
 			model,
+			route,
+			prompt,
 			fields,
+			extra: readAdditionalFields(ctx, itemIndex, route, fail),
+			...(callback ? { callbackUrl: readUrl(callback, 'Callback URL', fail) } : {}),
 			estimate: estimateCost(model, sent, cost.priceOverrides),
 			cost,
-			images,
+			...references,
 			completion: readCompletion(ctx, itemIndex),
 		};
 	},
@@ -280,10 +510,23 @@ export const create: VideoOperation<CreateRequest> = {
 		if (!cost) return;
 		// Model ids are typed by people and quoted here: the redactor has its say, as on every error.
 		const { redactor } = run.api;
-		const fail = (problem: { message: string; description: string }) =>
+		const fail = (problem: { message: string; description: string }, itemIndex?: number) =>
 			new NodeOperationError(run.ctx.getNode(), redactor.text(problem.message), {
 				description: redactor.text(problem.description),
+				itemIndex,
 			});
+		for (const item of ready) {
+			const field = keyProblem(item, redactor);
+			if (field) {
+				throw fail(
+					{
+						message: `${field}: holds the API key (item ${item.itemIndex}); the node never sends the key in a request's body`,
+						description: 'Remove the key from it. Nothing was sent.',
+					},
+					item.itemIndex,
+				);
+			}
+		}
 		if (cost.maxEstimatedCostUsd > 0) {
 			const problem = capProblem(ready, cost.maxEstimatedCostUsd, cost.allowUnpricedModels);
 			if (problem) throw fail(problem);
@@ -305,16 +548,21 @@ export const create: VideoOperation<CreateRequest> = {
 	): Promise<INodeExecutionData> {
 		const estimate = { estimatedCostUsd: request.estimate.usd, costNote: request.estimate.note };
 		if (request.cost.dryRun) {
-			const [, ...fields] = request.fields;
 			return {
 				json: {
 					dryRun: true,
-					route: 'POST /v1/videos',
+					route: request.route.key,
+					request: `POST ${request.route.createPath}`,
 					model: request.model,
-					fields: Object.fromEntries(
-						fields.flatMap((part) => ('value' in part ? [[part.field, part.value]] : [])),
-					),
-					imageCount: request.images.length,
+					fields: Object.fromEntries([
+						[request.route.promptField, request.prompt],
+						...request.fields,
+						...(request.callbackUrl && request.route.callbackField
+							? [[request.route.callbackField, request.callbackUrl]]
+							: []),
+						...request.extra,
+					]),
+					imageCount: request.images.length + request.imageUrls.length,
 					...estimate,
 				},
 				pairedItem: { item: itemIndex },
@@ -323,18 +571,18 @@ export const create: VideoOperation<CreateRequest> = {
 		const { job, serverDelayMs } = await createOnce(
 			run,
 			itemIndex,
+			request.route.key,
 			async () =>
 				await run.api.createVideo(
-					async () => [
-						...request.fields,
-						...(await Promise.all(
-							request.images.map(async (image) => await readImagePart(run.ctx, itemIndex, image)),
-						)),
-					],
+					request.route,
+					async () => await createBody(run.ctx, itemIndex, request),
 					itemIndex,
 				),
 		);
-		const done = await completeJob(run, job, request.completion, itemIndex, serverDelayMs);
+		const done = await completeJob(run, job, request.completion, itemIndex, {
+			serverDelayMs,
+			createdNow: true,
+		});
 		return { ...done, json: { ...done.json, ...estimate } };
 	},
 };

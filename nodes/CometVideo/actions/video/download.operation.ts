@@ -1,14 +1,21 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
-import { CONTENT_VARIANTS, type ContentVariant, type DownloadFrom } from '../../transport';
-import { binaryPropertyNameProperty, videoIdProperty } from '../descriptions';
+import { ROUTES } from '../../helpers/routes';
+import {
+	CONTENT_VARIANTS,
+	type ContentVariant,
+	type DownloadFrom,
+	type JobRef,
+} from '../../transport';
+import { binaryPropertyNameProperty, jobRouteProperty, videoIdProperty } from '../descriptions';
 import { readDownloadFrom } from '../options';
 import type { VideoOperation } from '../types';
-import { readBinaryField, readVideoId } from './inputs';
+import { readBinaryField, readJobRef } from './inputs';
 
 const properties: INodeProperties[] = [
 	videoIdProperty('The ID of a completed job'),
+	jobRouteProperty,
 	{
 		displayName: 'File',
 		name: 'variant',
@@ -30,7 +37,7 @@ const properties: INodeProperties[] = [
 export const description = updateDisplayOptions({ show: { operation: ['download'] } }, properties);
 
 export interface DownloadRequest {
-	id: string;
+	job: JobRef;
 	variant: ContentVariant;
 	downloadFrom: DownloadFrom;
 	binaryPropertyName: string;
@@ -52,6 +59,19 @@ export const download: VideoOperation<DownloadRequest> = {
 			);
 		}
 		const downloadFrom = readDownloadFrom(ctx);
+		const job = readJobRef(ctx, itemIndex);
+		const route = ROUTES[job.route];
+		if (!route.contentRoute && (variant !== 'video' || downloadFrom === 'content')) {
+			throw new NodeOperationError(
+				ctx.getNode(),
+				`${variant === 'video' ? 'Download From' : 'File'}: jobs of ${route.label} have no content route, only their result link (the video)`,
+				{
+					itemIndex,
+					description:
+						'Download the video, with "Download From" (in Options) on Automatic or Result Link.',
+				},
+			);
+		}
 		if (downloadFrom === 'link' && variant !== 'video') {
 			throw new NodeOperationError(
 				ctx.getNode(),
@@ -63,7 +83,7 @@ export const download: VideoOperation<DownloadRequest> = {
 			);
 		}
 		return {
-			id: readVideoId(ctx, itemIndex),
+			job,
 			variant: variant as ContentVariant,
 			downloadFrom,
 			binaryPropertyName: readBinaryField(ctx, itemIndex),
@@ -73,7 +93,7 @@ export const download: VideoOperation<DownloadRequest> = {
 	async execute(run, request, itemIndex) {
 		// The route depends on the job (its model, its link) unless it is the content route.
 		const needsJob = request.downloadFrom !== 'content' && request.variant === 'video';
-		const job = needsJob ? await run.api.finishedJob(request.id, itemIndex) : { id: request.id };
+		const job = needsJob ? await run.api.finishedJob(request.job, itemIndex) : request.job;
 		const file = await run.api.downloadContent(
 			job,
 			request.variant,
@@ -82,7 +102,8 @@ export const download: VideoOperation<DownloadRequest> = {
 		);
 		return {
 			json: {
-				id: request.id,
+				id: request.job.id,
+				route: request.job.route,
 				variant: request.variant,
 				fileName: file.fileName,
 				mimeType: file.mimeType,

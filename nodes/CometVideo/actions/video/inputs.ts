@@ -2,6 +2,8 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { isJobId } from '../../helpers/job';
+import { isRouteKey, ROUTE_KEYS } from '../../helpers/routes';
+import type { JobRef } from '../../transport';
 import { shorten } from '../../helpers/redact';
 
 /** What an expression gave, in words, for an error that names the field. */
@@ -83,10 +85,28 @@ export function readVideoId(ctx: IExecuteFunctions, itemIndex: number): string {
 		throw new NodeOperationError(ctx.getNode(), `Video ID: "${shorten(id, 60)}" is not a job ID`, {
 			itemIndex,
 			description:
-				'A job ID looks like task_… (Veo) or video_… (Sora): letters, digits, "_" and "-", up to 200 characters.',
+				'A job ID looks like task_… (Veo), a number (Kling) or a UUID (xAI, Runway): letters, digits, "_" and "-", up to 200 characters.',
 		});
 	}
 	return id;
+}
+
+/** The job Retrieve and Download act on: its id and, from Job Route, the route it lives on. */
+export function readJobRef(ctx: IExecuteFunctions, itemIndex: number): JobRef {
+	const id = readVideoId(ctx, itemIndex);
+	const route =
+		readText(ctx, itemIndex, 'jobRoute', 'Job Route', { fallback: 'videos' }) || 'videos';
+	if (!isRouteKey(route)) {
+		throw new NodeOperationError(
+			ctx.getNode(),
+			`Job Route: "${shorten(route, 60)}" is not a route the node knows`,
+			{
+				itemIndex,
+				description: `Map the "route" field of a Create output ({{ $json.route }}), or use one of: ${ROUTE_KEYS.join(', ')}.`,
+			},
+		);
+	}
+	return { id, route };
 }
 
 /** Reads the name of the binary field the file goes to. */
@@ -104,12 +124,40 @@ export function readBinaryField(ctx: IExecuteFunctions, itemIndex: number): stri
 }
 
 const MAX_PROMPT_LENGTH = 32_000;
+const MAX_URL_LENGTH = 2048;
+
+/** A URL a person gave (a callback, an image): http(s), whole, of a sane length. */
+export function readUrl(
+	text: string,
+	field: string,
+	fail: (message: string, description?: string) => Error,
+): string {
+	let url: URL | undefined;
+	try {
+		url = new URL(text);
+	} catch {
+		url = undefined;
+	}
+	if (!url || !/^https?:$/.test(url.protocol) || text.length > MAX_URL_LENGTH) {
+		throw fail(
+			`${field}: "${shorten(text, 60)}" is not an http or https URL`,
+			`Give a full URL of at most ${MAX_URL_LENGTH} characters, e.g. https://example.com/….`,
+		);
+	}
+	return text;
+}
 
 /**
- * Reads the Prompt parameter: text, not empty, and within the API's 32,000 characters, counted
- * as Unicode code points (an emoji is one character, not the two UTF-16 units of `length`).
+ * Reads the Prompt parameter: text, not empty, and within `limit` characters (the API's 32,000,
+ * or less where the model's route documents less), counted as Unicode code points (an emoji is
+ * one character, not the two UTF-16 units of `length`).
  */
-export function readPrompt(ctx: IExecuteFunctions, itemIndex: number, hint: string): string {
+export function readPrompt(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	hint: string,
+	limit = MAX_PROMPT_LENGTH,
+): string {
 	const prompt = readText(ctx, itemIndex, 'prompt', 'Prompt');
 	if (!prompt) {
 		throw new NodeOperationError(ctx.getNode(), 'Prompt: the prompt is empty', {
@@ -117,12 +165,12 @@ export function readPrompt(ctx: IExecuteFunctions, itemIndex: number, hint: stri
 			description: hint,
 		});
 	}
-	// No text of at most MAX_PROMPT_LENGTH UTF-16 units has more code points than that.
-	const characters = prompt.length > MAX_PROMPT_LENGTH ? [...prompt].length : prompt.length;
-	if (characters > MAX_PROMPT_LENGTH) {
+	// No text of at most `limit` UTF-16 units has more code points than that.
+	const characters = prompt.length > limit ? [...prompt].length : prompt.length;
+	if (characters > limit) {
 		throw new NodeOperationError(
 			ctx.getNode(),
-			`Prompt: ${characters} characters (Unicode code points) is over the limit of ${MAX_PROMPT_LENGTH}`,
+			`Prompt: ${characters} characters (Unicode code points) is over the limit of ${limit}${limit < MAX_PROMPT_LENGTH ? " this model's route documents" : ''}`,
 			{ itemIndex, description: 'Shorten the prompt.' },
 		);
 	}

@@ -41,8 +41,12 @@ export const remix: VideoOperation<RemixRequest> = {
 		const { job, serverDelayMs } = await createOnce(
 			run,
 			itemIndex,
+			'videos',
 			async () => await run.api.remixVideo(request.sourceId, request.prompt, itemIndex),
 		);
-		return await completeJob(run, job, request.completion, itemIndex, serverDelayMs);
+		return await completeJob(run, job, request.completion, itemIndex, {
+			serverDelayMs,
+			createdNow: true,
+		});
 	},
 };

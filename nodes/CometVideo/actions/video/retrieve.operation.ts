@@ -2,19 +2,21 @@ import type { INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { completeJob, readCompletion, type CompletionRequest } from '../completion';
-import { completionProperties, videoIdProperty } from '../descriptions';
+import { completionProperties, jobRouteProperty, videoIdProperty } from '../descriptions';
 import type { VideoOperation } from '../types';
-import { readVideoId } from './inputs';
+import { readJobRef } from './inputs';
+import type { JobRef } from '../../transport';
 
 const properties: INodeProperties[] = [
 	videoIdProperty('The ID of the job, as Create returned it'),
+	jobRouteProperty,
 	...completionProperties(false),
 ];
 
 export const description = updateDisplayOptions({ show: { operation: ['retrieve'] } }, properties);
 
 export interface RetrieveRequest {
-	id: string;
+	job: JobRef;
 	completion: CompletionRequest;
 }
 
@@ -22,11 +24,11 @@ export const retrieve: VideoOperation<RetrieveRequest> = {
 	description,
 
 	async prepare(ctx, itemIndex) {
-		return { id: readVideoId(ctx, itemIndex), completion: readCompletion(ctx, itemIndex) };
+		return { job: readJobRef(ctx, itemIndex), completion: readCompletion(ctx, itemIndex) };
 	},
 
 	async execute(run, request, itemIndex) {
-		const { job, serverDelayMs } = await run.api.retrieveVideo(request.id, itemIndex);
-		return await completeJob(run, job, request.completion, itemIndex, serverDelayMs);
+		const { job, serverDelayMs } = await run.api.retrieveVideo(request.job, itemIndex);
+		return await completeJob(run, job, request.completion, itemIndex, { serverDelayMs });
 	},
 };
