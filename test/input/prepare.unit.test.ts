@@ -66,7 +66,17 @@ function contextFor(parameters: INodeParameters, items: INodeExecutionData[] = [
 			fallback?: unknown,
 			options?: { extractValue?: boolean },
 		) => {
-			const value = name in parameters ? parameters[name] : fallback;
+			// n8n reads a dotted name as a path into the parameters (`additionalFields.field`).
+			const found = name
+				.split('.')
+				.reduce<unknown>(
+					(at, key) =>
+						at && typeof at === 'object' && key in at
+							? (at as Record<string, unknown>)[key]
+							: undefined,
+					parameters,
+				);
+			const value = found === undefined ? fallback : found;
 			const locator = value as { __rl?: boolean; value?: unknown } | undefined;
 			return options?.extractValue && locator?.__rl ? locator.value : value;
 		},
@@ -499,5 +509,182 @@ describe('bad input is refused by prepare, naming the field', () => {
 		expect(error.message).toMatch(/^Video ID: /);
 		expect(error.message.length).toBeLessThan(300);
 		expect(String(error.description ?? '').length).toBeLessThan(300);
+	});
+});
+
+describe('the families on routes of their own: the route, its names and types', () => {
+	const frame = { data: '', mimeType: 'image/png', fileName: 'first.png' };
+	const withFrames = [{ json: {}, binary: { first: frame, last: frame } }];
+
+	test('Grok: JSON names, the duration a number and always sent (an omitted one is billed as 8 s)', async () => {
+		const request = await prepare({ ...formFor('grok-imagine-video-1.5'), seconds: '' });
+		expect(request.route.key).toBe('grok');
+		expect(sent(request)).toEqual({
+			model: 'grok-imagine-video-1.5',
+			prompt: PROMPT,
+			duration: 5,
+			resolution: '480p',
+			aspect_ratio: '16:9',
+		});
+	});
+
+	test('Grok: 1 to 15 seconds, one source image', async () => {
+		await expect(prepare(formFor('grok-imagine-video', { seconds: '16' }))).rejects.toThrow(
+			'Duration (Seconds): "16" is not one grok-imagine-video takes; it takes whole seconds from 1 to 15',
+		);
+		await expect(
+			prepare(
+				{
+					...formFor('grok-imagine-video'),
+					referenceImages: 'binary',
+					imageBinaryProperties: 'first,last',
+				},
+				withFrames,
+			),
+		).rejects.toThrow('takes at most 1 image (the source image (image to video))');
+	});
+
+	test('Kling: text to video without images, image to video with them; model_name, duration as text', async () => {
+		const text = await prepare(formFor('kling-v2-6'));
+		expect(text.route.key).toBe('kling-text2video');
+		expect(sent(text)).toEqual({
+			model_name: 'kling-v2-6',
+			prompt: PROMPT,
+			duration: '5',
+			aspect_ratio: '16:9',
+			mode: 'std',
+		});
+		const framed = await prepare(
+			{
+				...formFor('kling-v2-master'),
+				referenceImages: 'binary',
+				imageBinaryProperties: 'first,last',
+			},
+			withFrames,
+		);
+		expect(framed.route.key).toBe('kling-image2video');
+		expect(framed.images.map((image) => image.binaryField)).toEqual(['first', 'last']);
+	});
+
+	test("Kling: CometAPI's limits, 500 characters of prompt and 200 of negative prompt", async () => {
+		await expect(prepare(formFor('kling-v2-6', { prompt: 'x'.repeat(501) }))).rejects.toThrow(
+			"Prompt: 501 characters (Unicode code points) is over the limit of 500 this model's route documents",
+		);
+		await expect(
+			prepare(formFor('kling-v2-6', { negativePrompt: 'y'.repeat(201) })),
+		).rejects.toThrow('Negative Prompt: 201 characters is over the 200 kling-v2-6 takes');
+		const request = await prepare(formFor('kling-v2-6', { negativePrompt: 'blur' }));
+		expect(sent(request)).toMatchObject({ negative_prompt: 'blur' });
+	});
+
+	test('Kling Omni has its own route and 3 to 10 seconds', async () => {
+		const request = await prepare(formFor('kling-video-o1', { seconds: '3' }));
+		expect(request.route.key).toBe('kling-omni-video');
+		expect(sent(request)).toMatchObject({ model_name: 'kling-video-o1', duration: '3' });
+	});
+
+	test('Runway: needs a start image; promptText, ratio and a numeric duration', async () => {
+		await expect(prepare(formFor('gen4_turbo'))).rejects.toThrow(
+			'Reference Images: gen4_turbo needs an image (the start image (promptImage)',
+		);
+		const request = await prepare(
+			formFor('gen4_turbo', {
+				referenceImages: 'urls',
+				imageUrls: 'https://example.com/start.png',
+			}),
+		);
+		expect(request.route.key).toBe('runway');
+		expect(request.imageUrls).toEqual(['https://example.com/start.png']);
+		expect(sent(request)).toEqual({
+			model: 'gen4_turbo',
+			promptText: PROMPT,
+			ratio: '1280:720',
+			duration: 5,
+		});
+	});
+
+	test('image URLs must be http(s)', async () => {
+		await expect(
+			prepare(
+				formFor('grok-imagine-video', { referenceImages: 'urls', imageUrls: 'file:///etc/passwd' }),
+			),
+		).rejects.toThrow('Image URLs: "file:///etc/passwd" is not an http or https URL');
+	});
+
+	test('the Callback URL is on the form where the route documents one (Kling), and checked', async () => {
+		expect(formFor('kling-v2-6')).toHaveProperty('callbackUrl');
+		expect(formFor('grok-imagine-video')).not.toHaveProperty('callbackUrl');
+		expect(formFor('veo3.1-fast')).not.toHaveProperty('callbackUrl');
+		await expect(prepare(formFor('kling-v2-6', { callbackUrl: 'not a url' }))).rejects.toThrow(
+			'Callback URL: "not a url" is not an http or https URL',
+		);
+		const request = await prepare(
+			formFor('kling-v2-6', { callbackUrl: 'https://n8n.example/webhook-waiting/12' }),
+		);
+		expect(request.callbackUrl).toBe('https://n8n.example/webhook-waiting/12');
+	});
+});
+
+describe('Additional Fields: sent as is after the checked fields, never over a field the form owns', () => {
+	// Runway needs its start image before anything else is read.
+	const image = (model: string) =>
+		model.startsWith('gen')
+			? { referenceImages: 'urls', imageUrls: 'https://example.com/a.png' }
+			: {};
+	const fields = (model: string, entries: Array<{ name: string; value: unknown }>) =>
+		prepare(formFor(model, { ...image(model), additionalFields: { field: entries } }));
+
+	test('a JSON route takes JSON values; text that is not JSON stays text', async () => {
+		const request = await fields('kling-v2-6', [
+			{ name: 'cfg_scale', value: '0.7' },
+			{ name: 'camera_control', value: '{"type":"simple"}' },
+			{ name: 'external_task_id', value: 'row-17' },
+			{ name: 'quoted', value: '"42"' },
+		]);
+		expect(request.extra).toEqual([
+			['cfg_scale', 0.7],
+			['camera_control', { type: 'simple' }],
+			['external_task_id', 'row-17'],
+			['quoted', '42'],
+		]);
+	});
+
+	test('the shared route sends form fields: text, and numbers as text; an object is refused', async () => {
+		const request = await fields('veo3.1-fast', [{ name: 'seed', value: 42 }]);
+		expect(request.extra).toEqual([['seed', '42']]);
+		await expect(fields('veo3.1-fast', [{ name: 'options', value: { a: 1 } }])).rejects.toThrow(
+			'Additional Fields: "options" is an object, but this model\'s route sends form fields',
+		);
+	});
+
+	test.each([
+		['veo3.1-fast', 'model'],
+		['veo3.1-fast', 'prompt'],
+		['veo3.1-fast', 'seconds'],
+		['veo3.1-fast', 'input_reference'],
+		['grok-imagine-video', 'duration'],
+		['grok-imagine-video', 'image'],
+		['kling-v2-6', 'model_name'],
+		['kling-v2-6', 'callback_url'],
+		['kling-v2-6', 'image_tail'],
+		['gen4_turbo', 'promptText'],
+		['gen4_turbo', 'ratio'],
+	])('%s: %s is the form’s, refused naming it', async (model, name) => {
+		await expect(fields(model, [{ name, value: 'x' }])).rejects.toThrow(
+			`Additional Fields: "${name}" is a field the node sets itself`,
+		);
+	});
+
+	test('names that are no field names, and twins, are refused', async () => {
+		await expect(fields('kling-v2-6', [{ name: 'a b', value: '1' }])).rejects.toThrow(
+			'Additional Fields: "a b" is not a field name',
+		);
+		await expect(fields('kling-v2-6', [{ name: '__proto__x', value: '1' }])).resolves.toBeDefined();
+		await expect(
+			fields('kling-v2-6', [
+				{ name: 'seed', value: '1' },
+				{ name: 'seed', value: '2' },
+			]),
+		).rejects.toThrow('Additional Fields: "seed" is given twice');
 	});
 });
