@@ -9,7 +9,7 @@
  */
 import * as crypto from 'node:crypto';
 
-import { validatePrompt, type Job, type JobStatus } from './jobs';
+import { spellStatus, validatePrompt, type Job, type JobStatus } from './jobs';
 
 export const PROVIDER_NAMES = ['xai', 'kling', 'runway'] as const;
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
@@ -111,10 +111,8 @@ function integerIn(
 function textUpTo(body: Body, name: string, max: number, required: boolean): Refusal | string {
 	const value = body[name];
 	if (value === undefined && !required) return '';
-	if (name === 'prompt' || name === 'promptText') {
-		const promptError = required ? validatePrompt(value) : null;
-		if (promptError) return refuse(promptError);
-	}
+	const promptError = required ? validatePrompt(value) : null;
+	if (promptError) return refuse(promptError);
 	if (typeof value !== 'string') return refuse(`${name} must be a string`);
 	if (Array.from(value).length > max) return refuse(`${name} must be at most ${max} characters`);
 	return value;
@@ -279,26 +277,9 @@ export interface Snapshot {
 	link: string | null;
 }
 
-// §1.3, §2.2, §3.2: each route's own words (an error outcome is xAI's `expired`).
-const STATUS_WORDS: Record<ProviderName, Partial<Record<JobStatus, string>>> = {
-	xai: { queued: 'queued', in_progress: 'processing', completed: 'done', error: 'expired' },
-	kling: {
-		queued: 'submitted',
-		in_progress: 'processing',
-		completed: 'succeed',
-		error: 'failed',
-	},
-	runway: {
-		queued: 'PENDING',
-		in_progress: 'RUNNING',
-		completed: 'SUCCEEDED',
-		failed: 'FAILED',
-		error: 'FAILED',
-	},
-};
-
-export function providerStatus(provider: ProviderName, status: JobStatus): string {
-	return STATUS_WORDS[provider][status] ?? status;
+/** §1.3, §2.2, §3.2: each route's own words (jobs.ts presets; an error reads xAI's `expired`). */
+function providerStatus(provider: ProviderName, status: JobStatus): string {
+	return spellStatus(status, provider);
 }
 
 /** The create answer (§1.1 `{request_id}`, §2.1 Kling's envelope, §3.1 `{id}`). */
