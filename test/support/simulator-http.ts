@@ -98,3 +98,26 @@ export function expectEnvelope(
 		},
 	});
 }
+
+/** A JSON create on a provider route (Grok, Kling, Runway), with the key. */
+export function postJson(
+	sim: Simulator,
+	path: string,
+	body: unknown,
+	headers: Record<string, string> = {},
+): Promise<Response> {
+	return fetch(`${sim.url}${path}`, {
+		method: 'POST',
+		headers: { ...auth(sim), 'content-type': 'application/json', ...headers },
+		body: JSON.stringify(body),
+	});
+}
+
+/** A GET with the key: the status and the parsed JSON body. */
+export async function getJson<T = Record<string, unknown>>(
+	sim: Simulator,
+	path: string,
+): Promise<{ status: number; body: T }> {
+	const response = await fetch(`${sim.url}${path}`, { headers: auth(sim) });
+	return { status: response.status, body: (await response.json()) as T };
+}

@@ -1,11 +1,12 @@
 /**
  * The simulator's model catalogue: what `GET /v1/models` (with a key, OpenAI's list shape) and the
  * public `GET /api/models` (no key) answer. A realistic mix as a CometAPI key sees it: chat and
- * image models beside every video family's ids, and video models of other routes (xAI, Runway)
- * that the shared `/v1/videos` route does not carry. Facts: `shared/cometapi-video-api.md`
+ * image models beside every video family's ids, and video models of other routes (xAI, Kling,
+ * Runway) that the shared `/v1/videos` route does not carry. Facts: `shared/cometapi-video-api.md`
  * ("Models") and `shared/cometapi-video-families.md` ("Model listing").
  */
 import { MODEL_RULES } from './families';
+import { PROVIDER_MODELS } from './providers';
 
 /** One record of the public `/api/models` answer, field for field. */
 export interface ModelRecord {
@@ -85,9 +86,10 @@ export const CATALOGUE: readonly ModelRecord[] = Object.freeze([
 		const [provider, docPath] = VIDEO_FAMILY_SOURCES[rules.family];
 		return modelRecord(id, 'video', provider, docPath);
 	}),
-	// Video models of routes of their own (not the shared /v1/videos).
-	modelRecord('grok-imagine-video', 'video', 'xai', '/api/video/xai/video-generation'),
-	modelRecord('gen3a_turbo', 'video', 'runway', '/api/video/runway'),
+	// Video models of routes of their own (not the shared /v1/videos): Grok, Kling, Runway.
+	...Object.entries(PROVIDER_MODELS).flatMap(([provider, { ids, docPath }]) =>
+		ids.map((id) => modelRecord(id, 'video', provider, docPath)),
+	),
 ]);
 
 /** `GET /v1/models`: OpenAI's list shape (unverified for CometAPI; see the API sheet). */

@@ -29,6 +29,7 @@ import {
 	type FileAnswer,
 	type Headers,
 } from './answers';
+import { CallbackSender, type CallbackRecord } from './callbacks';
 import { openAiList, publicList, type ModelRecord } from './catalogue';
 import {
 	FaultQueue,
@@ -38,7 +39,7 @@ import {
 	type FaultRoute,
 	type FaultSpec,
 } from './faults';
-import type { ModelRules } from './families';
+import { rulesFor, type ModelRules } from './families';
 import {
 	Job,
 	maxOverlap,
@@ -60,13 +61,27 @@ import {
 	type RuntimeOptions,
 	type SimulatorOptions,
 } from './options';
+import {
+	KLING_ACTIONS,
+	createAnswer,
+	klingCallbackPayload,
+	pollAnswer,
+	validateProviderCreate,
+	type ProviderEndpoint,
+	type ProviderName,
+	type ProviderTask,
+	type Snapshot,
+} from './providers';
 
 export type { CreateRequest, Plan, StatusWords, UploadedFile } from './jobs';
 export type { Variant } from './content';
 export type { FamilyName, ModelRules } from './families';
 export type { ModelRecord } from './catalogue';
 export type { FaultKind, FaultRoute, FaultSpec } from './faults';
+export type { CallbackRecord } from './callbacks';
+export type { ImageForm, ProviderEndpoint, ProviderName, ProviderTask } from './providers';
 export type {
+	AnswerShape,
 	HostName,
 	LinkContentType,
 	LinkField,
@@ -75,10 +90,17 @@ export type {
 } from './options';
 export { MODEL_RULES } from './families';
 export { CATALOGUE, modelRecord } from './catalogue';
+export { CALLBACK_ATTEMPTS, CALLBACK_RETRY_MS } from './callbacks';
+export { PROVIDER_MODELS, grokTicks } from './providers';
 
+/** A provider's poll route: its provider and the action in its path (the create's action). */
+type PollEndpoint = { provider: ProviderName; action: string };
+// Provider routes share the fault route names `create` and `retrieve` with `/v1/videos`.
 type Route =
-	| { name: 'models' | 'public-models' | 'create' | 'balance' | 'other' }
-	| { name: 'retrieve' | 'content' | 'remix'; id: string };
+	| { name: 'models' | 'public-models' | 'balance' | 'other' }
+	| { name: 'create'; endpoint?: ProviderEndpoint }
+	| { name: 'retrieve'; id: string; endpoint?: PollEndpoint }
+	| { name: 'content' | 'remix'; id: string };
 type RouteName = Route['name'];
 
 /**
@@ -129,7 +151,9 @@ export interface FileRequestRecord {
 /** One request the API server received. */
 export interface RequestRecord extends FileRequestRecord {
 	route: RouteName;
-	/** Text fields of a create, or the JSON body of a remix. */
+	/** Set on the Grok, Kling and Runway routes (their creates and polls). */
+	provider?: ProviderName;
+	/** Text fields of a create, the JSON body of a remix or of a provider's create. */
 	fields: Record<string, unknown>;
 	files: UploadedFile[];
 }
@@ -161,7 +185,14 @@ function invalidRequest(message: string): BodyAnswer {
 	return errorAnswer(400, message, { code: 'invalid_request' });
 }
 
+/** Seedance's documented 400 for an unknown id (message `task_not_exist`; the code is ours). */
+function taskNotExist(): BodyAnswer {
+	return errorAnswer(400, 'task_not_exist', { code: 'task_not_exist', requestId: false });
+}
+
 function matchRoute(method: string | undefined, pathname: string): Route {
+	const providerRoute = matchProviderRoute(method, pathname);
+	if (providerRoute) return providerRoute;
 	if (pathname === '/v1/models') return { name: method === 'GET' ? 'models' : 'other' };
 	if (pathname === '/api/models') return { name: method === 'GET' ? 'public-models' : 'other' };
 	if (pathname === '/v1/videos') return { name: method === 'POST' ? 'create' : 'other' };
@@ -176,6 +207,36 @@ function matchRoute(method: string | undefined, pathname: string): Route {
 		return { name: 'content', id };
 	if (match[2] === '/remix' && method === 'POST') return { name: 'remix', id };
 	return { name: 'other' };
+}
+
+/** The Grok, Kling and Runway routes (other-routes sheet §7), or null for any other path. */
+function matchProviderRoute(method: string | undefined, pathname: string): Route | null {
+	const poll = (pattern: RegExp, provider: ProviderName, action?: string): Route | null => {
+		const match = pattern.exec(pathname);
+		const id = match && safeDecode(match[match.length - 1]);
+		if (!match || !id) return null;
+		if (method !== 'GET') return { name: 'other' };
+		return { name: 'retrieve', id, endpoint: { provider, action: action ?? match[1] } };
+	};
+	if (pathname === '/grok/v1/videos/generations' && method === 'POST')
+		return { name: 'create', endpoint: { provider: 'xai', action: 'generations' } };
+	if (pathname === '/runwayml/v1/image_to_video')
+		return method === 'POST'
+			? { name: 'create', endpoint: { provider: 'runway', action: 'image_to_video' } }
+			: { name: 'other' };
+	const kling = /^\/kling\/v1\/videos\/([^/]+)$/.exec(pathname)?.[1];
+	if (kling && (KLING_ACTIONS as readonly string[]).includes(kling))
+		return method === 'POST'
+			? {
+					name: 'create',
+					endpoint: { provider: 'kling', action: kling as ProviderEndpoint['action'] },
+				}
+			: { name: 'other' };
+	return (
+		poll(/^\/grok\/v1\/videos\/([^/]+)$/, 'xai', 'generations') ??
+		poll(/^\/kling\/v1\/videos\/([^/]+)\/([^/]+)$/, 'kling') ??
+		poll(/^\/runwayml\/v1\/tasks\/([^/]+)$/, 'runway', 'image_to_video')
+	);
 }
 
 function safeDecode(text: string): string | null {
@@ -231,7 +292,7 @@ async function parseForm(raw: Buffer, type: string, record: RequestRecord): Prom
 	return { fields, references };
 }
 
-/** A remix's JSON body, which must be an object. */
+/** A remix's or a provider create's JSON body, which must be an object. */
 function parseJsonObject(raw: Buffer, record: RequestRecord): ParsedBody {
 	let json: unknown;
 	try {
@@ -287,6 +348,7 @@ export class Simulator {
 	// Signs the temporary links handed out in video_url / metadata.url and redirects.
 	readonly #linkSecret = crypto.randomBytes(16);
 	readonly #hashCache = new Map<string, string>();
+	readonly #callbacks = new CallbackSender();
 
 	/** Every request the API server received, in arrival order. */
 	readonly requests: RequestRecord[] = [];
@@ -322,6 +384,16 @@ export class Simulator {
 
 	get apiKey(): string {
 		return this.#options.apiKey;
+	}
+
+	/** Every POST to a Kling `callback_url` (each retry too), in the order they were sent. */
+	get callbacks(): CallbackRecord[] {
+		return this.#callbacks.records;
+	}
+
+	/** Resolves once every callback due so far has been delivered or given up on. */
+	callbacksSettled(): Promise<void> {
+		return this.#callbacks.settled();
 	}
 
 	/** The storage host's record under the name from when it only served the 'redirect' fault. */
@@ -437,11 +509,14 @@ export class Simulator {
 		this.#log.length = 0;
 		this.#faults.clear();
 		this.#hashCache.clear();
+		this.#callbacks.clear();
+		this.#callbacks.records.length = 0;
 		this.#options = { ...this.#startOptions };
 		this.resetStats();
 	}
 
 	async close(): Promise<void> {
+		this.#callbacks.clear();
 		await Promise.all(
 			[this.#server, this.#fileServer].map(
 				(server) =>
@@ -480,6 +555,7 @@ export class Simulator {
 		const route = matchRoute(req.method, url.pathname);
 		const record: RequestRecord = {
 			route: route.name,
+			...('endpoint' in route && route.endpoint && { provider: route.endpoint.provider }),
 			...newRecord(req, url),
 			fields: {},
 			files: [],
@@ -636,6 +712,7 @@ export class Simulator {
 		record: RequestRecord,
 	): Promise<ParsedBody> {
 		const raw = await readBody(req);
+		if (route.name === 'create' && route.endpoint) return parseJsonObject(raw, record);
 		if (route.name === 'create') return parseForm(raw, req.headers['content-type'] ?? '', record);
 		if (route.name === 'remix') return parseJsonObject(raw, record);
 		return {};
@@ -650,8 +727,10 @@ export class Simulator {
 			case 'balance':
 				return jsonAnswer(200, this.#options.account);
 			case 'create':
+				if (route.endpoint) return this.#providerCreate(route.endpoint, body, ctx);
 				return this.#create(body, ctx.record);
 			case 'retrieve':
+				if (route.endpoint) return this.#providerPoll(route.id, route.endpoint);
 				return this.#retrieve(route.id);
 			case 'content':
 				return this.#content(route.id, ctx);
@@ -669,15 +748,89 @@ export class Simulator {
 		if (!('fields' in body)) throw new Error('create without a parsed form');
 		const request = validateCreate(body.fields, body.references);
 		if ('error' in request) return errorAnswer(400, request.error, { code: request.code });
-		if (this.#options.retiredModels.includes(request.model)) {
-			// What other resellers of the route answer for retired Sora ids; status and code are the
-			// simulator's choice (unverified for CometAPI).
-			return errorAnswer(404, `model not found: ${request.model}`, { code: 'model_not_found' });
-		}
+		const retired = this.#retiredRefusal(request.model);
+		if (retired) return retired;
 		const { model, prompt, rules, values } = request;
 		const { fields, files } = record;
 		const create = { id: randomId(rules.idPrefix), model, prompt, fields, files };
-		return this.#startJob(create, rules, values);
+		return jsonAnswer(200, this.#view(this.#startJob(create, rules, values), false));
+	}
+
+	#retiredRefusal(model: string): BodyAnswer | null {
+		if (!this.#options.retiredModels.includes(model)) return null;
+		// What other resellers of the route answer for retired Sora ids; status and code are the
+		// simulator's choice (unverified for CometAPI).
+		return errorAnswer(404, `model not found: ${model}`, { code: 'model_not_found' });
+	}
+
+	/** A create on the Grok, Kling or Runway route (providers.ts validates and shapes it). */
+	#providerCreate(
+		endpoint: ProviderEndpoint,
+		body: ParsedBody,
+		{ req, record }: Context<RequestRecord>,
+	): BodyAnswer {
+		if ('error' in body) return invalidRequest(body.error);
+		if (!('json' in body)) throw new Error('provider create without a parsed body');
+		// §3.1: the header is required on create (its refusal is not documented: a 400 of ours).
+		if (endpoint.provider === 'runway' && !req.headers['x-runway-version'])
+			return invalidRequest('The X-Runway-Version header is required (e.g. 2024-11-06)');
+		const valid = validateProviderCreate(endpoint, body.json);
+		if ('error' in valid) return invalidRequest(valid.error);
+		const retired = this.#retiredRefusal(valid.model);
+		if (retired) return retired;
+		const { id, model, prompt, task } = valid;
+		const create = { id, model, prompt, fields: record.fields, files: [], endpoint };
+		const job = this.#startJob(create, rulesFor(model), {}, task);
+		if (task.callbackUrl) this.#scheduleCallbacks(job, task, task.callbackUrl);
+		return jsonAnswer(200, createAnswer(job, task));
+	}
+
+	/**
+	 * A provider's poll. A job made on another route (or Kling action) is unknown here: no refusal
+	 * is documented for that, so it is the unknown-id answer (the simulator's choice).
+	 */
+	#providerPoll(id: string, endpoint: PollEndpoint): BodyAnswer {
+		const job = this.jobs.get(id);
+		const task = job?.task;
+		if (!job || task?.provider !== endpoint.provider || task.action !== endpoint.action)
+			return this.#unknownJob(id);
+		// §3.2: "A freshly created task may briefly return task_not_exist".
+		if (task.provider === 'runway' && Date.now() - job.createdAt < this.#options.runwayNotYetMs)
+			return taskNotExist();
+		const shape = this.#options.answerShape;
+		const wrapped = shape === 'wrapped' || (shape === 'alternate' && task.polls % 2 === 1);
+		task.polls += 1;
+		return jsonAnswer(200, pollAnswer(job, task, this.#snapshot(job, Date.now()), wrapped));
+	}
+
+	/** The job as it stood at `at`: status, progress, when that status began, and its link. */
+	#snapshot(job: Job, at: number): Snapshot {
+		const { status, progress } = job.state(at);
+		const changedAt =
+			status === 'queued' ? job.createdAt : status === 'in_progress' ? job.startsAt : job.endsAt;
+		const link =
+			status === 'completed' && job.endsAt !== null
+				? this.#resultLink(job, Math.floor(job.endsAt / 1000) + this.#options.linkTtlSeconds)
+				: null;
+		return { status, progress, at, changedAt: changedAt ?? at, link };
+	}
+
+	/**
+	 * §2.2: "Kling posts to your callback endpoint whenever task status changes": at the start
+	 * (processing) and at the end; a job that goes straight to its end sends the end only.
+	 */
+	#scheduleCallbacks(job: Job, task: ProviderTask, url: string): void {
+		const times = [job.startsAt, job.endsAt].filter((at): at is number => at !== null);
+		const changes = times.filter(
+			(at, index) => index === 0 || job.state(at).status !== job.state(times[index - 1]).status,
+		);
+		this.#callbacks.schedule(
+			url,
+			changes.map((at) => ({
+				at,
+				payload: () => klingCallbackPayload(job, task, this.#snapshot(job, at)),
+			})),
+		);
 	}
 
 	/** Sora's remix; other families' remix is not documented (silent): the simulator allows it. */
@@ -688,7 +841,7 @@ export class Simulator {
 		const promptError = validatePrompt(prompt);
 		if (promptError || typeof prompt !== 'string')
 			return invalidRequest(promptError ?? 'prompt is required');
-		const source = this.jobs.get(sourceId);
+		const source = this.#videosJob(sourceId);
 		if (!source) return invalidRequest(`Video ${sourceId} not found`);
 		const { status } = source.state();
 		if (status !== 'completed')
@@ -697,22 +850,28 @@ export class Simulator {
 		const { fields } = record;
 		const id = randomId(rules.idPrefix);
 		const create = { id, model, prompt, fields, files: [], remixedFromVideoId: sourceId };
-		return this.#startJob(create, rules, values);
+		return jsonAnswer(200, this.#view(this.#startJob(create, rules, values), false));
 	}
 
-	/** Makes the job a create or remix asked for (its plan decided now) and answers it. */
-	#startJob(create: CreateRequest, rules: ModelRules, values: Job['values']): BodyAnswer {
+	/** Makes the job a create or remix asked for, its plan decided now. */
+	#startJob(
+		create: CreateRequest,
+		rules: ModelRules,
+		values: Job['values'],
+		task?: ProviderTask,
+	): Job {
 		const { id, model, prompt, remixedFromVideoId } = create;
 		const plan = resolvePlan(this.#options, create);
 		const createdAt = Date.now();
-		const job = new Job({ id, model, rules, prompt, values, plan, createdAt, remixedFromVideoId });
+		const init = { id, model, rules, prompt, values, plan, createdAt, remixedFromVideoId, task };
+		const job = new Job(init);
 		this.jobs.set(id, job);
 		this.creates.push(create);
-		return jsonAnswer(200, this.#view(job, false));
+		return job;
 	}
 
 	#content(id: string, { req, record }: Context): Answer {
-		const job = this.jobs.get(id);
+		const job = this.#videosJob(id);
 		if (!job) return this.#unknownJob(id);
 		if (!(this.#options.contentRoute[job.rules.family] ?? job.rules.contentRoute)) {
 			const status = this.#options.noContentStatus;
@@ -725,8 +884,14 @@ export class Simulator {
 		return this.#contentAnswer(job, record.query.variant, req.headers.range);
 	}
 
-	#retrieve(id: string): BodyAnswer {
+	/** A `/v1/videos` job: the provider routes' jobs are not found there (§7: no /content). */
+	#videosJob(id: string): Job | undefined {
 		const job = this.jobs.get(id);
+		return job?.task ? undefined : job;
+	}
+
+	#retrieve(id: string): BodyAnswer {
+		const job = this.#videosJob(id);
 		if (!job) return this.#unknownJob(id);
 		const headers: Headers = {};
 		if (this.#options.pollAfterMs != null)
@@ -776,9 +941,12 @@ export class Simulator {
 		return view;
 	}
 
-	/** The completed job's temporary link, on the family's host unless `linkHost` says otherwise. */
+	/**
+	 * The completed job's temporary link, on the family's host unless `linkHost` says otherwise;
+	 * a provider route's job has no `/content` route, so its link is always on the storage host.
+	 */
 	#resultLink(job: Job, expiresAt: number): string {
-		const host = this.#options.linkHost ?? job.rules.linkHost;
+		const host = job.task ? 'storage' : (this.#options.linkHost ?? job.rules.linkHost);
 		const id = encodeURIComponent(job.id);
 		if (host === 'api')
 			return `${this.url}/v1/videos/${id}/content?token=${this.#linkToken(job.id)}`;
@@ -789,8 +957,7 @@ export class Simulator {
 	#unknownJob(id: string): BodyAnswer {
 		// Seedance's query page documents a 400 whose message is `task_not_exist`.
 		// Its code is not given: the same word, the simulator's choice.
-		if (this.#options.unknownId === 'task_not_exist')
-			return errorAnswer(400, 'task_not_exist', { code: 'task_not_exist', requestId: false });
+		if (this.#options.unknownId === 'task_not_exist') return taskNotExist();
 		return errorAnswer(404, `Video ${id} not found`, { code: 'not_found' });
 	}
 

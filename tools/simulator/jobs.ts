@@ -12,6 +12,7 @@ import {
 	type ScalarField,
 } from './families';
 import type { SimulatorOptions } from './options';
+import type { ProviderEndpoint, ProviderTask } from './providers';
 
 /** How a job ends: 'never' jobs stay in progress for good. */
 export type Outcome = 'completed' | 'failed' | 'error' | 'unknown' | 'never';
@@ -37,6 +38,8 @@ export interface CreateRequest {
 	fields: Record<string, unknown>;
 	files: UploadedFile[];
 	remixedFromVideoId?: string;
+	/** A create on a provider route (Grok, Kling, Runway); absent on `/v1/videos`. */
+	endpoint?: ProviderEndpoint;
 }
 
 /** A file part of a multipart create, as recorded (its bytes are hashed, not kept). */
@@ -232,6 +235,8 @@ export interface JobInit {
 	/** ms since the epoch */
 	createdAt: number;
 	remixedFromVideoId?: string;
+	/** A provider route's job (providers.ts); absent for `/v1/videos` jobs. */
+	task?: ProviderTask;
 }
 
 export class Job {
@@ -246,6 +251,8 @@ export class Job {
 	/** ms since the epoch; tests move it back to age a job without waiting. */
 	createdAt: number;
 	readonly remixedFromVideoId: string | null;
+	/** A provider route's job: its route and details; null for a `/v1/videos` job. */
+	readonly task: ProviderTask | null;
 
 	constructor(init: JobInit) {
 		this.id = init.id;
@@ -257,6 +264,12 @@ export class Job {
 		this.plan = init.plan;
 		this.createdAt = init.createdAt;
 		this.remixedFromVideoId = init.remixedFromVideoId ?? null;
+		this.task = init.task ?? null;
+	}
+
+	/** When the job leaves 'queued' for 'in_progress' (ms since the epoch). */
+	get startsAt(): number {
+		return this.createdAt + this.plan.durationMs * QUEUED_SHARE;
 	}
 
 	/** Planned end (ms) of the job; null for jobs that never finish. */
@@ -282,7 +295,7 @@ export class Job {
 			// map ('unknown') carries no progress.
 			return { status: outcome, progress: outcome === 'unknown' ? 0 : 100 };
 		}
-		if (elapsed < durationMs * QUEUED_SHARE) return { status: 'queued', progress: 0 };
+		if (now < this.startsAt) return { status: 'queued', progress: 0 };
 		return {
 			status: 'in_progress',
 			progress: Math.min(99, Math.floor((elapsed / durationMs) * 100)),

@@ -15,6 +15,9 @@ const LINK_CONTENT_TYPES = [
 	'binary/octet-stream',
 ] as const;
 export type LinkContentType = (typeof LINK_CONTENT_TYPES)[number];
+// Poll answers of the Grok, Kling and Runway routes (other-routes §8 item 4).
+const ANSWER_SHAPES = ['plain', 'wrapped', 'alternate'] as const;
+export type AnswerShape = (typeof ANSWER_SHAPES)[number];
 
 export interface SimulatorOptions {
 	port: number;
@@ -74,6 +77,17 @@ export interface SimulatorOptions {
 	 * (only xAI's route documents that field; this is a knob for tests).
 	 */
 	costTicksPerSecond: number | undefined;
+	/**
+	 * How the Grok, Kling and Runway poll routes answer: 'plain' (the provider's object, as the new
+	 * pages show), 'wrapped' (CometAPI's `{code, message, data: {status, …, data}}` of the older
+	 * pages) or 'alternate' (a job's polls take turns: plain, wrapped, plain…).
+	 */
+	answerShape: AnswerShape;
+	/**
+	 * How long a fresh Runway task answers `task_not_exist` on its poll route (§3.2: "may briefly
+	 * return task_not_exist"); how long is not documented.
+	 */
+	runwayNotYetMs: number;
 }
 
 /** The balance answer's fields (fact sheet other-routes §6.2). */
@@ -125,6 +139,9 @@ export const DEFAULT_OPTIONS: Readonly<SimulatorOptions> = Object.freeze({
 	catalogue: CATALOGUE,
 	account: EXAMPLE_ACCOUNT,
 	costTicksPerSecond: undefined,
+	answerShape: 'plain',
+	// Small but nonzero, so a client meets the window by default.
+	runwayNotYetMs: 300,
 });
 export const RUNTIME_OPTIONS = Object.keys(DEFAULT_OPTIONS).filter(
 	(key) => key !== 'port' && key !== 'host',
@@ -135,7 +152,7 @@ export function validateOptions(options: SimulatorOptions): void {
 	const isCount = (value: unknown) => Number.isSafeInteger(value) && (value as number) >= 0;
 	if (typeof apiKey !== 'string' || apiKey === '')
 		throw new Error('apiKey must be a non-empty string');
-	for (const name of ['jobDurationMs', 'videoBytes', 'latencyMs'] as const) {
+	for (const name of ['jobDurationMs', 'videoBytes', 'latencyMs', 'runwayNotYetMs'] as const) {
 		if (!isCount(options[name] ?? 0)) throw new Error(`${name} must be a non-negative integer`);
 	}
 	const limit = options.keyConcurrencyLimit;
@@ -167,6 +184,8 @@ export function validateOptions(options: SimulatorOptions): void {
 	if (!Array.isArray(options.catalogue)) throw new Error('catalogue must be an array of records');
 	if (typeof options.account?.total_quota !== 'number' || !Array.isArray(options.account.keys))
 		throw new Error('account must have a total_quota number and a keys array');
+	if (!ANSWER_SHAPES.includes(options.answerShape))
+		throw new Error(`answerShape must be one of ${ANSWER_SHAPES.join(', ')}`);
 	const ticks = options.costTicksPerSecond;
 	if (ticks !== undefined && !isCount(ticks))
 		throw new Error('costTicksPerSecond must be a non-negative integer or undefined');
