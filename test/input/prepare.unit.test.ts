@@ -632,7 +632,12 @@ describe('Additional Fields: sent as is after the checked fields, never over a f
 			? { referenceImages: 'urls', imageUrls: 'https://example.com/a.png' }
 			: {};
 	const fields = (model: string, entries: Array<{ name: string; value: unknown }>) =>
-		prepare(formFor(model, { ...image(model), additionalFields: { field: entries } }));
+		prepare(
+			formFor(model, {
+				...image(model),
+				additionalFields: { field: entries } as unknown as INodeParameters,
+			}),
+		);
 
 	test('a JSON route takes JSON values; text that is not JSON stays text', async () => {
 		const request = await fields('kling-v2-6', [

@@ -1,10 +1,11 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { failureReason, jobOutcome, type VideoJob } from '../helpers/job';
+import { settle } from '../helpers/settle';
 import type { RouteKey } from '../helpers/routes';
 import { nextPollDelay, type PollSettings, type ProgressSample } from '../helpers/poll-schedule';
 import type { DownloadFrom } from '../transport';
-import { HINTS, quote } from '../transport/errors';
+import { HINTS, jobNotKnownYet, quote } from '../transport/errors';
 import { readDownloadFrom, readExecutionSettings } from './options';
 import type { RunContext } from './types';
 import { readBinaryField } from './video/inputs';
@@ -116,7 +117,12 @@ async function waitForJob(
 			);
 		}
 		const freshJob = createdNow && Date.now() - startedAt < FRESH_JOB_MS;
-		({ job, serverDelayMs } = await run.api.retrieveVideo(job, itemIndex, { freshJob }));
+		const polled = await settle(
+			async () => await run.api.retrieveVideo(job, itemIndex, { freshJob }),
+		);
+		if (polled.ok) ({ job, serverDelayMs } = polled.value);
+		// The route does not know the job it just made yet: still waiting, as it was.
+		else if (!jobNotKnownYet(polled.error)) throw polled.error;
 		previous = latest;
 		latest = sampleOf(job, Date.now());
 	}

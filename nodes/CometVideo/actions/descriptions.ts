@@ -23,7 +23,7 @@ export const jobRouteProperty: INodeProperties = {
 	type: 'options',
 	default: 'videos',
 	description:
-		'Where the job lives. Create outputs it as "route": map it with {{ $json.route }}. Jobs of Veo, Seedance, Wan, Vidu, HappyHorse, Omni and Sora are on the shared route.',
+		'Where the job lives: Create outputs it as "route" beside the job ID, so map that field here with an expression. Jobs of Veo, Seedance, Wan, Vidu, HappyHorse, Omni and Sora are on the shared route.',
 	options: ROUTE_KEYS.map((key) => ({ name: ROUTES[key].label, value: key })),
 };
 

@@ -60,6 +60,11 @@ export function jobIdOf(error: unknown): string | undefined {
 	return typeof context?.jobId === 'string' ? context.jobId : undefined;
 }
 
+/** A poll of a job this run just created, which its route did not know yet: not a failure. */
+export function jobNotKnownYet(error: unknown): boolean {
+	return (error as { context?: IDataObject } | undefined)?.context?.jobNotKnownYet === true;
+}
+
 /**
  * What a failed create means for sending it again: a job may exist, CometAPI refused it (a 4xx
  * other than 429: the same request is refused again), or neither is certain.
@@ -95,6 +100,8 @@ export class ErrorFactory {
 			apiError?: IDataObject;
 			/** A create whose request may have made (and billed) a job. */
 			mayHaveCreated?: boolean;
+			/** A poll of a fresh job the route does not know yet: the waiter polls again. */
+			jobNotKnownYet?: boolean;
 		} = {},
 	): NodeApiError {
 		const { text, description } = this.texts(call, message, extra.description);
@@ -108,6 +115,7 @@ export class ErrorFactory {
 		});
 		if (call.jobId) error.context.jobId = call.jobId;
 		if (extra.mayHaveCreated) error.context.mayHaveCreated = true;
+		if (extra.jobNotKnownYet) error.context.jobNotKnownYet = true;
 		return error;
 	}
 
@@ -201,6 +209,7 @@ export class Failures {
 		return this.errors.api(call, wording.message, {
 			...wording,
 			mayHaveCreated: decision.mayHaveCreated,
+			jobNotKnownYet: decision.jobNotKnownYet,
 		});
 	}
 

@@ -63,6 +63,8 @@ export interface RetryDecision {
 	mayHaveCreated: boolean;
 	/** Certainly nothing reached CometAPI. */
 	nothingSent: boolean;
+	/** A fresh job its route does not know yet: not tried again here; the waiter polls again. */
+	jobNotKnownYet?: boolean;
 }
 
 const TRANSIENT_STATUSES = new Set([429, 500, 502, 503, 504, 524]);
@@ -117,7 +119,9 @@ export function classify(facts: FailureFacts): RetryDecision {
 				TRANSIENT_STATUSES.has(status) && !(status === 500 && facts.apiCode === 'invalid_request');
 			// Only a 429 proves a create was turned away; after a 5xx a job may exist.
 			if (status === 429) return { retry: true, mayHaveCreated: false, nothingSent: false };
-			if (notKnownYet(facts)) return { retry: true, mayHaveCreated: false, nothingSent: false };
+			if (notKnownYet(facts)) {
+				return { retry: false, mayHaveCreated: false, nothingSent: false, jobNotKnownYet: true };
+			}
 			return {
 				retry: transient && !create,
 				mayHaveCreated: transient && create,

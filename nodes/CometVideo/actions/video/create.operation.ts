@@ -134,15 +134,6 @@ const binaryFieldsProperty = (hint: string, displayOptions: IDisplayOptions): IN
 	},
 });
 
-const REFERENCE_SOURCES = [
-	{ name: 'None (Text to Video)', value: 'none' },
-	{
-		name: 'From Binary Fields',
-		value: 'binary',
-		description: 'Images an earlier node put on the item',
-	},
-];
-
 const referenceProperties: INodeProperties[] = [
 	{
 		displayName: 'Reference Images',
@@ -150,7 +141,14 @@ const referenceProperties: INodeProperties[] = [
 		type: 'options',
 		default: 'none',
 		description: 'Images sent as files with the prompt, where the model takes them',
-		options: REFERENCE_SOURCES,
+		options: [
+			{ name: 'None (Text to Video)', value: 'none' },
+			{
+				name: 'From Binary Fields',
+				value: 'binary',
+				description: 'Images an earlier node put on the item',
+			},
+		],
 		displayOptions: {
 			hide: {
 				model: anyOf(
@@ -167,8 +165,14 @@ const referenceProperties: INodeProperties[] = [
 		type: 'options',
 		default: 'none',
 		description: "Images sent with the prompt, as the model's route takes them",
+		// Written out: n8n's scanner checks the default against the options it can read.
 		options: [
-			...REFERENCE_SOURCES,
+			{ name: 'None (Text to Video)', value: 'none' },
+			{
+				name: 'From Binary Fields',
+				value: 'binary',
+				description: 'Images an earlier node put on the item',
+			},
 			{ name: 'From URLs', value: 'urls', description: 'Public image URLs' },
 		],
 		displayOptions: onlyFor(
