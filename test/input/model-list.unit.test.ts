@@ -26,6 +26,13 @@ test('video ids only, each once, named by family, in the table order; none carry
 		`veo3-${KEY}`,
 		'veo-3.1-generate-preview',
 		'viduq3-turbo',
+		'gen4_turbo',
+		'gen4_image',
+		'kling-v2-6',
+		'kling-image-o1',
+		'grok-imagine-video-1.5',
+		'grok-imagine-image',
+		'kling-video-o1',
 	];
 	const items = videoModelItems(catalogue, (id) => redactor.text(id) === id);
 	expect(items.map((item) => item.value)).toEqual([
@@ -34,8 +41,18 @@ test('video ids only, each once, named by family, in the table order; none carry
 		'doubao-seedance-2-0',
 		'wan2.7',
 		'viduq3-turbo',
+		'grok-imagine-video-1.5',
+		'kling-video-o1',
+		'kling-v2-6',
+		'gen4_turbo',
 		'sora-2',
 	]);
+	expect(items.find((item) => item.value === 'kling-v2-6')).toEqual({
+		name: 'Kling 2.6 (kling-v2-6)',
+		value: 'kling-v2-6',
+		description:
+			'Kling by Kuaishou; on its own route /kling/v1/videos/text2video; delivered as a link',
+	});
 	expect(items[0]).toEqual({
 		name: 'Veo 3.1 Fast (veo3.1-fast)',
 		value: 'veo3.1-fast',

@@ -257,7 +257,7 @@ describe('values a model does not take are refused, naming the field and what it
 			{ seconds: '8' },
 			'Duration (Seconds): veo3-fast takes no duration (seconds) (these older aliases are fixed at 8 s); its fields are Size',
 		],
-		['veo3.1', { size: '16x9' }, '; 16x9 needs veo3-fast or veo3 or veo3-pro or veo3.1-pro'],
+		['veo3-fast', { size: '1280x720' }, '; 1280x720 needs veo3.1-fast or veo3.1'],
 		[
 			'veo3.1',
 			{ aspectRatio: '16:9' },
@@ -692,4 +692,18 @@ describe('Additional Fields: sent as is after the checked fields, never over a f
 			]),
 		).rejects.toThrow('Additional Fields: "seed" is given twice');
 	});
+});
+
+test("Veo 3.1: the union of its pages, two ordered frames and the older page's orientation hint", async () => {
+	const frame = { data: '', mimeType: 'image/png', fileName: 'f.png' };
+	const request = await prepare(
+		{
+			...formFor('veo3.1', { size: '9x16' }),
+			referenceImages: 'binary',
+			imageBinaryProperties: 'first, last',
+		},
+		[{ json: {}, binary: { first: frame, last: frame } }],
+	);
+	expect(request.images.map((image) => image.binaryField)).toEqual(['first', 'last']);
+	expect(sent(request)).toMatchObject({ size: '9x16' });
 });

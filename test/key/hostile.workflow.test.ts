@@ -166,3 +166,54 @@ describe('a download redirected to another host name carries no Authorization', 
 		await expectVideoStored(result);
 	});
 });
+
+describe("a result link on the API's own origin", () => {
+	const linkDownload = () => H.contentDownload(VIDEO_ID, { downloadFrom: 'link' });
+
+	test('may carry the key, and is fetched with it (the key goes where it goes anyway)', async () => {
+		const server = getServer();
+		server.answer((request, response) => {
+			if (request.url.startsWith('/files/')) {
+				response.writeHead(request.headers.authorization ? 200 : 401, {
+					'content-type': 'video/mp4',
+				});
+				response.end(request.headers.authorization ? VIDEO : '');
+				return;
+			}
+			sendJson(
+				response,
+				200,
+				apiJob({
+					status: 'completed',
+					progress: 100,
+					video_url: `${server.url}/files/${VIDEO_ID}.mp4?api_key=${H.API_KEY}`,
+				}),
+			);
+		});
+		const result = await runNode(linkDownload());
+
+		await expectVideoStored(result);
+		expectKeySent();
+		H.expectNoKeyLeak(result);
+	});
+
+	test('on another origin the same link is refused, and nothing is fetched from it', async () => {
+		const server = getServer();
+		server.answer((request, response) =>
+			sendJson(
+				response,
+				200,
+				apiJob({
+					status: 'completed',
+					progress: 100,
+					video_url: `http://localhost:1/files/${VIDEO_ID}.mp4?api_key=${H.API_KEY}`,
+				}),
+			),
+		);
+		const result = await runNode(linkDownload());
+
+		expect(result.status).toBe('error');
+		expect(result.error?.message).toMatch(/holds the API key/);
+		H.expectNoKeyLeak(result);
+	});
+});

@@ -247,6 +247,9 @@ export const FAMILIES: Family[] = [
 							['720x1280', '720p portrait'],
 							['1920x1080', '1080p landscape'],
 							['3840x2160', '4K landscape'],
+							// The middle page's orientation hints: where pages disagree, both are taken.
+							['16x9', 'orientation hint, older page'],
+							['9x16', 'orientation hint, older page'],
 						],
 						'1280x720',
 					),
@@ -494,7 +497,8 @@ export const FAMILIES: Family[] = [
 	{
 		name: 'Kling',
 		vendor: 'Kuaishou',
-		pattern: '^kling-',
+		// Kling's image models share the prefix: an id naming an image is not taken for video.
+		pattern: '^kling-(?!.*image)',
 		route: 'kling-text2video',
 		imageRoute: 'kling-image2video',
 		delivery: 'link',
@@ -547,7 +551,7 @@ export const FAMILIES: Family[] = [
 	{
 		name: 'Runway',
 		vendor: 'Runway',
-		pattern: '^gen\\d',
+		pattern: '^gen\\d(?!.*image)',
 		route: 'runway',
 		delivery: 'link',
 		rules: [
