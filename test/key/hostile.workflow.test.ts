@@ -199,7 +199,7 @@ describe("a result link on the API's own origin", () => {
 
 	test('on another origin the same link is refused, and nothing is fetched from it', async () => {
 		const server = getServer();
-		server.answer((request, response) =>
+		server.answer((_request, response) =>
 			sendJson(
 				response,
 				200,
