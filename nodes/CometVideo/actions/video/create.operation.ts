@@ -311,11 +311,9 @@ type References = Pick<CreateRequest, 'images' | 'imageUrls'>;
 async function readReferences(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
-	model: string,
-	route: VideoRoute,
+	{ model, route, source }: { model: string; route: VideoRoute; source: unknown },
 	fail: Fail,
 ): Promise<References> {
-	const source = ctx.getNodeParameter('referenceImages', itemIndex, 'none') as unknown;
 	const none: References = { images: [], imageUrls: [] };
 	if (source === 'none') {
 		const problem = referenceProblem(model, 0);
@@ -400,6 +398,8 @@ function readFormFields(
 	for (const name of FIELD_NAMES) {
 		const { label, apiField } = FIELDS[name];
 		const rule = rules?.fields[name];
+		// Mode and Negative Prompt are on the form only for models that take them.
+		if (!rule && !FIELDS[name].unchecked) continue;
 		const given = readText(ctx, itemIndex, name, label, { numbers: name === 'seconds' });
 		const value = given || (rule?.alwaysSent ? rule.default : '');
 		if (!value) continue;
@@ -482,10 +482,10 @@ export const create: VideoOperation<CreateRequest> = {
 		const prompt = readPrompt(ctx, itemIndex, 'Describe the video to generate.', rules?.promptMax);
 		const cost = readCostSettings(ctx, itemIndex);
 		// The route follows the images: Kling has one route for text and one for images.
-		const source = ctx.getNodeParameter('referenceImages', itemIndex, 'none');
+		const source = ctx.getNodeParameter('referenceImages', itemIndex, 'none') as unknown;
 		const route = routeOf(model, source === 'none' ? 0 : 1);
 		const { fields, sent } = readFormFields(ctx, itemIndex, model, route, fail);
-		const references = await readReferences(ctx, itemIndex, model, route, fail);
+		const references = await readReferences(ctx, itemIndex, { model, route, source }, fail);
 		const callback = route.callbackField
 			? readText(ctx, itemIndex, 'callbackUrl', 'Callback URL')
 			: '';
