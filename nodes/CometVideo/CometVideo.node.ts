@@ -20,7 +20,7 @@ export class CometVideo implements INodeType {
 		version: 1,
 		subtitle: '={{ $parameter["operation"] + ": video" }}',
 		description:
-			'Generate videos with Veo, Seedance, Wan, Vidu, HappyHorse and Omni through CometAPI',
+			'Generate videos with Veo, Seedance, Wan, Vidu, HappyHorse, Omni, Grok Imagine, Kling and Runway through CometAPI',
 		defaults: { name: 'Comet Video' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

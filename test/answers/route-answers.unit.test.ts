@@ -238,3 +238,25 @@ test('the shared route is read as before: one layer, its own fields', () => {
 	});
 	expect(job).not.toHaveProperty('error');
 });
+
+test('a reason field on a job that did not fail is no error (n8n would fail the run on it)', () => {
+	const job = normalizeJob(
+		{
+			code: 0,
+			data: { task_id: '1', task_status: 'succeed', task_status_msg: 'ok', task_result: {} },
+		},
+		ROUTES['kling-text2video'],
+	);
+	expect(job).not.toHaveProperty('error');
+});
+
+test('a percent text is a percent on any route; only a bare number is a fraction on Runway', () => {
+	const wrapped = (progress: unknown) =>
+		normalizeJob(
+			{ code: 'success', data: { task_id: 'x', status: 'IN_PROGRESS', progress } },
+			ROUTES.runway,
+		);
+	expect(wrapped('40%').progress).toBe(40);
+	expect(wrapped(0.4).progress).toBe(40);
+	expect(wrapped('%').progress).toBeNull();
+});

@@ -129,13 +129,14 @@ function linkIn(layer: IDataObject): string | null {
 const LINK = /^https?:\/\//i;
 
 /**
- * Why the job failed, as the route says it: the `error` object, Kling's `task_status_msg`,
- * Runway's `failure` and `failureCode`, or the wrapper's `fail_reason` (which carried the link on
- * a success in one live example, so a link there is no reason).
+ * Why the job failed, as the route says it: the `error` object, or (on a job that failed only:
+ * these fields may hold any text, and any `error` on a first output item fails n8n's run) Kling's
+ * `task_status_msg`, Runway's `failure` and `failureCode`, or the wrapper's `fail_reason` (which
+ * carried the link on a success in one live example, so a link there is no reason).
  */
-function errorIn(layer: IDataObject): Pick<VideoJob, 'error'> | null {
+function errorIn(layer: IDataObject, failed: boolean): Pick<VideoJob, 'error'> | null {
 	const given = jobError(layer.error);
-	if (given.error) return given;
+	if (given.error || !failed) return given.error ? given : null;
 	const reason = [layer.task_status_msg, layer.failure, layer.fail_reason]
 		.map(text)
 		.find((value) => value && !LINK.test(value));
@@ -157,7 +158,11 @@ function statusOf(layers: IDataObject[]): string {
 
 /** Progress in percent: a number, a "40%" text, or (`fraction`) Runway's 0–1. */
 function progressOf(value: unknown, fraction: boolean): number | null {
-	const number = typeof value === 'string' ? Number(value.replace(/%$/, '')) : Number(value);
+	if (typeof value === 'string' && value.trim().endsWith('%')) {
+		const percent = Number(value.trim().slice(0, -1));
+		return value.trim() !== '%' && Number.isFinite(percent) ? percent : null;
+	}
+	const number = Number(value);
 	if (value === null || value === undefined || value === '' || !Number.isFinite(number))
 		return null;
 	return fraction ? Math.round(number * 100) : number;
@@ -192,7 +197,7 @@ export function normalizeJob(raw: IDataObject, route: VideoRoute = ROUTES.videos
 		seconds: text(raw.seconds),
 		prompt: text(raw.prompt),
 		videoUrl: link,
-		...(first(layers, errorIn) ?? {}),
+		...(first(layers, (layer) => errorIn(layer, outcomeOf(status) === 'failed')) ?? {}),
 		createdAt: first(layers, (layer) => isoTime(layer.created_at ?? layer.createdAt)),
 		completedAt: isoTime(raw.completed_at),
 		expiresAt: isoTime(raw.expires_at),
