@@ -150,7 +150,7 @@ function fieldsSent(create: RequestRecord): string {
 		(f, i) =>
 			`${f.fieldName}#${i + 1}=${f.fileName} (${f.mimeType}, ${f.size} B, sha256 ${f.sha256.slice(0, 12)}…)`,
 	);
-	return [...fields, ...files].join(', ');
+	return [...fields, ...files].join('; ');
 }
 
 function statusWordOf(answer: unknown, wrapped: boolean): string {
