@@ -40,12 +40,14 @@ export const EXAMPLE_IDS = {
 	webhook: 'e2eExWebhook0001',
 	pollAndDeliver: 'e2eExPollDeliv01',
 	aiAgentTool: 'e2eExAiAgent0001',
+	klingCallbackWait: 'e2eExKlingCb0001',
 };
 const EXAMPLE_FILES: Record<string, string> = {
 	[EXAMPLE_IDS.schedule]: 'schedule-prompts-to-storage.json',
 	[EXAMPLE_IDS.webhook]: 'webhook-create-job.json',
 	[EXAMPLE_IDS.pollAndDeliver]: 'poll-and-deliver.json',
 	[EXAMPLE_IDS.aiAgentTool]: 'ai-agent-tool.json',
+	[EXAMPLE_IDS.klingCallbackWait]: 'kling-callback-wait.json',
 };
 
 /*
@@ -183,7 +185,7 @@ export async function e2eContext(
 	await n8n(['import:credentials', `--input=${credFile}`]);
 	await n8n(['import:workflow', `--input=${wfFile}`]);
 	// n8n 2.x runs a sub-workflow's and a webhook's published version only.
-	for (const id of [EXAMPLE_IDS.pollAndDeliver, EXAMPLE_IDS.webhook])
+	for (const id of [EXAMPLE_IDS.pollAndDeliver, EXAMPLE_IDS.webhook, EXAMPLE_IDS.klingCallbackWait])
 		await n8n(['publish:workflow', `--id=${id}`]);
 
 	let server: Promise<RunningN8n> | undefined;

@@ -37,7 +37,9 @@ import {
 	type E2eContext,
 	type Workflow,
 } from './context';
+import { callbackWait } from './callback-wait';
 import { cost } from './cost';
+import { ownRoutes } from './own-routes';
 import {
 	retryCreate500,
 	retryRefusedAndCreated,
@@ -518,10 +520,12 @@ const CASES = [
 	retrieveLoop,
 	failedJob,
 	families,
+	ownRoutes,
 	linkOnly,
 	cost,
 	scheduleExample,
 	webhookBurst,
+	callbackWait,
 	credentialTypes,
 	aiAgentTool,
 	pollAndDeliver,

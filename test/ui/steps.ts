@@ -53,6 +53,20 @@ const MODEL_FAMILIES = [
 		docs: { name: 'seedance-form', selector: byTestId('node-parameters'), maxHeight: 480 },
 	},
 ];
+/** A model on Kling's own route: its fields by input name, the labels read, and fields it lacks. */
+const KLING = {
+	model: 'kling-v2-6',
+	shows: ['seconds', 'aspectRatio', 'mode', 'negativePrompt', 'callbackUrl'],
+	labels: [
+		'Duration (Seconds)',
+		'Aspect Ratio',
+		'Mode',
+		'Negative Prompt',
+		'Callback URL',
+		'Additional Fields (Sent As Is)',
+	],
+	hides: ['size', 'resolution'],
+};
 /** Families the Model list must show side by side, matched on the entries' text. */
 const LISTED_FAMILIES = [/veo/, /seedance/, /wan/, /vidu/, /happyhorse/, /omni/];
 
@@ -254,6 +268,48 @@ export function walk({
 						);
 				}
 				return 'Sora: its 4 sizes, 4 to 20 s; Veo: 720p/1080p/4K, 4/6/8 s; Seedance: ratio presets and sizes, 4 to 15 s';
+			},
+		},
+		{
+			name: "parameters: a Kling model shows Kling's fields (Callback URL, Additional Fields), no Size",
+			run: async ({ log, shot }) => {
+				const previous = MODEL_FAMILIES[MODEL_FAMILIES.length - 1].model;
+				await chooseModelById(KLING.model);
+				const panelText = async () =>
+					(await editor.visibleTexts(byTestId('node-parameters'))).join('\n');
+				// The labels render after the locator's value settles.
+				const text = await editor
+					.until('the Kling fields', async () => {
+						const shown = await panelText();
+						return KLING.labels.every((label) => shown.includes(label)) ? shown : undefined;
+					})
+					.catch(async () => panelText());
+				const present: string[] = [];
+				for (const name of KLING.shows) if (await editor.hasParameter(name)) present.push(name);
+				const labels = KLING.labels.filter((label) => text.includes(label));
+				const foreign: string[] = [];
+				for (const name of KLING.hides) if (await editor.hasParameter(name)) foreign.push(name);
+				const durations = await editor.optionsOf('seconds');
+				log(
+					`${KLING.model}: inputs ${present.join(', ')}; labels ${labels.join(', ')}; Duration = ${durations.join(' | ')}; hidden: ${KLING.hides.filter((n) => !foreign.includes(n)).join(', ')}`,
+				);
+				await shot(`${KLING.model}-form`);
+				const callback = await editor.visible(editor.parameter('callbackUrl'));
+				await callback?.scrollIntoView();
+				await shot(`${KLING.model}-callback-and-additional-fields`);
+				const missing = [
+					...KLING.shows.filter((name) => !present.includes(name)),
+					...KLING.labels.filter((label) => !labels.includes(label)),
+				];
+				if (missing.length || foreign.length)
+					throw new Error(
+						`${KLING.model}: missing ${missing.join(', ') || 'none'}; shown but not Kling's: ${foreign.join(', ') || 'none'}`,
+					);
+				const offered = durations.flatMap((d) => /^(\d+)/.exec(d)?.[1] ?? []);
+				if (offered.join(',') !== '5,10')
+					throw new Error(`${KLING.model}: durations ${offered.join(',')} instead of 5,10`);
+				await chooseModelById(previous);
+				return `${KLING.model}: ${KLING.labels.join(', ')} shown (5 or 10 s), no Size`;
 			},
 		},
 		{
