@@ -10,7 +10,15 @@ import type { INodeExecutionData } from 'n8n-workflow';
 import { findKey } from '../support/key-scan';
 import { serialise } from '../support/serialise';
 import { quietLimitMs, type ExecutionObservation, type WorldRun } from './run-world';
-import { API_ROUTES, lastOutcome, routeOf, WORLD_KEY, type FileServe, type World } from './world';
+import {
+	API_ROUTES,
+	lastOutcome,
+	outcomeOfWord,
+	routeOf,
+	WORLD_KEY,
+	type FileServe,
+	type World,
+} from './world';
 
 export const INVARIANTS = [
 	'money',
@@ -274,12 +282,26 @@ export function checkWorld(run: WorldRun): Violation[] {
 			}
 		}
 
-		// status: a job that reports a failure word ends the wait as a failure, not a timeout
-		const last = world.job.statuses.at(-1) ?? '';
-		if (world.node.wait && lastOutcome(world) === 'failed') {
-			const text = visibleText(execution);
-			if (/did not finish within/.test(text)) {
-				add('status', exec, `a job in status "${last}" was waited on until the timeout`);
+		// status: a job that reported a failure word ends the wait as a failure, not a timeout. Judged
+		// by what the server told (a job the timeout overtook before its failure word is no case).
+		if (world.node.wait) {
+			const errorText = stopped ? serialise(result.error ?? null) : '';
+			for (const job of server.jobs.filter((created) => created.exec === exec)) {
+				const told = server.requests.find(
+					(request) =>
+						request.job === job.id &&
+						request.status !== undefined &&
+						outcomeOfWord(job.route, request.status) === 'failed',
+				);
+				if (!told) continue;
+				const text = itemText(execution, job.item) + errorText;
+				if (text.includes(job.id) && /did not finish within/.test(text)) {
+					add(
+						'status',
+						exec,
+						`job ${job.id} in status "${told.status}" was waited on until the timeout`,
+					);
+				}
 			}
 		}
 	}
@@ -308,7 +330,10 @@ export function deliverable(world: World): boolean {
 	const n = world.node;
 	if (!n.wait || !n.download) return false;
 	if (lastOutcome(world) !== 'done') return false;
-	if (world.job.statuses.length + world.own.notYet > 3 && n.timeoutMinutes < 0.05) return false;
+	if (world.job.statuses.length > 3 && n.timeoutMinutes < 0.05) return false;
+	// After a task_not_exist the node waits its own poll gap (up to the 1 s Poll Interval).
+	if (world.own.notYet > 0 && (n.timeoutMinutes < 0.05 || world.job.statuses.length > 1))
+		return false;
 	if (Object.values(world.faults).some((list) => list.some((fault) => fault !== 'ok')))
 		return false;
 	if (!['absent', 'null'].includes(world.job.error) || world.job.modelEcho !== 'none') return false;

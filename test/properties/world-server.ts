@@ -34,6 +34,8 @@ export interface SeenRequest {
 	item?: number;
 	/** What the server answered (a fault, 'ok', or a poll's `task_not_exist`). */
 	answer: Fault | 'ok' | 'not-yet';
+	/** The status word a create or poll answered with (the job's state as the server told it). */
+	status?: string;
 	/** The job a poll, content or link request is about. */
 	job?: string;
 	/** The route a create or poll came on ('?': a poll of a known job on no route of the sheet). */
@@ -591,6 +593,8 @@ export async function startWorldServer(world: World, key = WORLD_KEY): Promise<W
 				notYet: 0,
 			};
 			jobs.set(job.id, job);
+			request.job = job.id;
+			if (created === 'videos') request.status = world.job.statuses[0];
 			sendJson(
 				response,
 				200,
@@ -629,11 +633,13 @@ export async function startWorldServer(world: World, key = WORLD_KEY): Promise<W
 			const statuses = world.job.statuses;
 			if (job.route === 'videos') {
 				const status = statuses[Math.min(job.polls, statuses.length - 1)];
+				request.status = status;
 				sendJson(response, 200, jobJson(job, status), { 'openai-poll-after-ms': '1' });
 				return;
 			}
 			// Own routes: the create answer is the route's own, so every status is a poll's.
 			const word = statuses[Math.min(job.polls - 1, statuses.length - 1)];
+			request.status = word;
 			// The poll-after header is not on the sheet for these routes: sent for the harness's speed.
 			sendJson(response, 200, ownPolled(job, word, job.polls), { 'openai-poll-after-ms': '1' });
 			return;
