@@ -282,6 +282,41 @@ export function checkWorld(run: WorldRun): Violation[] {
 			}
 		}
 
+		// delivery, per job on an own route: a job the server told finished, whose link (in that
+		// answer) the link host serves cleanly to its item, is downloaded for its item
+		if (
+			routeOf(world) !== 'videos' &&
+			ownLinkClean(world) &&
+			world.node.wait &&
+			world.node.download &&
+			world.node.downloadFrom !== 'content' &&
+			!stopped &&
+			!execution.timedOut
+		) {
+			for (const job of server.jobs.filter((created) => created.exec === exec)) {
+				const told = server.requests.find(
+					(request) =>
+						request.job === job.id &&
+						request.kind === 'poll' &&
+						request.status !== undefined &&
+						outcomeOfWord(job.route, request.status) === 'done' &&
+						(world.own.link === 'route' || request.wrapped === true),
+				);
+				if (!told || linkFaulted(world, job.item)) continue;
+				const stored = execution.binaries.some(
+					(binary) => binary.item === job.item && binary.bytes && sha256(binary.bytes) === expected,
+				);
+				if (!stored) {
+					const entry = execution.outputs.flat().find((output) => pairedIndex(output) === job.item);
+					add(
+						'delivery',
+						exec,
+						`job ${job.id} (item ${job.item}) was told "${told.status}" with a link the link host serves cleanly, but its file was not stored${entry?.json.error ? `: ${String(entry.json.error).slice(0, 160)}` : ''}`,
+					);
+				}
+			}
+		}
+
 		// status: a job that reported a failure word ends the wait as a failure, not a timeout. Judged
 		// by what the server told (a job the timeout overtook before its failure word is no case).
 		if (world.node.wait) {
@@ -306,6 +341,30 @@ export function checkWorld(run: WorldRun): Violation[] {
 		}
 	}
 	return violations;
+}
+
+/**
+ * An own route's link that must be fetched: a link in the answer, without the key unless on the
+ * API's own origin (fetched with it), served cleanly; the job's model and error hold nothing odd.
+ */
+function ownLinkClean(world: World): boolean {
+	return (
+		world.job.link !== 'none' &&
+		(world.job.linkKey === 'none' || world.job.linkHost === 'api') &&
+		cleanServe(world.link) &&
+		['absent', 'null'].includes(world.job.error) &&
+		world.job.modelEcho === 'none'
+	);
+}
+
+/** The item meets a fault on the link host. */
+function linkFaulted(world: World, item: number): boolean {
+	const targeted =
+		world.faultItems === 'all' ||
+		(world.faultItems === 'first' && item === 0) ||
+		(world.faultItems === 'last' && item === world.items - 1) ||
+		(world.faultItems === 'odd' && item % 2 === 1);
+	return targeted && world.faults.link.some((fault) => fault !== 'ok');
 }
 
 /** A file answer any careful client takes as it is. */

@@ -36,6 +36,8 @@ export interface SeenRequest {
 	answer: Fault | 'ok' | 'not-yet';
 	/** The status word a create or poll answered with (the job's state as the server told it). */
 	status?: string;
+	/** An own route's poll answered in CometAPI's wrapper (else the provider's shape). */
+	wrapped?: boolean;
 	/** The job a poll, content or link request is about. */
 	job?: string;
 	/** The route a create or poll came on ('?': a poll of a known job on no route of the sheet). */
@@ -249,10 +251,12 @@ export async function startWorldServer(world: World, key = WORLD_KEY): Promise<W
 	 * the wrapper's `fail_reason`; a failed one's reason in the route's field (Grok `error`, Kling
 	 * `task_status_msg`, Runway `failure` and `failureCode`) and the wrapper's `fail_reason`.
 	 */
+	const wrappedPoll = (poll: number) =>
+		world.own.shape === 'wrapped' || (world.own.shape === 'alternate' && poll % 2 === 0);
+
 	const ownPolled = (job: CreatedJob, word: string, poll: number): unknown => {
 		const outcome = outcomeOfWord(job.route, word);
-		const wrapped =
-			world.own.shape === 'wrapped' || (world.own.shape === 'alternate' && poll % 2 === 0);
+		const wrapped = wrappedPoll(poll);
 		const link = outcome === 'done' ? jobLink(job) : undefined;
 		const routeLink = world.own.link === 'route' ? link : undefined;
 		const reason = outcome === 'failed' ? ownReason() : undefined;
@@ -640,6 +644,7 @@ export async function startWorldServer(world: World, key = WORLD_KEY): Promise<W
 			// Own routes: the create answer is the route's own, so every status is a poll's.
 			const word = statuses[Math.min(job.polls - 1, statuses.length - 1)];
 			request.status = word;
+			request.wrapped = wrappedPoll(job.polls);
 			// The poll-after header is not on the sheet for these routes: sent for the harness's speed.
 			sendJson(response, 200, ownPolled(job, word, job.polls), { 'openai-poll-after-ms': '1' });
 			return;
