@@ -10,7 +10,15 @@ import type { INodeExecutionData } from 'n8n-workflow';
 import { findKey } from '../support/key-scan';
 import { serialise } from '../support/serialise';
 import { quietLimitMs, type ExecutionObservation, type WorldRun } from './run-world';
-import { STATUS_DONE, STATUS_FAILED, WORLD_KEY, type FileServe, type World } from './world';
+import {
+	API_ROUTES,
+	lastOutcome,
+	outcomeOfWord,
+	routeOf,
+	WORLD_KEY,
+	type FileServe,
+	type World,
+} from './world';
 
 export const INVARIANTS = [
 	'money',
@@ -100,6 +108,37 @@ export function checkWorld(run: WorldRun): Violation[] {
 				'key',
 				request.exec ?? '?',
 				`the ${request.host} host (another origin) got the key (${hit.form}) in ${request.method} ${request.url.replace(/[?].*/, '?…')}`,
+			);
+		}
+	}
+
+	// routing: every create on the route of the world's model (Kling's by its images), every poll
+	// on the poll route of the job's own route (Kling: the action it was created with)
+	const expected = routeOf(world);
+	const jobRoutes = new Map(server.jobs.map((job) => [job.id, job.route]));
+	for (const request of server.requests) {
+		const where = `${request.method} ${request.url.replace(/[?].*/, '')}`;
+		if (request.kind === 'create' && request.route !== expected) {
+			add(
+				'routing',
+				request.exec ?? '?',
+				`item ${request.item}: a ${world.model} job${world.imageUrls ? ` with ${world.imageUrls} image URL(s)` : ''} was created by ${where}, not on ${API_ROUTES[expected].create}`,
+			);
+		}
+		const jobRoute = request.job ? jobRoutes.get(request.job) : undefined;
+		if (request.kind === 'poll' && jobRoute && request.route !== jobRoute) {
+			add(
+				'routing',
+				request.exec ?? '?',
+				`job ${request.job} (created on ${API_ROUTES[jobRoute].create}) was polled by ${where}, not on ${API_ROUTES[jobRoute].poll}{id}`,
+			);
+		}
+		// delivery: the own routes have no /content; their file comes only from the job's link
+		if (request.kind === 'content' && jobRoute && jobRoute !== 'videos') {
+			add(
+				'delivery',
+				request.exec ?? '?',
+				`job ${request.job} of ${API_ROUTES[jobRoute].create} (no /content route) was asked for ${where}`,
 			);
 		}
 	}
@@ -243,16 +282,89 @@ export function checkWorld(run: WorldRun): Violation[] {
 			}
 		}
 
-		// status: a job that reports a failure word ends the wait as a failure, not a timeout
-		const last = world.job.statuses.at(-1) ?? '';
-		if (world.node.wait && STATUS_FAILED.includes(last)) {
-			const text = visibleText(execution);
-			if (/did not finish within/.test(text)) {
-				add('status', exec, `a job in status "${last}" was waited on until the timeout`);
+		// delivery, per job on an own route: a job the server told finished, whose link (in that
+		// answer) the link host serves cleanly to its item, is downloaded for its item
+		if (
+			routeOf(world) !== 'videos' &&
+			ownLinkClean(world) &&
+			world.node.wait &&
+			world.node.download &&
+			world.node.downloadFrom !== 'content' &&
+			!stopped &&
+			!execution.timedOut
+		) {
+			for (const job of server.jobs.filter((created) => created.exec === exec)) {
+				const told = server.requests.find(
+					(request) =>
+						request.job === job.id &&
+						request.kind === 'poll' &&
+						request.status !== undefined &&
+						outcomeOfWord(job.route, request.status) === 'done' &&
+						(world.own.link === 'route' || request.wrapped === true),
+				);
+				if (!told || linkFaulted(world, job.item)) continue;
+				const stored = execution.binaries.some(
+					(binary) => binary.item === job.item && binary.bytes && sha256(binary.bytes) === expected,
+				);
+				if (!stored) {
+					const entry = execution.outputs.flat().find((output) => pairedIndex(output) === job.item);
+					add(
+						'delivery',
+						exec,
+						`job ${job.id} (item ${job.item}) was told "${told.status}" with a link the link host serves cleanly, but its file was not stored${entry?.json.error ? `: ${String(entry.json.error).slice(0, 160)}` : ''}`,
+					);
+				}
+			}
+		}
+
+		// status: a job that reported a failure word ends the wait as a failure, not a timeout. Judged
+		// by what the server told (a job the timeout overtook before its failure word is no case).
+		if (world.node.wait) {
+			const errorText = stopped ? serialise(result.error ?? null) : '';
+			for (const job of server.jobs.filter((created) => created.exec === exec)) {
+				const told = server.requests.find(
+					(request) =>
+						request.job === job.id &&
+						request.status !== undefined &&
+						outcomeOfWord(job.route, request.status) === 'failed',
+				);
+				if (!told) continue;
+				const text = itemText(execution, job.item) + errorText;
+				if (text.includes(job.id) && /did not finish within/.test(text)) {
+					add(
+						'status',
+						exec,
+						`job ${job.id} in status "${told.status}" was waited on until the timeout`,
+					);
+				}
 			}
 		}
 	}
 	return violations;
+}
+
+/**
+ * An own route's link that must be fetched: a link in the answer, without the key unless on the
+ * API's own origin (fetched with it), served cleanly; the job's model and error hold nothing odd.
+ */
+function ownLinkClean(world: World): boolean {
+	return (
+		world.job.link !== 'none' &&
+		(world.job.linkKey === 'none' || world.job.linkHost === 'api') &&
+		cleanServe(world.link) &&
+		['absent', 'null'].includes(world.job.error) &&
+		world.job.modelEcho === 'none'
+	);
+}
+
+/** The item meets a fault on the link host. */
+function linkFaulted(world: World, item: number): boolean {
+	const targeted =
+		world.faultItems === 'all' ||
+		(world.faultItems === 'first' && item === 0) ||
+		(world.faultItems === 'last' && item === world.items - 1) ||
+		(world.faultItems === 'odd' && item % 2 === 1);
+	return targeted && world.faults.link.some((fault) => fault !== 'ok');
 }
 
 /** A file answer any careful client takes as it is. */
@@ -276,11 +388,27 @@ function cleanServe(serve: FileServe): boolean {
 export function deliverable(world: World): boolean {
 	const n = world.node;
 	if (!n.wait || !n.download) return false;
-	if (!STATUS_DONE.includes(world.job.statuses.at(-1) ?? '')) return false;
+	if (lastOutcome(world) !== 'done') return false;
 	if (world.job.statuses.length > 3 && n.timeoutMinutes < 0.05) return false;
+	// After a task_not_exist the node waits its own poll gap (up to the 1 s Poll Interval).
+	if (world.own.notYet > 0 && (n.timeoutMinutes < 0.05 || world.job.statuses.length > 1))
+		return false;
 	if (Object.values(world.faults).some((list) => list.some((fault) => fault !== 'ok')))
 		return false;
 	if (!['absent', 'null'].includes(world.job.error) || world.job.modelEcho !== 'none') return false;
+	const route = routeOf(world);
+	if (route !== 'videos') {
+		// No /content: only the link, in the route's place or (on a wrapped answer) fail_reason. A
+		// link on the API's own origin may carry the key; one on another host never is fetched.
+		// Download From Content on such a route is not judged here.
+		if (n.downloadFrom === 'content' || world.job.link === 'none') return false;
+		const polls = world.job.statuses.length;
+		const lastWrapped =
+			world.own.shape === 'wrapped' || (world.own.shape === 'alternate' && polls % 2 === 0);
+		if (world.own.link === 'fail-reason' && !lastWrapped) return false;
+		const keyAllowed = world.job.linkKey === 'none' || world.job.linkHost === 'api';
+		return keyAllowed && cleanServe(world.link);
+	}
 	const content = world.content.route === 'file' && cleanServe(world.content);
 	const link = world.job.link !== 'none' && world.job.linkKey === 'none' && cleanServe(world.link);
 	const linkFirst = /^doubao-seedance-/.test(world.model);

@@ -81,7 +81,8 @@ export function boundMs(world: World): number {
 		(serve.drip === 'body' ? Math.ceil(world.fileBytes / 16_384) * 120 + 200 : 0) +
 		(serve.redirect === 'none' ? 0 : 300);
 	const create = kindCost('create') + 300;
-	const polls = kindCost('poll') + (world.job.statuses.length + 1) * 300;
+	// Each status a poll's answer, and Runway's task_not_exist answers before them.
+	const polls = kindCost('poll') + (world.job.statuses.length + 1 + world.own.notYet) * 300;
 	const download =
 		kindCost('content', true) +
 		kindCost('link', true) +
@@ -106,12 +107,21 @@ export function quietLimitMs(world: World): number {
 	return 4 * world.node.requestTimeoutS * 1000 + 8000;
 }
 
+/** Public images (never fetched by the node: their URLs go to the API). */
+export const IMAGE_URLS = ['https://images.example/first.png', 'https://images.example/last.png'];
+
 function nodeParameters(world: World, exec: string): INodeParameters {
 	const n = world.node;
 	return {
 		operation: 'create',
 		model: { __rl: true, mode: 'id', value: world.model },
 		prompt: promptTag(exec),
+		...(world.imageUrls > 0
+			? {
+					referenceImages: 'urls',
+					imageUrls: IMAGE_URLS.slice(0, world.imageUrls).join(', '),
+				}
+			: {}),
 		waitForCompletion: n.wait,
 		downloadWhenComplete: n.download,
 		options: {

@@ -17,8 +17,8 @@ import { gzipSync } from 'node:zlib';
 
 import { encodeKey } from '../support/key-scan';
 import { loopbackCertificate } from './tls';
-import type { CallKind, Fault, FileServe, World } from './world';
-import { WORLD_KEY } from './world';
+import type { ApiRoute, CallKind, Fault, FileServe, World } from './world';
+import { API_ROUTES, ID_ONLY, outcomeOfWord, WORLD_KEY } from './world';
 
 export type HostName = 'api' | 'link' | 'other';
 
@@ -32,8 +32,16 @@ export interface SeenRequest {
 	kind: CallKind | 'other';
 	exec?: string;
 	item?: number;
-	/** What the server answered (a fault, or 'ok'). */
-	answer: Fault | 'ok';
+	/** What the server answered (a fault, 'ok', or a poll's `task_not_exist`). */
+	answer: Fault | 'ok' | 'not-yet';
+	/** The status word a create or poll answered with (the job's state as the server told it). */
+	status?: string;
+	/** An own route's poll answered in CometAPI's wrapper (else the provider's shape). */
+	wrapped?: boolean;
+	/** The job a poll, content or link request is about. */
+	job?: string;
+	/** The route a create or poll came on ('?': a poll of a known job on no route of the sheet). */
+	route?: ApiRoute | '?';
 	at: number;
 }
 
@@ -41,6 +49,8 @@ export interface CreatedJob {
 	id: string;
 	exec: string;
 	item: number;
+	/** The route it was created on: its polls belong there. */
+	route: ApiRoute;
 }
 
 /** The prompt tag that tells the server which execution and item a create is for. */
@@ -70,6 +80,14 @@ export function worldFile(bytes: number): Buffer {
 	file.writeUInt32BE(file.length - 16, 16);
 	file.write('mdat', 20, 'latin1');
 	return file;
+}
+
+function safeDecode(text: string): string {
+	try {
+		return decodeURIComponent(text);
+	} catch {
+		return text;
+	}
 }
 
 interface Listener {
@@ -113,7 +131,7 @@ const later = (ms: number, live: () => boolean, then: () => void) => {
 
 export async function startWorldServer(world: World, key = WORLD_KEY): Promise<WorldServer> {
 	const requests: SeenRequest[] = [];
-	const jobs = new Map<string, CreatedJob & { polls: number }>();
+	const jobs = new Map<string, CreatedJob & { polls: number; notYet: number }>();
 	const counters = new Map<string, number>();
 	const file = worldFile(world.fileBytes);
 	let closed = false;
@@ -151,25 +169,30 @@ export async function startWorldServer(world: World, key = WORLD_KEY): Promise<W
 		return `${host}/files/${job.id}.mp4${query}`;
 	};
 
-	const jobJson = (job: CreatedJob, status: string): Record<string, unknown> => {
+	/** The job's `error` field as the world shapes it (on every item, or on item 0 only). */
+	const errorField = (job: CreatedJob): Record<string, unknown> => {
 		const hasError = world.job.errorItems === 'all' || job.item === 0;
-		const errorField: Record<string, unknown> = {};
+		const field: Record<string, unknown> = {};
 		if (hasError) {
 			switch (world.job.error) {
 				case 'null':
-					errorField.error = null;
+					field.error = null;
 					break;
 				case 'empty-object':
-					errorField.error = {};
+					field.error = {};
 					break;
 				case 'empty-strings':
-					errorField.error = { code: '', message: '' };
+					field.error = { code: '', message: '' };
 					break;
 				case 'full':
-					errorField.error = { code: 'provider_error', message: 'the provider said no' };
+					field.error = { code: 'provider_error', message: 'the provider said no' };
 					break;
 			}
 		}
+		return field;
+	};
+
+	const jobJson = (job: CreatedJob, status: string): Record<string, unknown> => {
 		const link = jobLink(job);
 		const model =
 			world.job.modelEcho === 'none'
@@ -182,10 +205,151 @@ export async function startWorldServer(world: World, key = WORLD_KEY): Promise<W
 			status,
 			progress: 50,
 			created_at: 1_760_000_000,
-			...errorField,
+			...errorField(job),
 			...(link && world.job.link === 'video_url' ? { video_url: link } : {}),
 			...(link && world.job.link === 'metadata.url' ? { metadata: { url: link } } : {}),
 		};
+	};
+
+	const ownReason = (): string | undefined =>
+		world.own.reason === 'given'
+			? 'the provider said no'
+			: world.own.reason === 'echo'
+				? `rejected for ${encodeKey(key, world.echoForm)}`
+				: undefined;
+
+	/**
+	 * An own route's create answer (sheet §1.1, §2.1, §3.1): Grok's `{ request_id }`, Kling's
+	 * `{ code: 0, message, data: { task_id, task_status: 'submitted' } }`, Runway's `{ id }`.
+	 */
+	const ownCreated = (job: CreatedJob): unknown => {
+		switch (job.route) {
+			case 'grok':
+				return { request_id: job.id };
+			case 'runway':
+				return { id: job.id };
+			default:
+				return {
+					code: 0,
+					message: world.own.klingMessage,
+					data: {
+						task_id: job.id,
+						task_status: 'submitted',
+						task_info: {},
+						created_at: 1_773_366_840_306,
+						updated_at: 1_773_366_840_306,
+					},
+				};
+		}
+	};
+
+	/**
+	 * An own route's poll answer for `word`, plain (the provider's object) or in CometAPI's wrapper
+	 * `{ code: 'success', message: '', data: { task_id, status, fail_reason, progress: 'NN%', data:
+	 * { provider object } } }` (sheet §1.3, §2.2, §3.2). A finished job's link sits in the route's
+	 * place (Grok `video.url`, Kling `task_result.videos[0].url`, Runway `output[0]`) or only in
+	 * the wrapper's `fail_reason`; a failed one's reason in the route's field (Grok `error`, Kling
+	 * `task_status_msg`, Runway `failure` and `failureCode`) and the wrapper's `fail_reason`.
+	 */
+	const wrappedPoll = (poll: number) =>
+		world.own.shape === 'wrapped' || (world.own.shape === 'alternate' && poll % 2 === 0);
+
+	const ownPolled = (job: CreatedJob, word: string, poll: number): unknown => {
+		const outcome = outcomeOfWord(job.route, word);
+		const wrapped = wrappedPoll(poll);
+		const link = outcome === 'done' ? jobLink(job) : undefined;
+		const routeLink = world.own.link === 'route' ? link : undefined;
+		const reason = outcome === 'failed' ? ownReason() : undefined;
+		let inner: Record<string, unknown>;
+		switch (job.route) {
+			case 'grok': {
+				if (word === ID_ONLY) {
+					inner = { request_id: job.id };
+					break;
+				}
+				const model =
+					world.job.modelEcho === 'none'
+						? world.model
+						: `${world.model}/${encodeKey(key, world.job.modelEcho)}`;
+				const error = reason
+					? { error: { code: 'internal_error', message: reason } }
+					: errorField(job);
+				inner = {
+					// The sheet's wrapped example carries no request_id inside (the wrapper's task_id).
+					...(wrapped ? {} : { request_id: job.id }),
+					model,
+					status: word,
+					progress: outcome === 'done' ? 100 : 40,
+					...(outcome === 'done' ? { usage: { cost_in_usd_ticks: 500_000_000 } } : {}),
+					...(routeLink
+						? { video: { url: routeLink, duration: 1, respect_moderation: true } }
+						: {}),
+					...error,
+				};
+				break;
+			}
+			case 'runway':
+				inner = {
+					id: job.id,
+					status: word,
+					createdAt: '2026-05-01T12:47:47.351Z',
+					progress: outcome === 'done' ? 1 : 0.4,
+					...(routeLink ? { output: [routeLink] } : {}),
+					...(reason ? { failure: reason, failureCode: 'INTERNAL' } : {}),
+				};
+				break;
+			default:
+				inner = {
+					task_id: job.id,
+					task_status: word,
+					...(reason ? { task_status_msg: reason } : {}),
+					task_info: {},
+					created_at: 1_773_366_840_306,
+					updated_at: 1_773_366_850_306,
+					task_result: routeLink
+						? { videos: [{ id: `v${job.id}`, url: routeLink, duration: '5' }] }
+						: {},
+				};
+		}
+		if (!wrapped) {
+			if (job.route === 'grok' || job.route === 'runway') return inner;
+			// Kling's outer request_id names the request, not the task (sheet §2.2's example).
+			return { code: 0, message: world.own.klingMessage, request_id: `req${poll}`, data: inner };
+		}
+		const upper = world.own.wrapperCase === 'upper';
+		const status =
+			outcome === 'done'
+				? 'SUCCESS'
+				: outcome === 'failed'
+					? 'FAILURE'
+					: poll % 2
+						? 'QUEUED'
+						: 'IN_PROGRESS';
+		return {
+			code: 'success',
+			message: '',
+			data: {
+				task_id: job.id,
+				action: 'VIDEO_GENERATION',
+				status: upper ? status : status.toLowerCase(),
+				fail_reason: reason ?? (world.own.link === 'fail-reason' ? (link ?? '') : ''),
+				submit_time: 1_773_297_002,
+				start_time: 0,
+				finish_time: 0,
+				progress: outcome === 'done' ? '100%' : '40%',
+				data: inner,
+			},
+		};
+	};
+
+	/** Runway's "a freshly created task may briefly return task_not_exist" (sheet §3.2). */
+	const notYetAnswer = (response: ServerResponse): void => {
+		const fields = { code: 'task_not_exist', message: 'task_not_exist' };
+		sendJson(
+			response,
+			world.own.notYetStatus,
+			world.own.notYetBody === 'envelope' ? { error: fields } : { ...fields, data: null },
+		);
 	};
 
 	/** Answers a fault; returns false for 'ok' (the caller answers normally). */
@@ -366,11 +530,38 @@ export async function startWorldServer(world: World, key = WORLD_KEY): Promise<W
 		request.kind = 'link';
 		request.exec = job.exec;
 		request.item = job.item;
+		request.job = job.id;
 		const hop = request.url.includes('hop=1') ? 1 : 0;
 		const fault = hop === 0 ? nextFault('link', job.exec, job.item) : 'ok';
 		request.answer = fault;
 		if (answerFault(fault, request, response, 'video/mp4')) return;
 		serveFile(world.link, job, request, response, hop);
+	};
+
+	/** Which create route a POST came on, or undefined. */
+	const createRoute = (method: string, path: string): ApiRoute | undefined => {
+		if (method !== 'POST') return undefined;
+		return (Object.keys(API_ROUTES) as ApiRoute[]).find(
+			(route) => API_ROUTES[route].create === path,
+		);
+	};
+
+	/** A GET of a job: its poll route (or '?') and id, and `/content` where asked. */
+	const pollOf = (
+		method: string,
+		path: string,
+	): { route: ApiRoute | '?'; id: string; content: boolean } | undefined => {
+		if (method !== 'GET') return undefined;
+		const content = /^\/v1\/videos\/[^/]+\/content$/.test(path);
+		const bare = content ? path.slice(0, -'/content'.length) : path;
+		for (const route of Object.keys(API_ROUTES) as ApiRoute[]) {
+			const prefix = API_ROUTES[route].poll;
+			if (bare.startsWith(prefix) && !bare.slice(prefix.length).includes('/'))
+				return { route, id: safeDecode(bare.slice(prefix.length)), content };
+		}
+		// A job's id on a path of no route of the sheet: recorded as a poll, so routing sees it.
+		const last = safeDecode(bare.split('/').at(-1) ?? '');
+		return jobs.has(last) ? { route: '?', id: last, content } : undefined;
 	};
 
 	const api = await withBody('api', (request, response) => {
@@ -379,8 +570,10 @@ export async function startWorldServer(world: World, key = WORLD_KEY): Promise<W
 			handleFile(request, response);
 			return;
 		}
-		if (request.method === 'POST' && path === '/v1/videos') {
+		const created = createRoute(request.method, path);
+		if (created) {
 			request.kind = 'create';
+			request.route = created;
 			const tag = TAG.exec(request.body.toString('latin1'));
 			const exec = tag?.[1] ?? 'x';
 			const item = Number(tag?.[2] ?? -1);
@@ -395,33 +588,73 @@ export async function startWorldServer(world: World, key = WORLD_KEY): Promise<W
 			const fault = nextFault('create', exec, item);
 			request.answer = fault;
 			if (answerFault(fault, request, response)) return;
-			const job = { id: `task_${exec}_${item}_${++seq}`, exec, item, polls: 0 };
+			const job = {
+				id: `task_${exec}_${item}_${++seq}`,
+				exec,
+				item,
+				route: created,
+				polls: 0,
+				notYet: 0,
+			};
 			jobs.set(job.id, job);
-			sendJson(response, 200, jobJson(job, world.job.statuses[0]), {
-				'openai-poll-after-ms': '1',
-			});
+			request.job = job.id;
+			if (created === 'videos') request.status = world.job.statuses[0];
+			sendJson(
+				response,
+				200,
+				created === 'videos' ? jobJson(job, world.job.statuses[0]) : ownCreated(job),
+				{ 'openai-poll-after-ms': '1' },
+			);
 			return;
 		}
-		const match = /^\/v1\/videos\/([^/]+)(\/content)?$/.exec(path);
-		const job = match ? jobs.get(decodeURIComponent(match[1])) : undefined;
-		if (!match || !job || request.method !== 'GET') {
+		const polled = pollOf(request.method, path);
+		const job = polled ? jobs.get(polled.id) : undefined;
+		if (!polled || !job) {
 			sendJson(response, 404, { error: { code: 'not_found', message: 'no such video' } });
 			return;
 		}
 		request.exec = job.exec;
 		request.item = job.item;
-		if (!match[2]) {
+		request.job = job.id;
+		request.route = polled.route;
+		if (!polled.content) {
 			request.kind = 'poll';
 			const fault = nextFault('poll', job.exec, job.item);
 			request.answer = fault;
 			if (answerFault(fault, request, response)) return;
+			if (polled.route !== job.route) {
+				// Another route does not know this job.
+				sendJson(response, 404, { error: { code: 'not_found', message: 'no such task' } });
+				return;
+			}
+			if (job.route === 'runway' && job.notYet < world.own.notYet) {
+				job.notYet += 1;
+				request.answer = 'not-yet';
+				notYetAnswer(response);
+				return;
+			}
 			job.polls += 1;
 			const statuses = world.job.statuses;
-			const status = statuses[Math.min(job.polls, statuses.length - 1)];
-			sendJson(response, 200, jobJson(job, status), { 'openai-poll-after-ms': '1' });
+			if (job.route === 'videos') {
+				const status = statuses[Math.min(job.polls, statuses.length - 1)];
+				request.status = status;
+				sendJson(response, 200, jobJson(job, status), { 'openai-poll-after-ms': '1' });
+				return;
+			}
+			// Own routes: the create answer is the route's own, so every status is a poll's.
+			const word = statuses[Math.min(job.polls - 1, statuses.length - 1)];
+			request.status = word;
+			request.wrapped = wrappedPoll(job.polls);
+			// The poll-after header is not on the sheet for these routes: sent for the harness's speed.
+			sendJson(response, 200, ownPolled(job, word, job.polls), { 'openai-poll-after-ms': '1' });
 			return;
 		}
 		request.kind = 'content';
+		if (job.route !== 'videos') {
+			// The own routes have no /content (sheet §7): the file comes only from the job's link.
+			sendJson(response, 404, { error: { code: 'not_found', message: 'no such route' } });
+			return;
+		}
 		const fault = nextFault('content', job.exec, job.item);
 		request.answer = fault;
 		if (answerFault(fault, request, response, 'video/mp4')) return;
@@ -452,7 +685,7 @@ export async function startWorldServer(world: World, key = WORLD_KEY): Promise<W
 		...origin,
 		requests,
 		get jobs() {
-			return [...jobs.values()].map(({ id, exec, item }) => ({ id, exec, item }));
+			return [...jobs.values()].map(({ id, exec, item, route }) => ({ id, exec, item, route }));
 		},
 		file,
 		async close() {

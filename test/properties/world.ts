@@ -18,6 +18,10 @@ export const FAMILIES = {
 	happyhorse: ['happyhorse-1.0'],
 	omni: ['omni-fast'],
 	sora: ['sora-2'],
+	grok: ['grok-imagine-video-1.5', 'grok-imagine-video'],
+	kling: ['kling-v2-6', 'kling-v2-master', 'kling-3.0-turbo'],
+	klingOmni: ['kling-video-o1'],
+	runway: ['gen4_turbo', 'gen3a_turbo'],
 	unknown: ['acme-video-1'],
 } as const;
 
@@ -29,6 +33,58 @@ export function familyOf(model: string): Family {
 	}
 	return 'unknown';
 }
+
+/**
+ * CometAPI's routes, as the fact sheet (`cometapi-video-other-routes.md` §1–3, §7) names them:
+ * where a job is created and where it is polled (the poll path, then the job's id). The
+ * harness's own table, not the node's: a create or poll elsewhere breaks `routing`.
+ */
+export const API_ROUTES = {
+	videos: { create: '/v1/videos', poll: '/v1/videos/' },
+	grok: { create: '/grok/v1/videos/generations', poll: '/grok/v1/videos/' },
+	'kling-text2video': {
+		create: '/kling/v1/videos/text2video',
+		poll: '/kling/v1/videos/text2video/',
+	},
+	'kling-image2video': {
+		create: '/kling/v1/videos/image2video',
+		poll: '/kling/v1/videos/image2video/',
+	},
+	'kling-omni-video': {
+		create: '/kling/v1/videos/omni-video',
+		poll: '/kling/v1/videos/omni-video/',
+	},
+	runway: { create: '/runwayml/v1/image_to_video', poll: '/runwayml/v1/tasks/' },
+} as const;
+
+export type ApiRoute = keyof typeof API_ROUTES;
+
+/** The route a world's jobs must be created on: its family's, Kling's by images (or Omni). */
+export function routeOf(world: Pick<World, 'model' | 'imageUrls'>): ApiRoute {
+	switch (familyOf(world.model)) {
+		case 'grok':
+			return 'grok';
+		case 'kling':
+			return world.imageUrls > 0 ? 'kling-image2video' : 'kling-text2video';
+		case 'klingOmni':
+			return 'kling-omni-video';
+		case 'runway':
+			return 'runway';
+		default:
+			return 'videos';
+	}
+}
+
+/** The vocabularies of status words: the shared route's, and each own route's (any case). */
+export type Vocabulary = 'videos' | 'grok' | 'kling' | 'runway';
+
+export function vocabularyOf(route: ApiRoute): Vocabulary {
+	if (route === 'grok' || route === 'runway' || route === 'videos') return route;
+	return 'kling';
+}
+
+/** Grok's pending answer that is only `{ request_id }` (no status at all). */
+export const ID_ONLY = '(id only)';
 
 /** A failure injected into one call instead of its answer. */
 export type Fault =
@@ -93,6 +149,10 @@ export interface World {
 		/** The key echoed (in some form) in the job's model field. */
 		modelEcho: 'none' | KeyForm;
 	};
+	/** Reference Images From URLs (public https images): 0 is text to video. Kling, Grok, Runway. */
+	imageUrls: number;
+	/** How the own routes (Grok, Kling, Runway) answer; unused on `/v1/videos`. */
+	own: OwnAnswers;
 	/** What the API's /content route does, and what the link host serves. */
 	content: FileServe & { route: 'file' | '400' | '404' | 'json' };
 	link: FileServe;
@@ -110,6 +170,35 @@ export interface World {
 	company: 'alone' | 'twin' | 'noise';
 	noiseRuns: number;
 }
+
+export interface OwnAnswers {
+	/** Each poll's answer: the provider's object, CometAPI's wrapper, or in turns (plain first). */
+	shape: 'plain' | 'wrapped' | 'alternate';
+	/** The wrapper's status words (QUEUED, IN_PROGRESS, SUCCESS, FAILURE) in upper or lower case. */
+	wrapperCase: 'upper' | 'lower';
+	/** Where a finished job's link is (when `job.link` is not 'none'): the route's own place, or only the wrapper's `fail_reason` (as in the sheet's live Grok example). */
+	link: 'route' | 'fail-reason';
+	/** Kling's `message` word. */
+	klingMessage: 'success' | 'SUCCEED' | 'Success';
+	/** Runway: the first polls of a fresh task answer `task_not_exist` (HTTP 400 or 404). */
+	notYet: number;
+	notYetStatus: 400 | 404;
+	/** Its body: CometAPI's envelope `{ error: { code, message } }`, or the flat `{ code, message }`. */
+	notYetBody: 'envelope' | 'flat';
+	/** A failed job's reason in the route's field (and the wrapper's `fail_reason`): none, a sentence, or the key echoed (`echoForm`). */
+	reason: 'none' | 'given' | 'echo';
+}
+
+const PLAIN_OWN: OwnAnswers = {
+	shape: 'plain',
+	wrapperCase: 'upper',
+	link: 'route',
+	klingMessage: 'success',
+	notYet: 0,
+	notYetStatus: 400,
+	notYetBody: 'envelope',
+	reason: 'none',
+};
 
 const STATUS_PENDING = [
 	'queued',
@@ -149,16 +238,87 @@ export const STATUS_FAILED = [
 	'rejected',
 ];
 
-const statusesArb = fc
-	.tuple(
-		fc.array(fc.constantFrom(...STATUS_PENDING), { maxLength: 3 }),
-		fc.oneof(
-			{ weight: 3, arbitrary: fc.constantFrom(...STATUS_DONE) },
-			{ weight: 2, arbitrary: fc.constantFrom(...STATUS_FAILED) },
-			{ weight: 1, arbitrary: fc.constantFrom(...STATUS_PENDING) },
-		),
-	)
-	.map(([pending, last]) => [...pending, last]);
+/**
+ * Each route's status words (the sheet's, in several cases): Grok's pending answer may be only
+ * its id (`ID_ONLY`); Kling's `succeed`; Runway's upper-case words.
+ */
+export const VOCABULARIES: Record<
+	Vocabulary,
+	{ pending: string[]; done: string[]; failed: string[] }
+> = {
+	videos: { pending: STATUS_PENDING, done: STATUS_DONE, failed: STATUS_FAILED },
+	grok: {
+		pending: [ID_ONLY, ID_ONLY, 'queued', 'QUEUED', 'processing', 'Processing'],
+		done: ['done', 'DONE', 'Done'],
+		failed: ['failed', 'FAILED', 'expired', 'Expired'],
+	},
+	kling: {
+		pending: ['submitted', 'SUBMITTED', 'processing', 'Processing'],
+		done: ['succeed', 'SUCCEED', 'Succeed'],
+		failed: ['failed', 'FAILED', 'Failed'],
+	},
+	runway: {
+		pending: ['PENDING', 'pending', 'RUNNING', 'Running'],
+		done: ['SUCCEEDED', 'succeeded', 'Succeeded'],
+		failed: ['FAILED', 'failed'],
+	},
+};
+
+/** What a status word of a route means, by the harness's own tables. */
+export function outcomeOfWord(route: ApiRoute, word: string): 'pending' | 'done' | 'failed' {
+	const vocabulary = VOCABULARIES[vocabularyOf(route)];
+	if (vocabulary.done.includes(word)) return 'done';
+	if (vocabulary.failed.includes(word)) return 'failed';
+	return 'pending';
+}
+
+/** How the world's job ends (its last status). */
+export function lastOutcome(world: World): 'pending' | 'done' | 'failed' {
+	return outcomeOfWord(routeOf(world), world.job.statuses.at(-1) ?? '');
+}
+
+function statusesArb(vocabulary: Vocabulary): fc.Arbitrary<string[]> {
+	const { pending, done, failed } = VOCABULARIES[vocabulary];
+	return fc
+		.tuple(
+			fc.array(fc.constantFrom(...pending), { maxLength: 3 }),
+			fc.oneof(
+				{ weight: 3, arbitrary: fc.constantFrom(...done) },
+				{ weight: 2, arbitrary: fc.constantFrom(...failed) },
+				{ weight: 1, arbitrary: fc.constantFrom(...pending) },
+			),
+		)
+		.map(([before, last]) => [...before, last]);
+}
+
+/** How many image URLs a model's route takes (0: text only): Kling 0–2, Grok 0–1, Runway 1–2. */
+function imageUrlsArb(model: string): fc.Arbitrary<number> {
+	switch (familyOf(model)) {
+		case 'kling':
+			return fc.constantFrom(0, 0, 1, 2);
+		case 'grok':
+			return fc.constantFrom(0, 0, 1);
+		case 'runway':
+			return fc.constantFrom(1, 1, 2);
+		default:
+			return fc.constant(0);
+	}
+}
+
+function ownArb(model: string): fc.Arbitrary<OwnAnswers> {
+	const family = familyOf(model);
+	if (!['grok', 'kling', 'klingOmni', 'runway'].includes(family)) return fc.constant(PLAIN_OWN);
+	return fc.record<OwnAnswers>({
+		shape: fc.constantFrom('plain', 'wrapped', 'alternate'),
+		wrapperCase: fc.constantFrom('upper', 'upper', 'lower'),
+		link: fc.constantFrom('route', 'route', 'route', 'fail-reason'),
+		klingMessage: fc.constantFrom('success', 'SUCCEED', 'Success'),
+		notYet: family === 'runway' ? fc.constantFrom(0, 1, 1, 2) : fc.constant(0),
+		notYetStatus: fc.constantFrom(400, 404),
+		notYetBody: fc.constantFrom('envelope', 'flat'),
+		reason: fc.constantFrom('none', 'given', 'given', 'echo'),
+	});
+}
 
 const faultArb = fc.oneof(
 	{ weight: 12, arbitrary: fc.constant<Fault>('ok') },
@@ -224,8 +384,17 @@ export function worldArb({ maxItems }: WorldLimits = { maxItems: 50 }): fc.Arbit
 		{ weight: 8, arbitrary: fc.integer({ min: 1, max: Math.min(3, maxItems) }) },
 		{ weight: 1, arbitrary: fc.integer({ min: 1, max: maxItems }) },
 	);
+	return fc.constantFrom(...models).chain((model) => worldFor(model, items));
+}
+
+function worldFor(model: string, items: fc.Arbitrary<number>): fc.Arbitrary<World> {
+	const route = routeOf({ model, imageUrls: 0 });
+	const shared = route === 'videos';
+	// Fields a route has no place for are fixed: Kling's and Runway's polls carry no model, only
+	// the shared route has `task_id` beside `id`, and only it and Grok an `error` object.
+	const hasError = shared || route === 'grok';
 	return fc.record<World>({
-		model: fc.constantFrom(...models),
+		model: fc.constant(model),
 		items,
 		node: fc.record({
 			retryOnFail: fc.boolean(),
@@ -246,25 +415,31 @@ export function worldArb({ maxItems }: WorldLimits = { maxItems: 50 }): fc.Arbit
 			timeoutMinutes: fc.constantFrom(0.03, 0.05),
 		}),
 		job: fc.record({
-			idField: fc.constantFrom('id', 'task_id'),
-			statuses: statusesArb,
-			error: fc.constantFrom<ErrorShape>(
-				'absent',
-				'absent',
-				'null',
-				'empty-object',
-				'empty-strings',
-				'full',
-			),
+			idField: shared ? fc.constantFrom('id', 'task_id') : fc.constant('id'),
+			statuses: statusesArb(vocabularyOf(route)),
+			error: hasError
+				? fc.constantFrom<ErrorShape>(
+						'absent',
+						'absent',
+						'null',
+						'empty-object',
+						'empty-strings',
+						'full',
+					)
+				: fc.constant<ErrorShape>('absent'),
 			errorItems: fc.constantFrom('all', 'first'),
 			link: fc.constantFrom('none', 'video_url', 'video_url', 'metadata.url'),
 			linkHost: fc.constantFrom('api', 'link', 'link'),
 			linkKey: fc.constantFrom('none', 'none', 'none', 'query', 'query-base64'),
-			modelEcho: fc.oneof(
-				{ weight: 6, arbitrary: fc.constant<'none'>('none') },
-				{ weight: 1, arbitrary: fc.constantFrom(...KEY_FORMS) },
-			),
+			modelEcho: hasError
+				? fc.oneof(
+						{ weight: 6, arbitrary: fc.constant<'none'>('none') },
+						{ weight: 1, arbitrary: fc.constantFrom(...KEY_FORMS) },
+					)
+				: fc.constant<'none'>('none'),
 		}),
+		imageUrls: imageUrlsArb(model),
+		own: ownArb(model),
 		content: fc
 			.tuple(
 				fc.constantFrom<'file' | '400' | '404' | 'json'>(
@@ -330,6 +505,8 @@ export function baseWorld(overrides: Partial<World> = {}): World {
 			linkKey: 'none',
 			modelEcho: 'none',
 		},
+		imageUrls: 0,
+		own: PLAIN_OWN,
 		content: { ...clean, route: 'file' },
 		link: clean,
 		linkTls: false,
@@ -349,8 +526,19 @@ export function settingLabels(world: World): string[] {
 	const faults = Object.entries(world.faults)
 		.filter(([, list]) => list.some((fault) => fault !== 'ok'))
 		.map(([kind]) => `faults:${kind}`);
+	const route = routeOf(world);
+	const own =
+		route === 'videos'
+			? []
+			: [
+					`route:${route}`,
+					`own.shape:${world.own.shape}`,
+					`own.link:${world.job.link === 'none' ? 'none' : world.own.link}`,
+					...(world.own.notYet > 0 ? [`own.notYet:${world.own.notYet}`] : []),
+				];
 	return [
 		`family:${familyOf(world.model)}`,
+		...own,
 		`retryOnFail:${n.retryOnFail ? `on(max ${n.maxTries})` : 'off'}`,
 		`onError:${n.onError}`,
 		`wait:${n.wait ? 'on' : 'off'}`,
