@@ -9,22 +9,41 @@ const running = new Pause(undefined);
 
 describe('RequestLimiter', () => {
 	test('a waiter leaves the queue on cancel, and the next one gets the slot', async () => {
-		const limiter = new RequestLimiter();
-		const release = limiter.join(1);
+		const seat = new RequestLimiter().join(1);
 		let finishFirst = () => undefined as void;
-		const first = limiter.run(running, async () => {
+		const first = seat.run(running, async () => {
 			await new Promise<void>((resolve) => (finishFirst = resolve));
 			return 'first';
 		});
 		const cancel = new AbortController();
-		const cancelled = limiter.run(new Pause(cancel.signal), async () => 'never');
-		const third = limiter.run(running, async () => 'third');
+		const cancelled = seat.run(new Pause(cancel.signal), async () => 'never');
+		const third = seat.run(running, async () => 'third');
 		cancel.abort();
 		await expect(cancelled).rejects.toBeInstanceOf(SlotWaitCancelled);
 		finishFirst();
 		await expect(first).resolves.toBe('first');
 		await expect(third).resolves.toBe('third');
-		release();
+		seat.leave();
+	});
+
+	test('executions sharing the key take turns: a queue of one does not wait behind the queue of another', async () => {
+		const limiter = new RequestLimiter();
+		const [busy, other] = [limiter.join(1), limiter.join(1)];
+		const order: string[] = [];
+		let finishFirst = () => undefined as void;
+		const first = busy.run(running, async () => {
+			await new Promise<void>((resolve) => (finishFirst = resolve));
+			order.push('busy 0');
+		});
+		const queued = [1, 2, 3, 4, 5].map((i) =>
+			busy.run(running, async () => void order.push(`busy ${i}`)),
+		);
+		const others = other.run(running, async () => void order.push('other 0'));
+		finishFirst();
+		await Promise.all([first, ...queued, others]);
+		expect(order.slice(0, 3)).toEqual(['busy 0', 'busy 1', 'other 0']);
+		busy.leave();
+		other.leave();
 	});
 });
 
@@ -36,10 +55,10 @@ describe('RequestLimiter: the adaptive budget', () => {
 	/** A limiter with `demand` requests held, each released by calling the returned function. */
 	function loaded(ceiling: number, demand: number) {
 		const limiter = new RequestLimiter();
-		const release = limiter.join(ceiling);
+		const seat = limiter.join(ceiling);
 		const finishers: Array<() => void> = [];
 		const requests = Array.from({ length: demand }, () =>
-			limiter.run(running, async () => {
+			seat.run(running, async () => {
 				await new Promise<void>((resolve) => finishers.push(resolve));
 			}),
 		);
@@ -50,7 +69,7 @@ describe('RequestLimiter: the adaptive budget', () => {
 				await Promise.resolve();
 			}
 			await Promise.all(requests);
-			release();
+			seat.leave();
 		};
 		return { limiter, finishAll };
 	}

@@ -19,6 +19,13 @@ const SLOW_MARGIN_MS = 1000;
 /** How an answer went, for the budget: `overloaded` (429, 503), or fine in `latencyMs`. */
 export type Answered = { overloaded: true } | { overloaded: false; latencyMs?: number };
 
+/** One execution's place at a key's limiter. */
+export interface LimiterSeat {
+	run<T>(cancel: Cancellation, task: (sentAt: number) => Promise<T>): Promise<T>;
+	answered(sentAt: number, answer: Answered): void;
+	leave(): void;
+}
+
 /**
  * How many requests go to CometAPI at once with one API key, across every item and every
  * execution running in this n8n process: an adaptive budget. It starts at five, doubles each
@@ -26,12 +33,19 @@ export type Answered = { overloaded: true } | { overloaded: false; latencyMs?: n
  * at once on a 429 or a 503 (CometAPI's answers to overload) and shrinks by a quarter when
  * latency climbs, once per burst (answers to requests sent before a cut do not cut again). It
  * never goes above the ceiling, the smallest "Max Requests in Flight" of the executions running,
- * nor below one. Waiters are served in arrival order, so no item starves.
+ * nor below one. Waiters are served in turn across the executions sharing the key (one
+ * execution's thousand queued requests do not hold another's first one back) and in arrival
+ * order within each, so no item starves.
  */
 export class RequestLimiter {
 	private active = 0;
 
-	private readonly queue: Array<() => void> = [];
+	/** Each execution's waiters, in arrival order; `turns`: executions with waiters, in turn. */
+	private readonly waiting = new Map<symbol, Array<() => void>>();
+
+	private readonly turns: symbol[] = [];
+
+	private waiters = 0;
 
 	private readonly members = new Map<symbol, number>();
 
@@ -53,14 +67,21 @@ export class RequestLimiter {
 
 	constructor(private readonly onIdle: () => void = () => undefined) {}
 
-	/** Registers one execution's ceiling; call the returned function when the execution ends. */
-	join(maxInFlight: number): () => void {
+	/**
+	 * Registers one execution's ceiling: its seat runs its requests (`run`) and leaves when the
+	 * execution ends (`leave`).
+	 */
+	join(maxInFlight: number): LimiterSeat {
 		const member = Symbol('execution');
 		this.members.set(member, Math.max(1, maxInFlight));
-		return () => {
-			this.members.delete(member);
-			this.drain();
-			if (this.members.size === 0 && this.active === 0) this.onIdle();
+		return {
+			run: async (cancel, task) => await this.run(member, cancel, task),
+			answered: (sentAt, answer) => this.answered(sentAt, answer),
+			leave: () => {
+				this.members.delete(member);
+				this.drain();
+				if (this.members.size === 0 && this.active === 0) this.onIdle();
+			},
 		};
 	}
 
@@ -75,23 +96,28 @@ export class RequestLimiter {
 	}
 
 	/**
-	 * Runs `task` in a free slot; a waiter leaves the queue when its execution is cancelled. `task` gets the
-	 * time its request goes out, to report how it was answered with `answered`.
+	 * Runs `task` of execution `member` in a free slot; a waiter leaves the queue when its
+	 * execution is cancelled. `task` gets the time its request goes out, to report how it was
+	 * answered with `answered`.
 	 */
-	async run<T>(cancel: Cancellation, task: (sentAt: number) => Promise<T>): Promise<T> {
-		if (this.active >= this.budget || this.queue.length > 0) {
+	private async run<T>(
+		member: symbol,
+		cancel: Cancellation,
+		task: (sentAt: number) => Promise<T>,
+	): Promise<T> {
+		if (this.active >= this.budget || this.waiters > 0) {
 			// The slot is counted for us by drain() before we are woken.
 			await new Promise<void>((resolve, reject) => {
 				if (cancel.isCancelled) return reject(new SlotWaitCancelled());
 				const unsubscribe = cancel.subscribe(() => {
-					this.queue.splice(this.queue.indexOf(wake), 1);
+					this.leaveQueue(member, wake);
 					reject(new SlotWaitCancelled());
 				});
 				const wake = () => {
 					unsubscribe();
 					resolve();
 				};
-				this.queue.push(wake);
+				this.enqueue(member, wake);
 			});
 		} else {
 			this.active++;
@@ -102,6 +128,29 @@ export class RequestLimiter {
 			this.active--;
 			this.drain();
 		}
+	}
+
+	private enqueue(member: symbol, wake: () => void): void {
+		let queue = this.waiting.get(member);
+		if (!queue) {
+			queue = [];
+			this.waiting.set(member, queue);
+			this.turns.push(member);
+		}
+		queue.push(wake);
+		this.waiters++;
+	}
+
+	private leaveQueue(member: symbol, wake: () => void): void {
+		const queue = this.waiting.get(member) ?? [];
+		queue.splice(queue.indexOf(wake), 1);
+		this.waiters--;
+		if (queue.length === 0) this.forget(member);
+	}
+
+	private forget(member: symbol): void {
+		this.waiting.delete(member);
+		this.turns.splice(this.turns.indexOf(member), 1);
 	}
 
 	/** How the answer to a request sent at `sentAt` went: the budget follows it. */
@@ -119,7 +168,7 @@ export class RequestLimiter {
 			return;
 		}
 		// Grow only while the budget is what holds requests back.
-		if (this.active + this.queue.length < this.budget) return;
+		if (this.active + this.waiters < this.budget) return;
 		this.credit++;
 		if (this.slowStart || this.credit >= this.budget) {
 			this.allowed = Math.min(this.ceiling, this.budget + 1);
@@ -138,10 +187,17 @@ export class RequestLimiter {
 		this.cutAt = Date.now();
 	}
 
+	/** Wakes waiters while slots are free: one per execution in turn. */
 	private drain(): void {
-		while (this.queue.length > 0 && this.active < this.budget) {
+		while (this.waiters > 0 && this.active < this.budget) {
+			const member = this.turns.shift() as symbol;
+			const queue = this.waiting.get(member) as Array<() => void>;
+			const wake = queue.shift() as () => void;
+			this.waiters--;
+			if (queue.length > 0) this.turns.push(member);
+			else this.waiting.delete(member);
 			this.active++;
-			(this.queue.shift() as () => void)();
+			wake();
 		}
 	}
 }

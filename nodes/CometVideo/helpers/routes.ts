@@ -40,6 +40,8 @@ export interface VideoRoute {
 	callbackField?: string;
 	/** The route serves `/content` (CometAPI's proxied download); else only the job's link. */
 	contentRoute: boolean;
+	/** Where its answers keep the result link, in words (every place is read: helpers/job). */
+	linkPlace: string;
 	/** `progress` is a fraction (0–1), not a percentage. */
 	progressIsFraction?: boolean;
 }
@@ -51,6 +53,7 @@ const KLING_COMMON = {
 	apiFields: { seconds: 'duration' },
 	callbackField: 'callback_url',
 	contentRoute: false,
+	linkPlace: 'data.task_result.videos[0].url',
 } as const;
 
 function kling(action: 'text2video' | 'image2video' | 'omni-video', label: string): VideoRoute {
@@ -75,6 +78,7 @@ export const ROUTES: Record<RouteKey, VideoRoute> = {
 		promptField: 'prompt',
 		images: 'files',
 		contentRoute: true,
+		linkPlace: 'video_url or metadata.url',
 	},
 	grok: {
 		key: 'grok',
@@ -88,6 +92,7 @@ export const ROUTES: Record<RouteKey, VideoRoute> = {
 		numberFields: ['seconds'],
 		images: 'image-object',
 		contentRoute: false,
+		linkPlace: 'video.url',
 	},
 	'kling-text2video': kling('text2video', 'Kling Text to Video'),
 	'kling-image2video': kling('image2video', 'Kling Image to Video'),
@@ -106,6 +111,7 @@ export const ROUTES: Record<RouteKey, VideoRoute> = {
 		numberFields: ['seconds'],
 		images: 'prompt-image',
 		contentRoute: false,
+		linkPlace: 'output[0]',
 		progressIsFraction: true,
 	},
 };

@@ -8,6 +8,7 @@ import type { IDataObject, INode, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { jobOutcome, type VideoJob } from '../helpers/job';
+import type { VideoRoute } from '../helpers/routes';
 import type { Redactor } from '../helpers/redact';
 import { shorten } from '../helpers/redact';
 import { DEFAULT_BASE_URL } from './base-url';
@@ -375,14 +376,19 @@ export class Failures {
 		);
 	}
 
-	/** Result Link asked for, and the job carries none the node may fetch (`problem`: why not). */
-	noLink(call: CallContext, problem?: string): Error {
+	/**
+	 * The job carries no result link the node may fetch (`problem`: why not), and its route's
+	 * `/content` was not asked for (Result Link) or does not exist (the routes of their own).
+	 */
+	noLink(call: CallContext, route: VideoRoute, problem?: string): Error {
 		return this.errors.operation(
 			call,
 			problem
 				? `Could not ${call.action}: the job's result link is not fetched, because ${problem}`
-				: `Could not ${call.action}: the job has no result link (an http or https video_url or metadata.url)`,
-			'Set "Download From" (in Options) to Automatic or Content Route.',
+				: `Could not ${call.action}: the job has no result link (an http or https ${route.linkPlace})`,
+			route.contentRoute
+				? 'Set "Download From" (in Options) to Automatic or Content Route.'
+				: `${route.label} serves the file only by its link: retrieve the job to see what it carries.`,
 		);
 	}
 

@@ -14,7 +14,7 @@ import type {
 	IN8nHttpFullResponse,
 } from 'n8n-workflow';
 
-import { SlotWaitCancelled, type Answered, type RequestLimiter } from '../helpers/limiter';
+import { SlotWaitCancelled, type Answered, type LimiterSeat } from '../helpers/limiter';
 import type { Pause } from '../helpers/pause';
 import { settle } from '../helpers/settle';
 import { SLOT_WAIT, type CallContext, type Failures } from './errors';
@@ -269,7 +269,7 @@ export class Exchange {
 		private readonly credentials: ICredentialsDecrypted,
 		private readonly settings: TransportSettings,
 		private readonly pause: Pause,
-		private readonly limiter: RequestLimiter,
+		private readonly limiter: LimiterSeat,
 		private readonly failures: Failures,
 		/** Why a redirect's target is not followed, if it is not. */
 		private readonly redirectProblem: (target: URL, from: URL) => string | undefined,

@@ -143,8 +143,7 @@ export class CometApiClient {
 				{ description: check.hint },
 			);
 		}
-		const limiter = limiterFor(check.url, apiKey);
-		const release = limiter.join(settings.maxInFlight);
+		const seat = limiterFor(check.url, apiKey).join(settings.maxInFlight);
 		const redactor = new Redactor(apiKey);
 		return new CometApiClient(
 			ctx,
@@ -159,11 +158,11 @@ export class CometApiClient {
 					{ id: CREDENTIAL_TYPE, name: CREDENTIAL_TYPE, type: CREDENTIAL_TYPE, data: credentials },
 					settings,
 					pause,
-					limiter,
+					seat,
 					failures,
 					(target, from) => linkProblemFor(target, from, check.url, redactor),
 				),
-			release,
+			() => seat.leave(),
 			redactor,
 			() => balanceUrl(check.url, apiKey),
 		);
@@ -324,7 +323,7 @@ export class CometApiClient {
 		for (const route of routes) {
 			call = downloadCall(route, job.id, variant, itemIndex, earlier);
 			const url = route === 'link' ? link : this.contentUrl(job, variant, call);
-			if (!url) throw this.failures.noLink(call, linkRefused);
+			if (!url) throw this.failures.noLink(call, ROUTES[job.route], linkRefused);
 			const outcome: FileOutcome = await this.exchange.file(
 				call,
 				url,
