@@ -294,8 +294,13 @@ export function walk({
 					`${KLING.model}: inputs ${present.join(', ')}; labels ${labels.join(', ')}; Duration = ${durations.join(' | ')}; hidden: ${KLING.hides.filter((n) => !foreign.includes(n)).join(', ')}`,
 				);
 				await shot(`${KLING.model}-form`);
+				// Callback URL is already in view: bring it to the top, so Additional Fields shows below it.
 				const callback = await editor.visible(editor.parameter('callbackUrl'));
-				await callback?.scrollIntoView();
+				await callback?.evaluate((e) =>
+					(e as unknown as { scrollIntoView(options: object): void }).scrollIntoView({
+						block: 'start',
+					}),
+				);
 				await shot(`${KLING.model}-callback-and-additional-fields`);
 				const missing = [
 					...KLING.shows.filter((name) => !present.includes(name)),
