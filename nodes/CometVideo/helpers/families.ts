@@ -509,7 +509,11 @@ export const FAMILIES: Family[] = [
 				models: [{ id: 'kling-video-o1', name: 'Kling Omni (O1)', current: true }],
 				route: 'kling-omni-video',
 				fields: {
-					seconds: secondsRange(3, 10, 5),
+					seconds: {
+						...secondsRange(3, 10, 5),
+						description:
+							'3 to 10 s; its page allows only 5 or 10 for text to video and a first frame (other lengths are for editing)',
+					},
 					aspectRatio: { choices: choicesOf(['16:9', '9:16', '1:1']), default: '16:9' },
 					mode: KLING_MODE,
 				},
