@@ -169,6 +169,13 @@ describe('a download redirected to another host name carries no Authorization', 
 
 describe("a result link on the API's own origin", () => {
 	const linkDownload = () => H.contentDownload(VIDEO_ID, { downloadFrom: 'link' });
+	/** A finished job whose link on `origin` holds the key in its query. */
+	const finishedWithKeyedLink = (origin: string) =>
+		apiJob({
+			status: 'completed',
+			progress: 100,
+			video_url: `${origin}/files/${VIDEO_ID}.mp4?api_key=${H.API_KEY}`,
+		});
 
 	test('may carry the key, and is fetched with it (the key goes where it goes anyway)', async () => {
 		const server = getServer();
@@ -180,15 +187,7 @@ describe("a result link on the API's own origin", () => {
 				response.end(request.headers.authorization ? VIDEO : '');
 				return;
 			}
-			sendJson(
-				response,
-				200,
-				apiJob({
-					status: 'completed',
-					progress: 100,
-					video_url: `${server.url}/files/${VIDEO_ID}.mp4?api_key=${H.API_KEY}`,
-				}),
-			);
+			sendJson(response, 200, finishedWithKeyedLink(server.url));
 		});
 		const result = await runNode(linkDownload());
 
@@ -200,15 +199,7 @@ describe("a result link on the API's own origin", () => {
 	test('on another origin the same link is refused, and nothing is fetched from it', async () => {
 		const server = getServer();
 		server.answer((_request, response) =>
-			sendJson(
-				response,
-				200,
-				apiJob({
-					status: 'completed',
-					progress: 100,
-					video_url: `http://localhost:1/files/${VIDEO_ID}.mp4?api_key=${H.API_KEY}`,
-				}),
-			),
+			sendJson(response, 200, finishedWithKeyedLink('http://localhost:1')),
 		);
 		const result = await runNode(linkDownload());
 

@@ -317,6 +317,20 @@ export function checkWorld(run: WorldRun): Violation[] {
 			}
 		}
 
+		// status: reason fields on a job that has not failed are no error: an output item that did
+		// not fail carries no `error` (on a first item n8n would take it for a failed run).
+		if (world.own.chatter && ['absent', 'null'].includes(world.job.error)) {
+			for (const entry of execution.outputs.flat()) {
+				if (!isFailedItem(entry) && entry.json.error !== undefined) {
+					add(
+						'status',
+						exec,
+						`item ${pairedIndex(entry)} did not fail but carries error ${serialise(entry.json.error).slice(0, 120)}`,
+					);
+				}
+			}
+		}
+
 		// status: a job that reported a failure word ends the wait as a failure, not a timeout. Judged
 		// by what the server told (a job the timeout overtook before its failure word is no case).
 		if (world.node.wait) {

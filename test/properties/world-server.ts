@@ -16,6 +16,7 @@ import type { Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 
 import { encodeKey } from '../support/key-scan';
+import { sendJson } from '../support/send-json';
 import { loopbackCertificate } from './tls';
 import type { ApiRoute, CallKind, Fault, FileServe, World } from './world';
 import { API_ROUTES, ID_ONLY, outcomeOfWord, WORLD_KEY } from './world';
@@ -107,21 +108,6 @@ async function listen(handler: Parameters<typeof createServer>[1], tls = false):
 	});
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 	return { server, sockets, port: (server.address() as { port: number }).port };
-}
-
-function sendJson(
-	response: ServerResponse,
-	status: number,
-	value: unknown,
-	headers: Record<string, string> = {},
-): void {
-	const body = Buffer.from(JSON.stringify(value));
-	response.writeHead(status, {
-		'content-type': 'application/json',
-		'content-length': String(body.length),
-		...headers,
-	});
-	response.end(body);
 }
 
 const later = (ms: number, live: () => boolean, then: () => void) => {
@@ -260,6 +246,8 @@ export async function startWorldServer(world: World, key = WORLD_KEY): Promise<W
 		const link = outcome === 'done' ? jobLink(job) : undefined;
 		const routeLink = world.own.link === 'route' ? link : undefined;
 		const reason = outcome === 'failed' ? ownReason() : undefined;
+		// Text in a reason field of a job that has not failed says nothing about a failure.
+		const chatter = outcome !== 'failed' && world.own.chatter ? 'ok' : undefined;
 		let inner: Record<string, unknown>;
 		switch (job.route) {
 			case 'grok': {
@@ -302,7 +290,7 @@ export async function startWorldServer(world: World, key = WORLD_KEY): Promise<W
 				inner = {
 					task_id: job.id,
 					task_status: word,
-					...(reason ? { task_status_msg: reason } : {}),
+					...(reason || chatter ? { task_status_msg: reason ?? chatter } : {}),
 					task_info: {},
 					created_at: 1_773_366_840_306,
 					updated_at: 1_773_366_850_306,
@@ -332,7 +320,8 @@ export async function startWorldServer(world: World, key = WORLD_KEY): Promise<W
 				task_id: job.id,
 				action: 'VIDEO_GENERATION',
 				status: upper ? status : status.toLowerCase(),
-				fail_reason: reason ?? (world.own.link === 'fail-reason' ? (link ?? '') : ''),
+				fail_reason:
+					reason ?? (world.own.link === 'fail-reason' ? link : undefined) ?? chatter ?? '',
 				submit_time: 1_773_297_002,
 				start_time: 0,
 				finish_time: 0,

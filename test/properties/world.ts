@@ -187,6 +187,8 @@ export interface OwnAnswers {
 	notYetBody: 'envelope' | 'flat';
 	/** A failed job's reason in the route's field (and the wrapper's `fail_reason`): none, a sentence, or the key echoed (`echoForm`). */
 	reason: 'none' | 'given' | 'echo';
+	/** Reason fields on answers of jobs that have not failed (Kling's `task_status_msg`, the wrapper's `fail_reason` as text): no failure. */
+	chatter: boolean;
 }
 
 const PLAIN_OWN: OwnAnswers = {
@@ -198,6 +200,7 @@ const PLAIN_OWN: OwnAnswers = {
 	notYetStatus: 400,
 	notYetBody: 'envelope',
 	reason: 'none',
+	chatter: false,
 };
 
 const STATUS_PENDING = [
@@ -317,6 +320,7 @@ function ownArb(model: string): fc.Arbitrary<OwnAnswers> {
 		notYetStatus: fc.constantFrom(400, 404),
 		notYetBody: fc.constantFrom('envelope', 'flat'),
 		reason: fc.constantFrom('none', 'given', 'given', 'echo'),
+		chatter: fc.boolean(),
 	});
 }
 
@@ -337,16 +341,18 @@ const scheduleArb = fc.oneof(
 	{ weight: 2, arbitrary: fc.array(faultArb, { maxLength: 3 }) },
 );
 
+/** A file served as it should be: the start of every world's files, and of the odd ones' draw. */
+const CLEAN_FILE: FileServe = {
+	body: 'mp4',
+	type: 'video/mp4',
+	status: 200,
+	length: 'right',
+	encoding: 'none',
+	redirect: 'none',
+	drip: 'none',
+};
+
 function fileServeArb(): fc.Arbitrary<FileServe> {
-	const clean: FileServe = {
-		body: 'mp4',
-		type: 'video/mp4',
-		status: 200,
-		length: 'right',
-		encoding: 'none',
-		redirect: 'none',
-		drip: 'none',
-	};
 	const odd = fc.record<FileServe>({
 		body: fc.constantFrom('mp4', 'mp4', 'mp4', 'html', 'empty', 'json'),
 		type: fc.constantFrom(
@@ -370,7 +376,7 @@ function fileServeArb(): fc.Arbitrary<FileServe> {
 		),
 		drip: fc.constantFrom<FileServe['drip']>('none', 'none', 'none', 'headers', 'body'),
 	});
-	return fc.oneof({ weight: 2, arbitrary: fc.constant(clean) }, { weight: 3, arbitrary: odd });
+	return fc.oneof({ weight: 2, arbitrary: fc.constant(CLEAN_FILE) }, { weight: 3, arbitrary: odd });
 }
 
 export interface WorldLimits {
@@ -471,15 +477,6 @@ function worldFor(model: string, items: fc.Arbitrary<number>): fc.Arbitrary<Worl
 
 /** A plain world (all clean) to start examples from. */
 export function baseWorld(overrides: Partial<World> = {}): World {
-	const clean: FileServe = {
-		body: 'mp4',
-		type: 'video/mp4',
-		status: 200,
-		length: 'right',
-		encoding: 'none',
-		redirect: 'none',
-		drip: 'none',
-	};
 	return {
 		model: 'veo3.1-fast',
 		items: 1,
@@ -507,8 +504,8 @@ export function baseWorld(overrides: Partial<World> = {}): World {
 		},
 		imageUrls: 0,
 		own: PLAIN_OWN,
-		content: { ...clean, route: 'file' },
-		link: clean,
+		content: { ...CLEAN_FILE, route: 'file' },
+		link: CLEAN_FILE,
 		linkTls: false,
 		fileBytes: 1000,
 		faults: { create: [], poll: [], content: [], link: [] },

@@ -8,6 +8,10 @@ import type { Socket } from 'node:net';
 
 import { afterAll, beforeAll, beforeEach } from '@jest/globals';
 
+import { sendJson } from './send-json';
+
+export { sendJson };
+
 export interface SeenRequest {
 	method: string;
 	/** Path and query, as sent. */
@@ -118,21 +122,6 @@ export function raw(status: number, body: string | Buffer): Answer {
 		response.writeHead(status, { 'content-type': 'application/json' });
 		response.end(body);
 	};
-}
-
-export function sendJson(
-	response: ServerResponse,
-	status: number,
-	value: unknown,
-	headers: Record<string, string> = {},
-): void {
-	const body = Buffer.from(JSON.stringify(value));
-	response.writeHead(status, {
-		'content-type': 'application/json',
-		'content-length': String(body.length),
-		...headers,
-	});
-	response.end(body);
 }
 
 /**

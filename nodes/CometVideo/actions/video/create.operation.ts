@@ -412,6 +412,22 @@ function readFormFields(
 	return { fields, sent };
 }
 
+/**
+ * The body's fields besides the model and the images, in order, as the route names them: the
+ * prompt, the form's fields, the callback, then Additional Fields. (Dry Run shows these too.)
+ */
+function bodyFields(request: CreateRequest): Array<[field: string, value: ExtraValue]> {
+	const { route, callbackUrl } = request;
+	return [
+		[route.promptField, request.prompt],
+		...request.fields,
+		...(callbackUrl && route.callbackField
+			? [[route.callbackField, callbackUrl] as [string, string]]
+			: []),
+		...request.extra,
+	];
+}
+
 /** The body of one create, images read now: the request slot is free. */
 async function createBody(
 	ctx: IExecuteFunctions,
@@ -425,33 +441,19 @@ async function createBody(
 		)),
 		...request.imageUrls.map((url) => ({ url })),
 	];
-	const callback = request.callbackUrl && route.callbackField;
+	const fields: Array<[string, ExtraValue]> = [
+		[route.modelField, request.model],
+		...bodyFields(request),
+	];
 	if (route.images === 'files') {
-		const text = (field: string, value: unknown): MultipartPart => ({
-			field,
-			value: String(value),
-		});
 		return {
 			parts: [
-				text(route.modelField, request.model),
-				text(route.promptField, request.prompt),
-				...request.fields.map(([field, value]) => text(field, value)),
+				...fields.map(([field, value]): MultipartPart => ({ field, value: String(value) })),
 				...imageParts(images),
-				...(callback ? [text(callback, request.callbackUrl)] : []),
-				...request.extra.map(([field, value]) => text(field, value)),
 			],
 		};
 	}
-	return {
-		json: {
-			[route.modelField]: request.model,
-			[route.promptField]: request.prompt,
-			...Object.fromEntries(request.fields),
-			...imageJson(route.images, images),
-			...(callback ? { [callback]: request.callbackUrl } : {}),
-			...Object.fromEntries(request.extra),
-		},
-	};
+	return { json: { ...Object.fromEntries(fields), ...imageJson(route.images, images) } };
 }
 
 /**
@@ -558,14 +560,7 @@ export const create: VideoOperation<CreateRequest> = {
 					route: request.route.key,
 					request: `POST ${request.route.createPath}`,
 					model: request.model,
-					fields: Object.fromEntries([
-						[request.route.promptField, request.prompt],
-						...request.fields,
-						...(request.callbackUrl && request.route.callbackField
-							? [[request.route.callbackField, request.callbackUrl]]
-							: []),
-						...request.extra,
-					]),
+					fields: Object.fromEntries(bodyFields(request)),
 					imageCount: request.images.length + request.imageUrls.length,
 					...estimate,
 				},
