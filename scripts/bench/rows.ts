@@ -20,6 +20,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { constants as perfConstants, PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
@@ -154,6 +155,11 @@ export interface MemoryFigures {
 	peakRssMB: number;
 	/** Most V8 heap in use, sampled every 50 ms, MB. */
 	peakHeapMB: number;
+	/**
+	 * Most heap in use just after a full garbage collection, MB: what the run holds, without the
+	 * garbage V8 lets pile up between collections.
+	 */
+	liveHeapMB: number;
 	/** RSS just before the run, MB. */
 	startRssMB: number;
 	wallMs: number;
@@ -180,6 +186,8 @@ export interface RowResult {
 	sharedLimiter: 'yes' | 'no' | 'unknown';
 	samples: Sample[];
 	memory?: { node: MemoryFigures; noOp: MemoryFigures };
+	/** Row a: n8n-core's request helper alone, as many requests, same simulator (wall ms). */
+	helperFloorMs?: number;
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -283,9 +291,19 @@ async function measureMemory<T>(
 	}
 	const startRssMB = procStatus('VmRSS');
 	let peakHeap = process.memoryUsage().heapUsed;
+	let liveHeap = peakHeap;
 	const timer = setInterval(() => {
 		peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
 	}, 50);
+	const majorCollections = new PerformanceObserver((list) => {
+		for (const entry of list.getEntries()) {
+			const { kind } = (entry as unknown as { detail?: { kind?: number } }).detail ?? {};
+			if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) {
+				liveHeap = Math.max(liveHeap, process.memoryUsage().heapUsed);
+			}
+		}
+	});
+	majorCollections.observe({ entryTypes: ['gc'] });
 	const started = performance.now();
 	try {
 		const result = await work();
@@ -294,6 +312,7 @@ async function measureMemory<T>(
 		const figures = {
 			peakRssMB: procStatus('VmHWM'),
 			peakHeapMB: peakHeap / 1e6,
+			liveHeapMB: liveHeap / 1e6,
 			startRssMB,
 			wallMs,
 		};
@@ -301,6 +320,36 @@ async function measureMemory<T>(
 	} finally {
 		clearInterval(timer);
 	}
+}
+
+/**
+ * What n8n alone needs for `requests` requests: n8n-core's `httpRequest` (the helper every
+ * community node must use; a new agent and connection per request) GETting a job from the same
+ * simulator, 100 at once. A row's wall time cannot go below it on this machine.
+ */
+async function helperFloor(sim: SimulatorServer, requests: number): Promise<number> {
+	const { httpRequest } =
+		(await import('n8n-core/dist/execution-engine/node-execution-context/utils/request-helper-functions.js')) as {
+			httpRequest(options: object): Promise<unknown>;
+		};
+	let next = 0;
+	const started = performance.now();
+	await Promise.all(
+		Array.from({ length: 100 }, async () => {
+			while (next++ < requests) {
+				await httpRequest({
+					url: `${sim.url}/v1/videos/video_helper_floor`,
+					method: 'GET',
+					json: true,
+					headers: { Authorization: `Bearer ${sim.apiKey}` },
+					ignoreHttpStatusErrors: true,
+				});
+			}
+		}),
+	);
+	const wallMs = performance.now() - started;
+	log(`  n8n's request helper alone, ${requests} requests: ${s(wallMs)} s`);
+	return wallMs;
 }
 
 // --- one row -----------------------------------------------------------------------------------
@@ -419,6 +468,8 @@ export async function runRow(
 		);
 		const stats = await sim.call('stats');
 		const finalBudget = lastSeen;
+		const requests = stats.creates + stats.polls + stats.downloads + stats.other;
+		const helperFloorMs = spec.memory ? await helperFloor(sim, requests) : undefined;
 		const row: RowResult = {
 			spec,
 			packageDir,
@@ -430,7 +481,7 @@ export async function runRow(
 			completed: outcome.completed,
 			stored: outcome.stored,
 			stats,
-			requests: stats.creates + stats.polls + stats.downloads + stats.other,
+			requests,
 			rateLimited: stats.rateLimited,
 			peakBudget: num(limiter.stats?.peakBudget) ?? peakSeen,
 			finalBudget,
@@ -438,6 +489,7 @@ export async function runRow(
 			sharedLimiter: shared,
 			samples,
 			memory,
+			helperFloorMs,
 		};
 		log(
 			`  ${s(wallMs)} s (${(wallMs / 1000 / spec.jobSeconds).toFixed(1)}× job time), ${result.status}, ` +
@@ -486,7 +538,10 @@ export function rowsTable(rows: RowResult[], labelOf: (dir: string) => string): 
 			rowName(spec),
 			labelOf(row.packageDir),
 			row.status === 'success' ? s(row.wallMs) : `${s(row.wallMs)} (${row.status}: ${row.error})`,
-			`${(row.wallMs / 1000 / spec.jobSeconds).toFixed(1)}×`,
+			`${(row.wallMs / 1000 / spec.jobSeconds).toFixed(1)}×` +
+				(row.helperFloorMs
+					? ` (${(row.wallMs / row.helperFloorMs).toFixed(2)}× n8n's helper alone: ${s(row.helperFloorMs)} s)`
+					: ''),
 			`${per(row.requests)} (${per(st.creates)} + ${per(st.polls)} + ${per(st.downloads)})`,
 			`${dash(row.peakBudget)} / ${dash(row.finalBudget)}`,
 			`${row.rateLimited} (${percent} %)`,
@@ -513,6 +568,7 @@ export function memoryTable(rows: RowResult[], labelOf: (dir: string) => string)
 				mb(noOp.startRssMB),
 				mb(noOp.peakRssMB),
 				mb(noOp.peakHeapMB),
+				mb(noOp.liveHeapMB),
 				s(noOp.wallMs),
 				'',
 			],
@@ -521,8 +577,9 @@ export function memoryTable(rows: RowResult[], labelOf: (dir: string) => string)
 				mb(node.startRssMB),
 				mb(node.peakRssMB),
 				mb(node.peakHeapMB),
+				mb(node.liveHeapMB),
 				s(node.wallMs),
-				`+${mb(node.peakRssMB - noOp.peakRssMB)} MB RSS, +${mb(node.peakHeapMB - noOp.peakHeapMB)} MB heap`,
+				`+${mb(node.peakRssMB - noOp.peakRssMB)} MB RSS, +${mb(node.peakHeapMB - noOp.peakHeapMB)} MB heap, +${mb(node.liveHeapMB - noOp.liveHeapMB)} MB live heap`,
 			],
 		];
 	});
@@ -532,8 +589,9 @@ export function memoryTable(rows: RowResult[], labelOf: (dir: string) => string)
 			'RSS at start (MB)',
 			'peak RSS (MB)',
 			'peak heap used (MB)',
+			'live heap: most after a full GC (MB)',
 			'wall (s)',
-			'Comet Video above NoOp (peak)',
+			'Comet Video above NoOp (peak; live)',
 		],
 		body,
 	);
@@ -579,7 +637,7 @@ export function rowsSection(rows: RowResult[], options: RowOptions): string[] {
 		'',
 		rowsTable(rows, labelOf),
 		'',
-		"- Wall time of the whole execution (test.start → Comet Video) in the harness; ÷ job time = wall ÷ one job's duration. " +
+		"- Wall time of the whole execution (test.start → Comet Video) in the harness; ÷ job time = wall ÷ one job's duration; for row a also ÷ the wall time of n8n-core's request helper alone sending as many requests to the same simulator, 100 at once (the floor on this machine). " +
 			'Requests and 429s are counted by the simulator (its own process, a fresh one per row). ' +
 			'Budget: `.stats.peakBudget` of `limiterFor(sim.url, key)` / its `.budget` at the last sample while the execution ran, of the build under test (– where the build has none); ' +
 			'overloads: `.stats.overloads`, the 429/503 answers the limiter saw. Items failed: output items carrying an error. ' +
@@ -595,7 +653,7 @@ export function rowsSection(rows: RowResult[], options: RowOptions): string[] {
 			'',
 			memory,
 			'',
-			"- Each run after a forced garbage collection with the kernel's peak RSS reset (/proc/self/clear_refs); peak RSS is VmHWM at the end, heap is sampled every 50 ms. " +
+			"- Each run after a forced garbage collection with the kernel's peak RSS reset (/proc/self/clear_refs); peak RSS is VmHWM at the end, heap is sampled every 50 ms; live heap is the heap in use as each full garbage collection is reported (what the run holds; the peak adds the garbage V8 lets build up between collections, which follows the allocation rate of n8n's request helper). " +
 				"NoOp: the same items through a pass-through node (n8n's NoOp, re-declared: n8n-nodes-base is not installed). The simulator lives in another process.",
 		);
 	for (const row of rows.filter((r) => r.spec.path)) {

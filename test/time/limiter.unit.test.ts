@@ -136,3 +136,74 @@ describe('RequestLimiter: the adaptive budget', () => {
 		await finishAll();
 	});
 });
+
+/**
+ * Items start as the budget lets them in: an execution's items wait to start (holding nothing
+ * but their input) while a budget's worth of its started items still wait for their first slot;
+ * those first requests (creates) go ahead of the execution's other requests.
+ */
+describe('RequestLimiter: items start in turn', () => {
+	/** Runs `ticks` rounds of the microtask queue. */
+	const settleFor = async (ticks = 20) => {
+		for (let i = 0; i < ticks; i++) await Promise.resolve();
+	};
+
+	test('no more than a budget of started items wait for their first slot; a slot, or an item ending, lets the next in', async () => {
+		const seat = new RequestLimiter().join(100);
+		const held: Array<() => void> = [];
+		const hold = () => new Promise<void>((resolve) => held.push(resolve));
+		// Five items in flight (the starting budget), five started and queued behind them.
+		for (let i = 0; i < 10; i++) {
+			await seat.admit(running, i);
+			void seat.run(running, hold, i);
+		}
+		let admitted = false;
+		const next = seat.admit(running, 10).then(() => (admitted = true));
+		await settleFor();
+		expect(admitted).toBe(false);
+		// An item that ends without a request (say, a dry run) makes room as a slot does.
+		seat.ended(9);
+		await settleFor();
+		expect(admitted).toBe(true);
+		await next;
+		(held.shift() as () => void)();
+		await settleFor();
+		expect(held).toHaveLength(5);
+		seat.leave();
+	});
+
+	test('a cancelled execution stops waiting to start items (their requests then refuse)', async () => {
+		const cancel = new AbortController();
+		const pause = new Pause(cancel.signal);
+		const seat = new RequestLimiter().join(1);
+		await seat.admit(pause, 0);
+		const first = seat.run(pause, () => new Promise<void>(() => undefined), 0);
+		await seat.admit(pause, 1);
+		const queued = seat.run(pause, async () => 'never', 1);
+		const waiting = seat.admit(pause, 2);
+		cancel.abort();
+		await expect(waiting).resolves.toBeUndefined();
+		await expect(queued).rejects.toBeInstanceOf(SlotWaitCancelled);
+		void first;
+		seat.leave();
+	});
+
+	test("an item's first request goes ahead of the execution's other waiting requests", async () => {
+		const seat = new RequestLimiter().join(1);
+		const order: string[] = [];
+		let finishFirst = () => undefined as void;
+		await seat.admit(running, 0);
+		const busy = seat.run(
+			running,
+			() => new Promise<void>((resolve) => (finishFirst = resolve)),
+			0,
+		);
+		const poll = seat.run(running, async () => void order.push('poll of item 0'), 0);
+		await seat.admit(running, 1);
+		const create = seat.run(running, async () => void order.push('create of item 1'), 1);
+		finishFirst();
+		await Promise.all([busy, poll, create]);
+		expect(order).toEqual(['create of item 1', 'poll of item 0']);
+		seat.leave();
+	});
+});

@@ -35,6 +35,9 @@ export interface JobArrival {
 	createdNow?: boolean;
 }
 
+/** A wait for other jobs' pace shorter than this is not worth a sleep of its own. */
+const MIN_EXTRA_WAIT_MS = 50;
+
 /** For this long after its create, a route may not know a job yet (see transport/retry). */
 const FRESH_JOB_MS = 60_000;
 
@@ -79,6 +82,7 @@ async function waitForJob(
 	const { errors, redactor } = run.api;
 	const call = { itemIndex, jobId: job.id };
 	const startedAt = Date.now();
+	const paceKey = `${job.route} ${job.model ?? ''}`;
 	let previous = sampleOf(job, startedAt);
 	let latest = previous;
 	for (let polls = 0; ; polls++) {
@@ -105,10 +109,19 @@ async function waitForJob(
 				HINTS.retrieveLater(job.id),
 			);
 		}
+		const ownPace = serverDelayMs !== undefined || latest.progress > previous.progress;
 		try {
 			await run.pause.for(
 				Math.min(nextPollDelay(settings, polls, previous, latest, serverDelayMs), remainingMs),
 			);
+			// Without a rate of its own, the job waits as long as its model's jobs take here: other
+			// jobs may have shown that while it slept.
+			for (;;) {
+				const more = ownPace ? 0 : run.pace.waitBeforePoll(paceKey, Date.now() - startedAt);
+				const left = settings.timeoutMs - (Date.now() - startedAt);
+				if (more < MIN_EXTRA_WAIT_MS || left <= 0) break;
+				await run.pause.for(Math.min(more, left, settings.maxPollIntervalMs));
+			}
 		} catch {
 			throw errors.operation(
 				call,
@@ -125,6 +138,7 @@ async function waitForJob(
 		else if (!jobNotKnownYet(polled.error)) throw polled.error;
 		previous = latest;
 		latest = sampleOf(job, Date.now());
+		run.pace.learn(paceKey, latest.at - startedAt, job.progress);
 	}
 }
 

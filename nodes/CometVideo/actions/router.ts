@@ -1,6 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import { JobPace } from '../helpers/pace';
 import { Pause } from '../helpers/pause';
 import { settle, type Settled } from '../helpers/settle';
 import type { Redactor } from '../helpers/redact';
@@ -34,21 +35,14 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const pause = new Pause(this.getExecutionCancelSignal?.());
 	const api = await CometApiClient.connect(this, readExecutionSettings(this).transport, pause);
 	const creates = CreateRecord.of(this);
-	const run: RunContext = { ctx: this, api, pause, creates };
+	const run: RunContext = { ctx: this, api, pause, creates, pace: new JobPace() };
 	let results: Array<Settled<INodeExecutionData>>;
 	try {
 		const batch = await settle(async () => await operation.checkBatch?.(run, requests));
 		if (!batch.ok && !continueOnFail) throw batch.error;
 		// Refused whole: under "Continue", every item that was ready carries the refusal.
-		results = await Promise.all(
-			requests.map(async (request, i) =>
-				!request.ok
-					? request
-					: !batch.ok
-						? { ok: false as const, error: batch.error }
-						: await settle(async () => await operation.execute(run, request.value, i)),
-			),
-		);
+		if (!batch.ok) results = requests.map((request) => (request.ok ? batch : request));
+		else results = await Promise.all(await startInTurn(run, requests, operation));
 	} finally {
 		api.release();
 	}
@@ -57,6 +51,28 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	if (failed !== -1 && !continueOnFail) throw withOtherJobs(results, failed);
 	const errorOutput = this.getNode().onError === 'continueErrorOutput';
 	return [results.map((result, i) => outputItem(result, i, api.redactor, errorOutput))];
+}
+
+/**
+ * Starts the ready items as the key's request budget lets them in (LimiterSeat.admit): an item
+ * not started yet holds only its prepared input, however many wait.
+ */
+async function startInTurn<Request>(
+	run: RunContext,
+	requests: Array<Settled<Request>>,
+	operation: VideoOperation<Request>,
+): Promise<Array<Promise<Settled<INodeExecutionData>>>> {
+	const running: Array<Promise<Settled<INodeExecutionData>>> = [];
+	for (const [itemIndex, request] of requests.entries()) {
+		if (!request.ok) {
+			running.push(Promise.resolve(request));
+			continue;
+		}
+		await run.api.admit(run.pause, itemIndex);
+		const item = settle(() => operation.execute(run, request.value, itemIndex));
+		running.push(item.finally(() => run.api.itemEnded(itemIndex)));
+	}
+	return running;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
+import type { JobPace } from '../helpers/pace';
 import type { Pause } from '../helpers/pause';
 import type { Settled } from '../helpers/settle';
 import type { CometApiClient } from '../transport';
@@ -12,6 +13,8 @@ export interface RunContext {
 	pause: Pause;
 	/** What earlier tries of this run (n8n's Retry On Fail) created, per item. */
 	creates: CreateRecord;
+	/** How long this execution's jobs take, per model, from their polls. */
+	pace: JobPace;
 }
 
 /**

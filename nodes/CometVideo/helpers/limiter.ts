@@ -21,9 +21,31 @@ export type Answered = { overloaded: true } | { overloaded: false; latencyMs?: n
 
 /** One execution's place at a key's limiter. */
 export interface LimiterSeat {
-	run<T>(cancel: Cancellation, task: (sentAt: number) => Promise<T>): Promise<T>;
+	/** Runs `task` in a request slot; `itemIndex`: the item it is for, where it is one's. */
+	run<T>(
+		cancel: Cancellation,
+		task: (sentAt: number) => Promise<T>,
+		itemIndex?: number,
+	): Promise<T>;
 	answered(sentAt: number, answer: Answered): void;
+	/**
+	 * Resolves when the execution may start item `itemIndex`: once fewer than a budget's worth of
+	 * the items it started are still waiting for their first request slot (at once when cancelled;
+	 * the item's request then finds that out). An item not started holds nothing but its input,
+	 * so ten thousand items do not wait as ten thousand suspended requests.
+	 */
+	admit(cancel: Cancellation, itemIndex: number): Promise<void>;
+	/** Item `itemIndex` ended (whether or not it sent anything): it no longer waits to start. */
+	ended(itemIndex: number): void;
 	leave(): void;
+}
+
+/** One execution at the limiter: its ceiling, and the items it started that wait for a slot. */
+interface Member {
+	ceiling: number;
+	starting: Set<number>;
+	/** Wakes the execution's wait in `admit`, if it waits. */
+	wakeAdmit?: () => void;
 }
 
 /**
@@ -40,14 +62,23 @@ export interface LimiterSeat {
 export class RequestLimiter {
 	private active = 0;
 
-	/** Each execution's waiters, in arrival order; `turns`: executions with waiters, in turn. */
-	private readonly waiting = new Map<symbol, Array<() => void>>();
+	/**
+	 * Each execution's waiters in arrival order, items' first requests (`first`: a create) ahead
+	 * of the others (polls, files), so every job starts as early as the budget allows and its
+	 * generation time passes while the others' requests go; `turns`: executions with waiters, in turn.
+	 */
+	private readonly waiting = new Map<
+		symbol,
+		{ first: Array<() => void>; rest: Array<() => void> }
+	>();
 
 	private readonly turns: symbol[] = [];
 
 	private waiters = 0;
 
-	private readonly members = new Map<symbol, number>();
+	private readonly members = new Map<symbol, Member>();
+
+	private lowestCeiling = 1;
 
 	private allowed = START_BUDGET;
 
@@ -73,21 +104,51 @@ export class RequestLimiter {
 	 */
 	join(maxInFlight: number): LimiterSeat {
 		const member = Symbol('execution');
-		this.members.set(member, Math.max(1, maxInFlight));
+		const state: Member = { ceiling: Math.max(1, maxInFlight), starting: new Set() };
+		this.members.set(member, state);
+		this.updateCeiling();
 		return {
-			run: async (cancel, task) => await this.run(member, cancel, task),
+			run: (cancel, task, itemIndex) => this.run(member, cancel, task, itemIndex),
 			answered: (sentAt, answer) => this.answered(sentAt, answer),
+			admit: (cancel, itemIndex) => this.admit(state, cancel, itemIndex),
+			ended: (itemIndex) => this.started(state, itemIndex),
 			leave: () => {
 				this.members.delete(member);
+				this.updateCeiling();
 				this.drain();
 				if (this.members.size === 0 && this.active === 0) this.onIdle();
 			},
 		};
 	}
 
-	/** The smallest Max Requests in Flight of the executions running. */
+	private updateCeiling(): void {
+		let lowest = Infinity;
+		for (const { ceiling } of this.members.values()) lowest = Math.min(lowest, ceiling);
+		this.lowestCeiling = lowest === Infinity ? 1 : lowest;
+	}
+
+	/** The smallest Max Requests in Flight of the executions running (1 with none). */
 	get ceiling(): number {
-		return this.members.size === 0 ? 1 : Math.min(...this.members.values());
+		return this.lowestCeiling;
+	}
+
+	private async admit(state: Member, cancel: Cancellation, itemIndex: number): Promise<void> {
+		while (state.starting.size >= this.budget && !cancel.isCancelled) {
+			await new Promise<void>((resolve) => {
+				const unsubscribe = cancel.subscribe(() => state.wakeAdmit?.());
+				state.wakeAdmit = () => {
+					state.wakeAdmit = undefined;
+					unsubscribe();
+					resolve();
+				};
+			});
+		}
+		state.starting.add(itemIndex);
+	}
+
+	/** Item `itemIndex` got its first slot, or ended: room for the next item to start. */
+	private started(state: Member, itemIndex: number): void {
+		if (state.starting.delete(itemIndex)) state.wakeAdmit?.();
 	}
 
 	/** How many requests may be in flight now. */
@@ -104,8 +165,11 @@ export class RequestLimiter {
 		member: symbol,
 		cancel: Cancellation,
 		task: (sentAt: number) => Promise<T>,
+		itemIndex: number | undefined,
 	): Promise<T> {
+		const state = this.members.get(member);
 		if (this.active >= this.budget || this.waiters > 0) {
+			const first = itemIndex !== undefined && state?.starting.has(itemIndex) === true;
 			// The slot is counted for us by drain() before we are woken.
 			await new Promise<void>((resolve, reject) => {
 				if (cancel.isCancelled) return reject(new SlotWaitCancelled());
@@ -117,11 +181,12 @@ export class RequestLimiter {
 					unsubscribe();
 					resolve();
 				};
-				this.enqueue(member, wake);
+				this.enqueue(member, wake, first);
 			});
 		} else {
 			this.active++;
 		}
+		if (state && itemIndex !== undefined) this.started(state, itemIndex);
 		try {
 			return await task(Date.now());
 		} finally {
@@ -130,22 +195,25 @@ export class RequestLimiter {
 		}
 	}
 
-	private enqueue(member: symbol, wake: () => void): void {
+	private enqueue(member: symbol, wake: () => void, first: boolean): void {
 		let queue = this.waiting.get(member);
 		if (!queue) {
-			queue = [];
+			queue = { first: [], rest: [] };
 			this.waiting.set(member, queue);
 			this.turns.push(member);
 		}
-		queue.push(wake);
+		(first ? queue.first : queue.rest).push(wake);
 		this.waiters++;
 	}
 
 	private leaveQueue(member: symbol, wake: () => void): void {
-		const queue = this.waiting.get(member) ?? [];
-		queue.splice(queue.indexOf(wake), 1);
+		const queue = this.waiting.get(member) ?? { first: [], rest: [] };
+		for (const line of [queue.first, queue.rest]) {
+			const at = line.indexOf(wake);
+			if (at !== -1) line.splice(at, 1);
+		}
 		this.waiters--;
-		if (queue.length === 0) this.forget(member);
+		if (queue.first.length + queue.rest.length === 0) this.forget(member);
 	}
 
 	private forget(member: symbol): void {
@@ -173,6 +241,8 @@ export class RequestLimiter {
 		if (this.slowStart || this.credit >= this.budget) {
 			this.allowed = Math.min(this.ceiling, this.budget + 1);
 			this.credit = 0;
+			// A larger budget lets each execution start more items.
+			for (const state of this.members.values()) state.wakeAdmit?.();
 		}
 		this.stats.peakBudget = Math.max(this.stats.peakBudget, this.budget);
 		this.drain();
@@ -191,10 +261,13 @@ export class RequestLimiter {
 	private drain(): void {
 		while (this.waiters > 0 && this.active < this.budget) {
 			const member = this.turns.shift() as symbol;
-			const queue = this.waiting.get(member) as Array<() => void>;
-			const wake = queue.shift() as () => void;
+			const queue = this.waiting.get(member) as {
+				first: Array<() => void>;
+				rest: Array<() => void>;
+			};
+			const wake = (queue.first.shift() ?? queue.rest.shift()) as () => void;
 			this.waiters--;
-			if (queue.length > 0) this.turns.push(member);
+			if (queue.first.length + queue.rest.length > 0) this.turns.push(member);
 			else this.waiting.delete(member);
 			this.active++;
 			wake();

@@ -374,7 +374,7 @@ export class Exchange {
 	 */
 	private async inSlot<T>(call: CallContext, attempt: () => Promise<T>): Promise<T> {
 		for (let attempts = 1; ; attempts++) {
-			const outcome = await settle(async () => await this.limiter.run(this.pause, attempt));
+			const outcome = await settle(() => this.limiter.run(this.pause, attempt, call.itemIndex));
 			if (outcome.ok) return outcome.value;
 			const fault = this.faultOf(outcome.error, call);
 			if (!fault) throw this.failures.errors.wrap(outcome.error, call.itemIndex);

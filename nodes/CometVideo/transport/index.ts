@@ -14,10 +14,10 @@ import { NodeOperationError } from 'n8n-workflow';
 import { readBalance, type Balance } from '../helpers/balance';
 import { deliveryOf } from '../helpers/families';
 import { isJobId, jobOutcome, normalizeJob, type VideoJob } from '../helpers/job';
-import { limiterFor } from '../helpers/limiter';
+import { limiterFor, type LimiterSeat } from '../helpers/limiter';
 import { encodeMultipart, type MultipartPart } from '../helpers/multipart';
 import { ROUTES, type VideoRoute } from '../helpers/routes';
-import type { Pause } from '../helpers/pause';
+import type { Cancellation, Pause } from '../helpers/pause';
 import { Redactor } from '../helpers/redact';
 import { checkBaseUrl, DEFAULT_BASE_URL } from './base-url';
 import {
@@ -112,7 +112,7 @@ export class CometApiClient {
 		private readonly baseUrl: string,
 		private readonly settings: TransportSettings,
 		exchange: (failures: Failures) => Exchange,
-		readonly release: () => void,
+		private readonly seat: LimiterSeat,
 		redactor: Redactor,
 		/** The balance route's URL: it carries the key in its query, so it is made only when sent. */
 		private readonly balanceUrl: () => string,
@@ -162,10 +162,25 @@ export class CometApiClient {
 					failures,
 					(target, from) => linkProblemFor(target, from, check.url, redactor),
 				),
-			() => seat.leave(),
+			seat,
 			redactor,
 			() => balanceUrl(check.url, apiKey),
 		);
+	}
+
+	/** Leaves the key's request budget: the execution ended. */
+	release(): void {
+		this.seat.leave();
+	}
+
+	/** Resolves when item `itemIndex` may start: see LimiterSeat.admit. */
+	async admit(cancel: Cancellation, itemIndex: number): Promise<void> {
+		await this.seat.admit(cancel, itemIndex);
+	}
+
+	/** Item `itemIndex` ended: room for the next to start. */
+	itemEnded(itemIndex: number): void {
+		this.seat.ended(itemIndex);
 	}
 
 	get redactor(): Redactor {
