@@ -130,9 +130,7 @@ async function waitForJob(
 			);
 		}
 		const freshJob = createdNow && Date.now() - startedAt < FRESH_JOB_MS;
-		const polled = await settle(
-			async () => await run.api.retrieveVideo(job, itemIndex, { freshJob }),
-		);
+		const polled = await settle(() => run.api.retrieveVideo(job, itemIndex, { freshJob }));
 		if (polled.ok) ({ job, serverDelayMs } = polled.value);
 		// The route does not know the job it just made yet: still waiting, as it was.
 		else if (!jobNotKnownYet(polled.error)) throw polled.error;

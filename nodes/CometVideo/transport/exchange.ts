@@ -281,12 +281,13 @@ export class Exchange {
 	 * false: an absolute URL that carries its own authorisation (the balance route's `key`), sent
 	 * without the credential's header.
 	 */
-	async json(
+	json(
 		call: CallContext,
 		options: () => Promise<IHttpRequestOptions>,
 		{ authenticated = true }: { authenticated?: boolean } = {},
 	): Promise<{ json: IDataObject; headers: IDataObject }> {
-		return await this.inSlot(call, async () => {
+		// Not awaited here: a waiting request keeps one suspended frame fewer.
+		return this.inSlot(call, async () => {
 			const request = await options();
 			const sentAt = Date.now();
 			return await this.attempt(call, this.settings.requestTimeoutMs, async (signal) => {
@@ -383,7 +384,7 @@ export class Exchange {
 				throw this.failures.word(fault, decision, attempts, call);
 			}
 			const delay = fault.facts.retryAfterMs ?? backoffMs(attempts, this.settings.retryBaseDelayMs);
-			const paused = await settle(async () => await this.pause.for(delay));
+			const paused = await settle(() => this.pause.for(delay));
 			if (!paused.ok) {
 				const cancelled = new Fault({
 					kind: 'cancelled-waiting',
@@ -418,7 +419,7 @@ export class Exchange {
 		// the global timers) that does not keep n8n's process alive.
 		const deadline = deadlineMs === undefined ? undefined : AbortSignal.timeout(deadlineMs);
 		const signal = deadline ? AbortSignal.any([request.signal, deadline]) : request.signal;
-		const outcome = await settle(async () => await run(signal));
+		const outcome = await settle(() => run(signal));
 		untrack();
 		if (outcome.ok) return outcome.value;
 		throw this.attemptFault(outcome.error, call, deadline?.aborted ? deadlineMs : undefined);
