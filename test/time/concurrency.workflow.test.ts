@@ -209,6 +209,66 @@ describe('polling', () => {
 		for (const gap of gaps(retrieves)) expect(gap).toBeLessThan(1800);
 	});
 
+	/** Each job's polls (retrieves of its path), in order, beside its create. */
+	function pollsByJob(sim: ReturnType<typeof getSim>) {
+		const retrieves = requestsTo(sim, 'retrieve');
+		return [...sim.jobs.keys()].map((id) => ({
+			createdAt: jobOf(sim, id).createdAt,
+			polls: retrieves.filter((request) => request.path.endsWith(`/${id}`)),
+		}));
+	}
+
+	test("a batch of like jobs: once the execution's earlier jobs show how long they take, later ones are polled once", async () => {
+		const sim = getSim();
+		// Two in flight through a 250 ms API: the creates spread over about 2 s, so the later
+		// jobs start after the first ones' first polls have shown the pace.
+		sim.configure({ jobDurationMs: 3000, latencyMs: 250 });
+		const prompts = Array.from({ length: 16 }, (_, i) => `Scene ${i}`);
+		const result = await runVideoNode(
+			sim,
+			createParams({
+				prompt: '={{ $json.prompt }}',
+				downloadWhenComplete: false,
+				options: { maxInFlight: 2, pollIntervalSeconds: 10 },
+			}),
+			{ items: itemsWithPrompts(prompts) },
+		);
+		sim.configure({ latencyMs: 0 });
+
+		expect(result.status).toBe('success');
+		const jobs = pollsByJob(sim);
+		expect(jobs).toHaveLength(16);
+		const firstPollAnswered = Math.min(...jobs.map((job) => job.polls[0].at)) + 250;
+		// Jobs whose first poll came due (2 s after their create) after the pace was known.
+		const later = jobs.filter((job) => job.createdAt + 2000 > firstPollAnswered + 200);
+		expect(later.length).toBeGreaterThanOrEqual(4);
+		for (const job of later) expect(job.polls).toHaveLength(1);
+		for (const item of result.items) expect(item.json).toMatchObject({ status: 'completed' });
+	});
+
+	test('the learned pace never stretches a gap between polls past Poll Interval', async () => {
+		const sim = getSim();
+		sim.configure({ jobDurationMs: 4000, latencyMs: 250 });
+		const prompts = Array.from({ length: 8 }, (_, i) => `Scene ${i}`);
+		const result = await runVideoNode(
+			sim,
+			createParams({
+				prompt: '={{ $json.prompt }}',
+				downloadWhenComplete: false,
+				options: { maxInFlight: 2, pollIntervalSeconds: 1 },
+			}),
+			{ items: itemsWithPrompts(prompts) },
+		);
+		sim.configure({ latencyMs: 0 });
+
+		expect(result.status).toBe('success');
+		for (const job of pollsByJob(sim)) {
+			// 1 s, the create's and the poll's 250 ms answers, and room for a busy machine.
+			expect(job.polls[0].at - job.createdAt).toBeLessThan(1900);
+			for (const gap of gaps(job.polls)) expect(gap).toBeLessThan(1900);
+		}
+	});
+
 	test('without a hint, a job that reports progress is not polled more than needed', async () => {
 		const sim = getSim();
 		const jobMs = 2500;

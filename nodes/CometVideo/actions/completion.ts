@@ -114,13 +114,18 @@ async function waitForJob(
 			await run.pause.for(
 				Math.min(nextPollDelay(settings, polls, previous, latest, serverDelayMs), remainingMs),
 			);
-			// Without a rate of its own, the job waits as long as its model's jobs take here: other
-			// jobs may have shown that while it slept.
+			// Without a rate of its own, the job waits as long as its model's jobs take here (other
+			// jobs may have shown that while it slept), but never longer than the longest gap
+			// between two polls that the settings allow.
 			for (;;) {
-				const more = ownPace ? 0 : run.pace.waitBeforePoll(paceKey, Date.now() - startedAt);
-				const left = settings.timeoutMs - (Date.now() - startedAt);
-				if (more < MIN_EXTRA_WAIT_MS || left <= 0) break;
-				await run.pause.for(Math.min(more, left, settings.maxPollIntervalMs));
+				const now = Date.now();
+				const more = Math.min(
+					ownPace ? 0 : run.pace.waitBeforePoll(paceKey, now - startedAt),
+					settings.timeoutMs - (now - startedAt),
+					settings.maxPollIntervalMs - (now - latest.at),
+				);
+				if (more < MIN_EXTRA_WAIT_MS) break;
+				await run.pause.for(more);
 			}
 		} catch {
 			throw errors.operation(

@@ -116,7 +116,7 @@ export const optionsProperty: INodeProperties = {
 			typeOptions: { minValue: 1, maxValue: 3600 },
 			default: 10,
 			description:
-				'The longest gap between two status checks of a job, also when CometAPI asks for a longer one. Jobs that report progress are checked about when they should finish; others first after 2 s, then at growing gaps up to this.',
+				'The longest gap between two status checks of a job, also when CometAPI asks for a longer one. Jobs that report progress are checked about when they should finish, as are jobs of a model whose earlier jobs in this execution showed how long they take; others first after 2 s, then at growing gaps up to this.',
 		},
 		{
 			displayName: 'Price Overrides (USD per Second)',
