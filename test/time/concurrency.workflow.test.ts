@@ -218,51 +218,41 @@ describe('polling', () => {
 		}));
 	}
 
-	test("a batch of like jobs: once the execution's earlier jobs show how long they take, later ones are polled once", async () => {
+	/**
+	 * `count` like jobs of `jobMs` through a 250 ms API, two in flight, no download: the creates
+	 * spread over about count / 8 seconds, so later jobs start after the first ones' first polls.
+	 */
+	async function runLikeBatch(count: number, jobMs: number, pollIntervalSeconds: number) {
 		const sim = getSim();
-		// Two in flight through a 250 ms API: the creates spread over about 2 s, so the later
-		// jobs start after the first ones' first polls have shown the pace.
-		sim.configure({ jobDurationMs: 3000, latencyMs: 250 });
-		const prompts = Array.from({ length: 16 }, (_, i) => `Scene ${i}`);
+		sim.configure({ jobDurationMs: jobMs, latencyMs: 250 });
+		const prompts = Array.from({ length: count }, (_, i) => `Scene ${i}`);
 		const result = await runVideoNode(
 			sim,
 			createParams({
 				prompt: '={{ $json.prompt }}',
 				downloadWhenComplete: false,
-				options: { maxInFlight: 2, pollIntervalSeconds: 10 },
+				options: { maxInFlight: 2, pollIntervalSeconds },
 			}),
 			{ items: itemsWithPrompts(prompts) },
 		);
 		sim.configure({ latencyMs: 0 });
-
 		expect(result.status).toBe('success');
-		const jobs = pollsByJob(sim);
+		for (const item of result.items) expect(item.json).toMatchObject({ status: 'completed' });
+		return pollsByJob(sim);
+	}
+
+	test("a batch of like jobs: once the execution's earlier jobs show how long they take, later ones are polled once", async () => {
+		const jobs = await runLikeBatch(16, 3000, 10);
 		expect(jobs).toHaveLength(16);
 		const firstPollAnswered = Math.min(...jobs.map((job) => job.polls[0].at)) + 250;
 		// Jobs whose first poll came due (2 s after their create) after the pace was known.
 		const later = jobs.filter((job) => job.createdAt + 2000 > firstPollAnswered + 200);
 		expect(later.length).toBeGreaterThanOrEqual(4);
 		for (const job of later) expect(job.polls).toHaveLength(1);
-		for (const item of result.items) expect(item.json).toMatchObject({ status: 'completed' });
 	});
 
 	test('the learned pace never stretches a gap between polls past Poll Interval', async () => {
-		const sim = getSim();
-		sim.configure({ jobDurationMs: 4000, latencyMs: 250 });
-		const prompts = Array.from({ length: 8 }, (_, i) => `Scene ${i}`);
-		const result = await runVideoNode(
-			sim,
-			createParams({
-				prompt: '={{ $json.prompt }}',
-				downloadWhenComplete: false,
-				options: { maxInFlight: 2, pollIntervalSeconds: 1 },
-			}),
-			{ items: itemsWithPrompts(prompts) },
-		);
-		sim.configure({ latencyMs: 0 });
-
-		expect(result.status).toBe('success');
-		for (const job of pollsByJob(sim)) {
+		for (const job of await runLikeBatch(8, 4000, 1)) {
 			// 1 s, the create's and the poll's 250 ms answers, and room for a busy machine.
 			expect(job.polls[0].at - job.createdAt).toBeLessThan(1900);
 			for (const gap of gaps(job.polls)) expect(gap).toBeLessThan(1900);
