@@ -40,6 +40,12 @@ export interface LimiterSeat {
 	leave(): void;
 }
 
+/** One execution's waiters: items' first requests (creates) ahead of the others. */
+interface Waiters {
+	first: Array<() => void>;
+	rest: Array<() => void>;
+}
+
 /** One execution at the limiter: its ceiling, and the items it started that wait for a slot. */
 interface Member {
 	ceiling: number;
@@ -67,10 +73,7 @@ export class RequestLimiter {
 	 * of the others (polls, files), so every job starts as early as the budget allows and its
 	 * generation time passes while the others' requests go; `turns`: executions with waiters, in turn.
 	 */
-	private readonly waiting = new Map<
-		symbol,
-		{ first: Array<() => void>; rest: Array<() => void> }
-	>();
+	private readonly waiting = new Map<symbol, Waiters>();
 
 	private readonly turns: symbol[] = [];
 
@@ -261,10 +264,7 @@ export class RequestLimiter {
 	private drain(): void {
 		while (this.waiters > 0 && this.active < this.budget) {
 			const member = this.turns.shift() as symbol;
-			const queue = this.waiting.get(member) as {
-				first: Array<() => void>;
-				rest: Array<() => void>;
-			};
+			const queue = this.waiting.get(member) as Waiters;
 			const wake = (queue.first.shift() ?? queue.rest.shift()) as () => void;
 			this.waiters--;
 			if (queue.first.length + queue.rest.length > 0) this.turns.push(member);
