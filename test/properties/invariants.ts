@@ -9,7 +9,12 @@ import type { INodeExecutionData } from 'n8n-workflow';
 
 import { findKey } from '../support/key-scan';
 import { serialise } from '../support/serialise';
-import { quietLimitMs, type ExecutionObservation, type WorldRun } from './run-world';
+import {
+	POLL_INTERVAL_SECONDS,
+	quietLimitMs,
+	type ExecutionObservation,
+	type WorldRun,
+} from './run-world';
 import {
 	API_ROUTES,
 	lastOutcome,
@@ -42,6 +47,9 @@ export interface Violation {
 export function describeViolations(violations: Violation[]): string {
 	return violations.map((v) => `  [${v.invariant}] (execution ${v.exec}) ${v.detail}`).join('\n');
 }
+
+/** Poll Interval, and room for a busy machine (slot waits, two worlds at once). */
+const POLL_GAP_BOUND_MS = POLL_INTERVAL_SECONDS * 1000 + 900;
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
@@ -186,6 +194,27 @@ export function checkWorld(run: WorldRun): Violation[] {
 
 		if (!main || !result) continue;
 		const stopped = result.status !== 'success';
+
+		// time: no gap between two polls of a job is longer than Poll Interval allows, where nothing
+		// else may stretch it (no faults, no task_not_exist, the earlier poll answered), however
+		// the node schedules them (a job's own rate, a server's hint, its model's learned pace)
+		if (world.node.wait && world.own.notYet === 0 && noFaults(world)) {
+			for (const job of server.jobs.filter((created) => created.exec === exec)) {
+				const polls = server.requests.filter(
+					(request) => request.job === job.id && request.kind === 'poll',
+				);
+				for (const [i, poll] of polls.slice(1).entries()) {
+					const gap = poll.at - polls[i].at;
+					if (polls[i].answer === 'ok' && gap > POLL_GAP_BOUND_MS) {
+						add(
+							'time',
+							exec,
+							`job ${job.id} (item ${job.item}) was polled ${gap} ms after its previous poll, past Poll Interval (${POLL_INTERVAL_SECONDS} s)`,
+						);
+					}
+				}
+			}
+		}
 
 		// money: one create that may have made a job per item, across all tries
 		const creates = new Map<number, number>();
@@ -393,6 +422,11 @@ function cleanServe(serve: FileServe): boolean {
 	);
 }
 
+/** A world whose server answers every request cleanly (no fault of any kind). */
+function noFaults(world: World): boolean {
+	return Object.values(world.faults).every((list) => list.every((fault) => fault === 'ok'));
+}
+
 /**
  * A world in which every item must end with the file: no faults, a finished job without an error,
  * time enough to see it finish, and a route Download From allows that serves the file cleanly
@@ -407,8 +441,7 @@ export function deliverable(world: World): boolean {
 	// After a task_not_exist the node waits its own poll gap (up to the 1 s Poll Interval).
 	if (world.own.notYet > 0 && (n.timeoutMinutes < 0.05 || world.job.statuses.length > 1))
 		return false;
-	if (Object.values(world.faults).some((list) => list.some((fault) => fault !== 'ok')))
-		return false;
+	if (!noFaults(world)) return false;
 	if (!['absent', 'null'].includes(world.job.error) || world.job.modelEcho !== 'none') return false;
 	const route = routeOf(world);
 	if (route !== 'videos') {

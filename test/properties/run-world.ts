@@ -12,6 +12,8 @@ import { promptTag, startWorldServer, type WorldServer } from './world-server';
 import { WORLD_KEY, type CallKind, type Fault, type FileServe, type World } from './world';
 
 export const NODE_NAME = 'Comet Video';
+/** Every world's Poll Interval (Seconds): the longest gap the node may leave between two polls. */
+export const POLL_INTERVAL_SECONDS = 1;
 
 export interface StoredBinary {
 	item: number | undefined;
@@ -130,7 +132,7 @@ function nodeParameters(world: World, exec: string): INodeParameters {
 			maxAttempts: n.maxAttempts,
 			requestTimeoutSeconds: n.requestTimeoutS,
 			retryBaseDelayMs: 10,
-			pollIntervalSeconds: 1,
+			pollIntervalSeconds: POLL_INTERVAL_SECONDS,
 			timeoutMinutes: n.timeoutMinutes,
 		},
 	};
