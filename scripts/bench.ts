@@ -7,11 +7,12 @@
  *                         [--video-kib 64] [--latency-ms 250] [--queue-executions 40]
  *                         [--skip-concurrency] [--skip-memory] [--skip-queue] [--quick] [--json FILE]
  *                         [--rows a,b,c,s6,s50] [--package-dir DIR[,DIR…]] [--key-limit 8]
- *                         [--c-latency-ms 250]
+ *                         [--c-latency-ms 250] [--n8n-rounds 2]
  *
  * An empty list skips that part (e.g. --items '').
  * `--quick` is T = 2 s, N = 1,10, one memory round of 64 MiB, 20 queue-mode executions.
- * The full run (defaults) takes about 13 minutes, most of it the 50-item baseline (~9 min at T=10).
+ * The full run (defaults) takes about 25 minutes: the 50-item baseline (~9 min at T=10), the rows
+ * (~5 min) and row a-n8n (~3 min) the most.
  * `--baseline-items` lists the N whose one-at-a-time baseline is measured; for the others the
  * baseline is extrapolated (N × the mean single-item execution) and marked so.
  *
@@ -29,6 +30,9 @@
  *    download; s6 = 6 items × 5 s jobs; s50 = 50 items × 10 s jobs, 250 ms API. Each prints wall
  *    time ÷ job time, requests per job, the node's request budget (peak, final; '–' for a build
  *    without one), 429s, items failed, videos stored; b and c the budget's path every 250 ms.
+ *    Row a-n8n (scripts/bench/n8n-row.ts) is row a the way the issue measured it: `n8n execute` in
+ *    a real n8n 2.8.4, beside NoOp and two of n8n's HTTP Request nodes sending the same 20,000
+ *    requests, --n8n-rounds interleaved rounds, each build packed and installed.
  *    `--rows` picks rows and then runs only them (no concurrency, memory or queue part); without
  *    it every row runs after the other parts. `--package-dir` measures another build (its dist/
  *    must be built; default this repository), several comma-separated: each row for each build.
@@ -53,6 +57,7 @@ import {
 import { simulatorCredentialData } from '../tools/simulator-access';
 
 import { markdownTable } from './bench/lib';
+import { N8N_ROW_ID, n8nRowSection, runN8nRow, type N8nRowResult } from './bench/n8n-row';
 import { runMemoryBench } from './bench/memory';
 import { queueTable, runQueueBench, type QueueBenchResult } from './bench/queue';
 import {
@@ -103,6 +108,7 @@ function readConfig(args: string[]) {
 			'package-dir': text,
 			'key-limit': text,
 			'c-latency-ms': text,
+			'n8n-rounds': text,
 			json: text,
 			quick: flag,
 			'skip-concurrency': flag,
@@ -133,10 +139,11 @@ function readConfig(args: string[]) {
 		skipConcurrency: values['skip-concurrency'] === true || values.rows !== undefined,
 		skipMemory: values['skip-memory'] === true || values.rows !== undefined,
 		skipQueue: values['skip-queue'] === true || values.rows !== undefined,
-		rows: (values.rows ?? ROW_IDS.join(','))
+		rows: (values.rows ?? [...ROW_IDS, N8N_ROW_ID].join(','))
 			.split(',')
 			.map((id) => id.trim())
-			.filter(Boolean) as RowId[],
+			.filter(Boolean),
+		n8nRounds: Number(values['n8n-rounds'] ?? 2),
 		packageDirs: (values['package-dir'] ?? REPO_ROOT)
 			.split(',')
 			.map((dir) => path.resolve(dir.trim())),
@@ -148,9 +155,12 @@ function readConfig(args: string[]) {
 		json: values.json,
 	};
 	if (!(config.jobSeconds >= 0)) throw new Error('--job-seconds must be a number ≥ 0');
-	const unknownRows = config.rows.filter((id) => !(ROW_IDS as readonly string[]).includes(id));
+	const known: readonly string[] = [...ROW_IDS, N8N_ROW_ID];
+	const unknownRows = config.rows.filter((id) => !known.includes(id));
 	if (unknownRows.length)
-		throw new Error(`Unknown row(s) ${unknownRows.join(', ')}: pick from ${ROW_IDS.join(', ')}`);
+		throw new Error(`Unknown row(s) ${unknownRows.join(', ')}: pick from ${known.join(', ')}`);
+	if (!(Number.isSafeInteger(config.n8nRounds) && config.n8nRounds >= 1))
+		throw new Error('--n8n-rounds must be a positive integer');
 	if (!(Number.isSafeInteger(config.rowOptions.keyLimit) && config.rowOptions.keyLimit >= 1))
 		throw new Error('--key-limit must be a positive integer');
 	if (!(config.rowOptions.cLatencyMs >= 0)) throw new Error('--c-latency-ms must be ≥ 0');
@@ -471,9 +481,13 @@ async function main(): Promise<void> {
 		);
 	}
 	const rows: RowResult[] = [];
+	const n8nRows: N8nRowResult[] = [];
 	const specs = rowSpecs(config.rowOptions);
 	for (const packageDir of config.packageDirs)
-		for (const id of config.rows) rows.push(await runRow(specs[id], packageDir, config.rowOptions));
+		for (const id of config.rows) {
+			if (id === N8N_ROW_ID) n8nRows.push(await runN8nRow(packageDir, config.n8nRounds));
+			else rows.push(await runRow(specs[id as RowId], packageDir, config.rowOptions));
+		}
 	const after = machine();
 	const totalMs = Date.now() - startedAt;
 
@@ -494,9 +508,19 @@ async function main(): Promise<void> {
 		);
 	if (queue) out.push('', ...queueSection(queue));
 	if (rows.length) out.push('', ...rowsSection(rows, config.rowOptions));
+	if (n8nRows.length) out.push('', ...n8nRowSection(n8nRows));
 	process.stdout.write(`${out.join('\n')}\n`);
 	if (config.json) {
-		const data = { config, machine: { before, after }, totalMs, concurrency, memory, queue, rows };
+		const data = {
+			config,
+			machine: { before, after },
+			totalMs,
+			concurrency,
+			memory,
+			queue,
+			rows,
+			n8nRows,
+		};
 		fs.writeFileSync(config.json, JSON.stringify(data, null, 2));
 	}
 }

@@ -1,4 +1,6 @@
-/** Small helpers shared by the bench's rows: medians and Markdown tables. */
+/** Small helpers shared by the bench's rows: medians, Markdown tables, a process's memory. */
+
+import fs from 'node:fs';
 
 export const MiB = 1024 * 1024;
 
@@ -20,4 +22,16 @@ export function markdownTable(header: unknown[], rows: unknown[][]): string {
 		`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
 		...rows.map(line),
 	].join('\n');
+}
+
+/** Peak (VmHWM) and current RSS of a process, in bytes (Linux); undefined once it has exited. */
+export function processMemory(pid: number): { hwm: number; rss: number } | undefined {
+	try {
+		const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+		const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
+		const rss = /VmRSS:\s+(\d+) kB/.exec(status);
+		return hwm && rss ? { hwm: Number(hwm[1]) * 1024, rss: Number(rss[1]) * 1024 } : undefined;
+	} catch {
+		return undefined;
+	}
 }

@@ -36,7 +36,7 @@ import { installPackage, packPackage } from '../../tools/n8n/package-install';
 import { signalGroup, startProcess } from '../../tools/process';
 import { startSimulator, type Simulator } from '../../tools/simulator';
 import { createJob, CREDENTIAL_NAME, simulatorCredential } from '../../tools/simulator-access';
-import { markdownTable, median, MiB } from './lib';
+import { markdownTable, median, MiB, processMemory } from './lib';
 
 const CASES = ['comet', 'openai', 'plain'] as const;
 type CaseName = (typeof CASES)[number];
@@ -135,18 +135,6 @@ function openAiWorkflow(size: Size) {
 	});
 }
 
-/** Peak and current RSS of a process, in bytes; undefined once it has exited. */
-function memoryOf(pid: number): { hwm: number; rss: number } | undefined {
-	try {
-		const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-		const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
-		const rss = /VmRSS:\s+(\d+) kB/.exec(status);
-		return hwm && rss ? { hwm: Number(hwm[1]) * 1024, rss: Number(rss[1]) * 1024 } : undefined;
-	} catch {
-		return undefined;
-	}
-}
-
 /**
  * Runs a command to its end while sampling its memory; when the simulator receives a content
  * request, notes the RSS and restarts the kernel's peak there.
@@ -171,7 +159,7 @@ async function measured(
 	let rssAtDownload = 0;
 	let downloadStartedAt = 0;
 	const sample = () => {
-		const memory = memoryOf(pid);
+		const memory = processMemory(pid);
 		if (!memory) return;
 		if (!downloadStartedAt) {
 			peakBeforeDownload = memory.hwm;
