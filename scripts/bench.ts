@@ -75,9 +75,21 @@ import {
 	type SimulatorStats,
 } from './bench/sim-server';
 
-// The node's defaults, as nodes/CometVideo/actions/options.ts declares them.
-const DEFAULT_MAX_IN_FLIGHT = 5;
-const DEFAULT_POLL_INTERVAL_S = 10;
+/** An option's default, read from the built node (actions/options.ts), so the bench cannot drift. */
+function optionDefault(name: string): number {
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	const { optionsProperty } = require(
+		path.join(REPO_ROOT, 'dist/nodes/CometVideo/actions/options.js'),
+	) as { optionsProperty: { options: Array<{ name: string; default: unknown }> } };
+	const option = optionsProperty.options.find((o) => o.name === name);
+	if (typeof option?.default !== 'number') throw new Error(`the node has no number option ${name}`);
+	return option.default;
+}
+
+const DEFAULT_MAX_IN_FLIGHT = optionDefault('maxInFlight');
+const DEFAULT_POLL_INTERVAL_S = optionDefault('pollIntervalSeconds');
+/** The queue-mode row's Max Requests in Flight per worker, as the queue suite sets it. */
+const QUEUE_MAX_IN_FLIGHT = 5;
 
 /** Defaults of the flags with a value: [normal, --quick]. */
 const DEFAULTS = {
@@ -475,7 +487,7 @@ async function main(): Promise<void> {
 				concurrency: 10,
 				jobSeconds,
 				videoKiB,
-				maxInFlight: DEFAULT_MAX_IN_FLIGHT,
+				maxInFlight: QUEUE_MAX_IN_FLIGHT,
 			},
 			log,
 		);
