@@ -25,13 +25,13 @@ import { NODE_TYPE, PKG, REPO_ROOT as REPO, TOOL_TYPE } from '../tools/constants
 import { readJson } from '../tools/files';
 import {
 	ensureN8n,
-	runN8n,
+	importIntoN8n,
 	startN8n,
 	type N8nInstall,
 	type RunningN8n,
 } from '../tools/n8n/install-n8n';
 import { installPackage, packPackage } from '../tools/n8n/package-install';
-import { seconds, tail } from '../tools/process';
+import { seconds } from '../tools/process';
 import { startSimulator, type Simulator } from '../tools/simulator';
 import { simulatorCredential } from '../tools/simulator-access';
 import { measureReload, NODE_SOURCE, startHotReload, type HotReload } from './dev-reload';
@@ -63,26 +63,7 @@ function say(msg: string): void {
 	process.stdout.write(`[dev] ${msg}\n`);
 }
 
-/** `n8n import:credentials` or `import:workflow` of `content`, through a file in the user folder. */
-async function importIntoN8n(
-	install: N8nInstall,
-	command: string,
-	content: unknown[],
-): Promise<void> {
-	const file = path.join(USER_FOLDER, `${command.replace(':', '-')}.json`);
-	fs.writeFileSync(file, JSON.stringify(content));
-	try {
-		const r = await runN8n(install, [command, `--input=${file}`], {
-			userFolder: USER_FOLDER,
-			env: N8N_ENV,
-			timeoutMs: 180000,
-		});
-		if (r.code !== 0)
-			throw new Error(`n8n ${command} failed (exit ${r.code}):\n${tail(r.stdout + r.stderr, 30)}`);
-	} finally {
-		fs.rmSync(file, { force: true });
-	}
-}
+const IMPORT_OPTIONS = { userFolder: USER_FOLDER, env: N8N_ENV, timeoutMs: 180000 };
 
 /* Credential for the simulator and the examples, once (later edits by the user are kept). */
 async function firstSetup(install: N8nInstall, sim: Simulator): Promise<void> {
@@ -91,11 +72,17 @@ async function firstSetup(install: N8nInstall, sim: Simulator): Promise<void> {
 		.readdirSync(EXAMPLES_DIR)
 		.filter((f) => f.endsWith('.json'))
 		.sort();
-	await importIntoN8n(install, 'import:credentials', [simulatorCredential(CRED_ID, sim)]);
+	await importIntoN8n(
+		install,
+		'import:credentials',
+		[simulatorCredential(CRED_ID, sim)],
+		IMPORT_OPTIONS,
+	);
 	await importIntoN8n(
 		install,
 		'import:workflow',
 		examples.map((f) => readJson(path.join(EXAMPLES_DIR, f))),
+		IMPORT_OPTIONS,
 	);
 	const marker = {
 		at: new Date().toISOString(),

@@ -28,8 +28,8 @@ import { NODE_TYPE } from '../../tools/constants';
 import {
 	ensureN8n,
 	freePort,
+	importIntoN8n,
 	parseExecuteOutput,
-	runN8n,
 	type N8nInstall,
 } from '../../tools/n8n/install-n8n';
 import { installPackage, packPackage } from '../../tools/n8n/package-install';
@@ -311,16 +311,8 @@ async function setUp(options: Options): Promise<Bench & { close: () => Promise<v
 			cometWorkflow(size, jobs[size]),
 			openAiWorkflow(size),
 		]);
-		for (const [command, content] of [
-			['import:credentials', credentials],
-			['import:workflow', workflows],
-		] as const) {
-			const file = path.join(userFolder, `${command.replace(':', '-')}.json`);
-			fs.writeFileSync(file, JSON.stringify(content));
-			const result = await runN8n(install, [command, `--input=${file}`], { userFolder });
-			if (result.code !== 0)
-				throw new Error(`n8n ${command} failed:\n${result.stdout}\n${result.stderr}`);
-		}
+		await importIntoN8n(install, 'import:credentials', credentials, { userFolder });
+		await importIntoN8n(install, 'import:workflow', workflows, { userFolder });
 		return { install, userFolder, sim, jobs, bytes, close };
 	} catch (error) {
 		await close();

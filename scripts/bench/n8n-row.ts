@@ -20,7 +20,12 @@ import path from 'node:path';
 import type { IRunData, ITaskData } from 'n8n-workflow';
 
 import { NODE_TYPE } from '../../tools/constants';
-import { ensureN8n, freePort, parseExecuteOutput, runN8n } from '../../tools/n8n/install-n8n';
+import {
+	ensureN8n,
+	freePort,
+	importIntoN8n,
+	parseExecuteOutput,
+} from '../../tools/n8n/install-n8n';
 import { installPackage, packDirectory } from '../../tools/n8n/package-install';
 import { signalGroup, startProcess } from '../../tools/process';
 import { CREDENTIAL_NAME, simulatorCredential } from '../../tools/simulator-access';
@@ -177,15 +182,10 @@ async function setUp(packageDir: string): Promise<Setup & { close(): Promise<voi
 	try {
 		const { tgz } = await packDirectory(packageDir, userFolder);
 		await installPackage(install, userFolder, tgz);
-		for (const [command, content] of [
-			['import:credentials', [simulatorCredential(CREDENTIAL_ID, sim)]],
-			['import:workflow', workflows(sim)],
-		] as const) {
-			const file = path.join(userFolder, `${command.replace(':', '-')}.json`);
-			fs.writeFileSync(file, JSON.stringify(content));
-			const result = await runN8n(install, [command, `--input=${file}`], { userFolder });
-			if (result.code !== 0) throw new Error(`n8n ${command} failed:\n${result.stderr}`);
-		}
+		await importIntoN8n(install, 'import:credentials', [simulatorCredential(CREDENTIAL_ID, sim)], {
+			userFolder,
+		});
+		await importIntoN8n(install, 'import:workflow', workflows(sim), { userFolder });
 		return { install, userFolder, sim, close };
 	} catch (error) {
 		await close();

@@ -645,6 +645,28 @@ export async function runN8n(
 	});
 }
 
+/** `n8n import:credentials` or `import:workflow` of `content`, through a file in the user folder. */
+export async function importIntoN8n(
+	install: N8nInstall,
+	command: 'import:credentials' | 'import:workflow',
+	content: unknown[],
+	{
+		userFolder,
+		env,
+		timeoutMs,
+	}: { userFolder: string; env?: Record<string, string>; timeoutMs?: number },
+): Promise<void> {
+	const file = path.join(userFolder, `${command.replace(':', '-')}.json`);
+	fs.writeFileSync(file, JSON.stringify(content));
+	try {
+		const r = await runN8n(install, [command, `--input=${file}`], { userFolder, env, timeoutMs });
+		if (r.code !== 0)
+			throw new Error(`n8n ${command} failed (exit ${r.code}):\n${tail(r.stdout + r.stderr, 30)}`);
+	} finally {
+		fs.rmSync(file, { force: true });
+	}
+}
+
 /*
  * Every n8n command that runs workflows starts the task-runner broker on a fixed port (5679):
  * each gets a free one, so two n8n processes at once do not collide on it.
